@@ -1,0 +1,134 @@
+// Max pooling with argmax indices, 1-D, 2-D and 3-D, one invocation per output element.
+//
+// Layout: input, values and indices are dense float32 / int32 arrays of shape [N, C, D, H, W]
+//   (channels-first) or [N, D, H, W, C] (channels-last, `channels_last` = 1). Lower ranks run as 3-D
+//   with leading spatial sizes of 1. Invocation t writes output element t in memory order, so writes
+//   are contiguous in either layout.
+// Windows: output o covers input o*stride - pad_begin + k*dilation, k in [0, kernel); positions outside
+//   the input are padding and never win.
+// Index convention: index = n*index_stride_n + c*index_stride_c + p*index_stride_s, where
+//   p = (d*H + h)*W + w is the position in the input's spatial volume. The host picks the strides:
+//   (0, 0, 1) is PyTorch's per-plane index, others are ONNX's and TensorFlow's flat indices.
+// Ties: the window is walked depth, row, column; the maximum starts at the first in-bounds element and
+//   only a strictly greater value replaces it, so the first maximum wins (PyTorch).
+// NaN: any NaN replaces the current maximum, and nothing replaces a NaN, so a window holding a NaN
+//   outputs NaN and its index points at the last NaN in window order (PyTorch's CPU loop). NaN is
+//   detected on the bit pattern because WGSL has no isNan and `x != x` may be folded away.
+// All -inf: the first in-bounds element is never replaced, so its index is the result.
+// Values are copied as bits (the input is read as u32), so NaN payloads and -0 survive exactly.
+
+struct PoolParams {
+  total: u32,
+  channels: u32,
+  channels_last: u32,
+  in_d: u32,
+  in_h: u32,
+  in_w: u32,
+  out_d: u32,
+  out_h: u32,
+  out_w: u32,
+  kernel_d: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride_d: u32,
+  stride_h: u32,
+  stride_w: u32,
+  pad_d: u32,
+  pad_h: u32,
+  pad_w: u32,
+  dilation_d: u32,
+  dilation_h: u32,
+  dilation_w: u32,
+  index_stride_n: u32,
+  index_stride_c: u32,
+  index_stride_s: u32,
+}
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: PoolParams;
+@group(0) @binding(1) var<storage, read> input: array<u32>;
+@group(0) @binding(2) var<storage, read_write> values: array<u32>;
+@group(0) @binding(3) var<storage, read_write> indices: array<i32>;
+
+fn is_nan(bits: u32) -> bool {
+  return (bits & 0x7fffffffu) > 0x7f800000u;
+}
+
+// First and one-past-last kernel tap whose input position lies inside [0, size).
+fn valid_taps(o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, size: u32) -> vec2<u32> {
+  let start = i32(o * stride) - i32(pad);
+  let step = i32(dilation);
+  var first = 0;
+  if (start < 0) {
+    first = (-start + step - 1) / step;
+  }
+  // Taps k with start + k*dilation <= size - 1.
+  let last = (i32(size) - 1 - start) / step + 1;
+  return vec2<u32>(u32(first), u32(clamp(last, first, i32(kernel))));
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = ((wid.z * groups.y + wid.y) * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+  if (t >= params.total) {
+    return;
+  }
+  let out_volume = params.out_d * params.out_h * params.out_w;
+  let in_volume = params.in_d * params.in_h * params.in_w;
+  var c: u32;
+  var n: u32;
+  var p: u32;
+  var in_base: u32;
+  var in_step: u32;
+  if (params.channels_last != 0u) {
+    c = t % params.channels;
+    let rest = t / params.channels;
+    p = rest % out_volume;
+    n = rest / out_volume;
+    in_base = n * in_volume * params.channels + c;
+    in_step = params.channels;
+  } else {
+    p = t % out_volume;
+    let plane = t / out_volume;
+    c = plane % params.channels;
+    n = plane / params.channels;
+    in_base = plane * in_volume;
+    in_step = 1u;
+  }
+  let ow = p % params.out_w;
+  let oh = (p / params.out_w) % params.out_h;
+  let od = p / (params.out_w * params.out_h);
+
+  let taps_d = valid_taps(od, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d, params.in_d);
+  let taps_h = valid_taps(oh, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h, params.in_h);
+  let taps_w = valid_taps(ow, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w, params.in_w);
+  let d0 = od * params.stride_d - params.pad_d;
+  let h0 = oh * params.stride_h - params.pad_h;
+  let w0 = ow * params.stride_w - params.pad_w;
+
+  // Seed with the first in-bounds element; the host guarantees every window has one.
+  var best_pos = ((d0 + taps_d.x * params.dilation_d) * params.in_h + h0 + taps_h.x * params.dilation_h) * params.in_w
+      + w0 + taps_w.x * params.dilation_w;
+  var best_bits = input[in_base + best_pos * in_step];
+  var best_is_nan = is_nan(best_bits);
+  for (var kd = taps_d.x; kd < taps_d.y; kd++) {
+    let d = d0 + kd * params.dilation_d;
+    for (var kh = taps_h.x; kh < taps_h.y; kh++) {
+      let row = (d * params.in_h + h0 + kh * params.dilation_h) * params.in_w;
+      for (var kw = taps_w.x; kw < taps_w.y; kw++) {
+        let pos = row + w0 + kw * params.dilation_w;
+        let bits = input[in_base + pos * in_step];
+        let nan = is_nan(bits);
+        if (nan || (!best_is_nan && bitcast<f32>(bits) > bitcast<f32>(best_bits))) {
+          best_bits = bits;
+          best_pos = pos;
+          best_is_nan = nan;
+        }
+      }
+    }
+  }
+  values[t] = best_bits;
+  indices[t] = i32(n * params.index_stride_n + c * params.index_stride_c + best_pos * params.index_stride_s);
+}

@@ -1,0 +1,129 @@
+// Max unpooling, pass 2 of 2: one invocation per output element writes it exactly once.
+//
+// Layout and index convention: as in max_unpool_claim.wgsl, whose pass must run first.
+// A position that some pooled element claimed gets that element's value, copied as bits (values are
+//   read as u32, so NaN payloads and -0 survive). owner[o] = t + 1 names the winning pooled element t.
+// Other positions depend on `fill`:
+//   0 (zero):     0.0.
+//   1 (nearest):  the pooled map resized to the output: source position floor(dst * in / out) per dim.
+//   2 (bilinear): linear, bilinear or trilinear by rank, half-pixel centres (PyTorch interpolate with
+//                 align_corners=False): src = max((dst + 0.5) * in / out - 0.5, 0), computed in f32, so
+//                 it matches a float64 reference to a small tolerance, not bit for bit.
+// Faults: invocation 0 copies the bad index itself next to its position, status[1] = indices[~status[0]],
+//   so the host can name both in one read.
+
+struct UnpoolParams {
+  total: u32,
+  out_total: u32,
+  channels: u32,
+  channels_last: u32,
+  in_d: u32,
+  in_h: u32,
+  in_w: u32,
+  out_d: u32,
+  out_h: u32,
+  out_w: u32,
+  index_stride_n: u32,
+  index_stride_c: u32,
+  index_stride_s: u32,
+  fill: u32,
+}
+
+const FILL_NEAREST: u32 = 1u;
+const FILL_BILINEAR: u32 = 2u;
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: UnpoolParams;
+@group(0) @binding(1) var<storage, read> values: array<u32>;
+@group(0) @binding(2) var<storage, read> indices: array<i32>;
+@group(0) @binding(3) var<storage, read> owner: array<u32>;
+@group(0) @binding(4) var<storage, read_write> status: array<u32, 2>;
+@group(0) @binding(5) var<storage, read_write> output: array<u32>;
+
+// Offset of pooled element (plane_base, spatial position) in the values tensor.
+fn pooled_offset(n: u32, c: u32, p: u32, in_volume: u32) -> u32 {
+  if (params.channels_last != 0u) {
+    return (n * in_volume + p) * params.channels + c;
+  }
+  return (n * params.channels + c) * in_volume + p;
+}
+
+fn nearest_source(dst: u32, in_size: u32, out_size: u32) -> u32 {
+  return min(dst * in_size / out_size, in_size - 1u);
+}
+
+// Lower tap, upper tap and weight of the upper tap for one dimension.
+fn linear_taps(dst: u32, in_size: u32, out_size: u32) -> vec3<f32> {
+  let scale = f32(in_size) / f32(out_size);
+  let src = max((f32(dst) + 0.5) * scale - 0.5, 0.0);
+  let i0 = min(u32(floor(src)), in_size - 1u);
+  let i1 = min(i0 + 1u, in_size - 1u);
+  return vec3<f32>(f32(i0), f32(i1), src - f32(i0));
+}
+
+fn resized_value(n: u32, c: u32, p: u32) -> u32 {
+  let in_volume = params.in_d * params.in_h * params.in_w;
+  let ow = p % params.out_w;
+  let oh = (p / params.out_w) % params.out_h;
+  let od = p / (params.out_w * params.out_h);
+  if (params.fill == FILL_NEAREST) {
+    let sd = nearest_source(od, params.in_d, params.out_d);
+    let sh = nearest_source(oh, params.in_h, params.out_h);
+    let sw = nearest_source(ow, params.in_w, params.out_w);
+    return values[pooled_offset(n, c, (sd * params.in_h + sh) * params.in_w + sw, in_volume)];
+  }
+  let td = linear_taps(od, params.in_d, params.out_d);
+  let th = linear_taps(oh, params.in_h, params.out_h);
+  let tw = linear_taps(ow, params.in_w, params.out_w);
+  var sum = 0.0;
+  for (var corner = 0u; corner < 8u; corner++) {
+    let bd = (corner >> 2u) & 1u;
+    let bh = (corner >> 1u) & 1u;
+    let bw = corner & 1u;
+    let weight = select(1.0 - td.z, td.z, bd == 1u) * select(1.0 - th.z, th.z, bh == 1u)
+        * select(1.0 - tw.z, tw.z, bw == 1u);
+    let d = u32(select(td.x, td.y, bd == 1u));
+    let h = u32(select(th.x, th.y, bh == 1u));
+    let w = u32(select(tw.x, tw.y, bw == 1u));
+    sum += weight * bitcast<f32>(values[pooled_offset(n, c, (d * params.in_h + h) * params.in_w + w, in_volume)]);
+  }
+  return bitcast<u32>(sum);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let o = ((wid.z * groups.y + wid.y) * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+  if (o == 0u && status[0] != 0u) {
+    status[1] = bitcast<u32>(indices[~status[0]]);
+  }
+  if (o >= params.out_total) {
+    return;
+  }
+  let winner = owner[o];
+  if (winner != 0u) {
+    output[o] = values[winner - 1u];
+    return;
+  }
+  if (params.fill == 0u) {
+    output[o] = 0u;
+    return;
+  }
+  let out_volume = params.out_d * params.out_h * params.out_w;
+  var n: u32;
+  var c: u32;
+  var p: u32;
+  if (params.channels_last != 0u) {
+    c = o % params.channels;
+    let rest = o / params.channels;
+    p = rest % out_volume;
+    n = rest / out_volume;
+  } else {
+    p = o % out_volume;
+    let plane = o / out_volume;
+    c = plane % params.channels;
+    n = plane / params.channels;
+  }
+  output[o] = resized_value(n, c, p);
+}

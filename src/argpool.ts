@@ -1,0 +1,390 @@
+/**
+ * The tensor-level API: owns buffers, batches every call into one command encoder, submits when a
+ * result is read or `sync()` is called, and turns GPU-side faults into rejected reads.
+ */
+import { BufferPool } from './buffer_pool';
+import { decodeStatus, recordMaxPool, recordMaxUnpool, STATUS_BYTES, type Recorded } from './kernels';
+import {
+  joinShape,
+  opName,
+  product,
+  resolvePoolGeometry,
+  resolveUnpoolGeometry,
+  show,
+  type PoolOptions,
+  type SpatialRank,
+  type UnpoolOptions,
+} from './options';
+import { Tensor, type DType, type FaultStatus, type TensorHost } from './tensor';
+
+export interface ArgPoolCreateOptions {
+  /** Share an existing device; ArgPool never destroys a device it did not create. */
+  device?: GPUDevice;
+  /** Where to find an adapter when no device is given (default `navigator.gpu`; in Node, the `webgpu` package's). */
+  gpu?: GPU;
+  powerPreference?: GPUPowerPreference;
+}
+
+export interface PoolResult {
+  values: Tensor<'float32'>;
+  indices: Tensor<'int32'>;
+}
+
+/** Limits worth raising from the defaults to the adapter's, so large tensors fit. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+/** Creates a device with the adapter's buffer limits and, when offered, timestamp queries. */
+export async function requestArgPoolDevice(options: Omit<ArgPoolCreateOptions, 'device'> = {}): Promise<GPUDevice> {
+  const gpu = options.gpu ?? (typeof navigator !== 'undefined' ? navigator.gpu : undefined);
+  if (!gpu) {
+    throw new Error(
+      'ArgPool.create: WebGPU is not available here (no navigator.gpu). Use a browser with WebGPU, ' +
+        'serve the page from https or localhost, or pass { gpu } (in Node: the `webgpu` package).',
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+  if (!adapter) throw new Error('ArgPool.create: navigator.gpu.requestAdapter() returned no adapter');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  return adapter.requestDevice({ label: 'argpool', requiredLimits, requiredFeatures });
+}
+
+export class ArgPool implements TensorHost {
+  /** Set when the device is lost; every later call, and every pending read, fails with its reason. */
+  lost: GPUDeviceLostInfo | null = null;
+
+  private readonly pool: BufferPool;
+  private encoder: GPUCommandEncoder | null = null;
+  private scratch: GPUBuffer[] = [];
+  private submitErrors: Promise<GPUError | null>[] = [];
+  private readonly lostPromise: Promise<GPUDeviceLostInfo>;
+  private disposed = false;
+
+  private constructor(
+    readonly device: GPUDevice,
+    private readonly ownsDevice: boolean,
+  ) {
+    this.pool = new BufferPool(device);
+    this.lostPromise = device.lost.then((info) => {
+      this.lost = info;
+      return info;
+    });
+  }
+
+  static async create(options: ArgPoolCreateOptions = {}): Promise<ArgPool> {
+    if (options.device) return new ArgPool(options.device, false);
+    return new ArgPool(await requestArgPoolDevice(options), true);
+  }
+
+  /** GPU buffers this context has created (pooled buffers are reused, so steady work stops adding). */
+  get buffersCreated(): number {
+    return this.pool.created;
+  }
+
+  /** Uploads host data: Float32Array gives a float32 tensor, Int32Array or BigInt64Array an int32 tensor. */
+  tensor(data: Float32Array, shape: readonly number[]): Tensor<'float32'>;
+  tensor(data: Int32Array | BigInt64Array, shape: readonly number[]): Tensor<'int32'>;
+  tensor(data: Float32Array | Int32Array | BigInt64Array, shape: readonly number[]): Tensor {
+    const op = 'tensor';
+    this.checkUsable(op);
+    let words: Float32Array | Int32Array;
+    let dtype: DType;
+    if (data instanceof Float32Array) {
+      words = data;
+      dtype = 'float32';
+    } else if (data instanceof Int32Array) {
+      words = data;
+      dtype = 'int32';
+    } else if (data instanceof BigInt64Array) {
+      words = narrowIndices(op, 'data', data);
+      dtype = 'int32';
+    } else {
+      throw new TypeError(`${op}: data must be a Float32Array, Int32Array or BigInt64Array, got ${describeValue(data)}`);
+    }
+    const dims = checkShape(op, shape);
+    if (product(dims) !== words.length) {
+      throw new RangeError(`${op}: data has ${words.length} elements but shape ${show(dims)} needs ${product(dims)}`);
+    }
+    this.checkBindingSize(op, 'data', words.byteLength);
+    const buffer = this.allocateTensorBuffer(`tensor ${show(dims)}`, words.byteLength);
+    this.device.queue.writeBuffer(buffer, 0, words as Int32Array<ArrayBuffer>);
+    return new Tensor(this, buffer, dims, dtype, true);
+  }
+
+  /** Wraps a caller-owned buffer without copying. Its contents are read when work is submitted. */
+  fromBuffer<D extends DType>(buffer: GPUBuffer, shape: readonly number[], dtype: D): Tensor<D> {
+    const op = 'fromBuffer';
+    this.checkUsable(op);
+    if (dtype !== 'float32' && dtype !== 'int32') {
+      throw new TypeError(`${op}: dtype must be 'float32' or 'int32', got ${show(dtype)}`);
+    }
+    const dims = checkShape(op, shape);
+    const bytes = product(dims) * 4;
+    if (buffer.size < bytes) {
+      throw new RangeError(`${op}: buffer holds ${buffer.size} bytes but shape ${show(dims)} of ${dtype} needs ${bytes}`);
+    }
+    const needed = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+    if ((buffer.usage & needed) !== needed) {
+      throw new TypeError(`${op}: buffer needs STORAGE and COPY_SRC usage, got usage ${buffer.usage}`);
+    }
+    return new Tensor(this, buffer, dims, dtype, false);
+  }
+
+  maxPool(input: Tensor, options: PoolOptions): PoolResult {
+    return this.pool_('maxPool', input, options);
+  }
+  maxPool1d(input: Tensor, options: PoolOptions): PoolResult {
+    return this.pool_('maxPool', input, options, 1);
+  }
+  maxPool2d(input: Tensor, options: PoolOptions): PoolResult {
+    return this.pool_('maxPool', input, options, 2);
+  }
+  maxPool3d(input: Tensor, options: PoolOptions): PoolResult {
+    return this.pool_('maxPool', input, options, 3);
+  }
+
+  maxUnpool(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
+    return this.unpool_('maxUnpool', values, indices, options);
+  }
+  maxUnpool1d(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
+    return this.unpool_('maxUnpool', values, indices, options, 1);
+  }
+  maxUnpool2d(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
+    return this.unpool_('maxUnpool', values, indices, options, 2);
+  }
+  maxUnpool3d(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
+    return this.unpool_('maxUnpool', values, indices, options, 3);
+  }
+
+  /** Submits pending work and resolves when the GPU has finished it. */
+  async sync(): Promise<void> {
+    this.checkUsable('sync');
+    const errors = this.flush();
+    await this.untilLost('sync', this.device.queue.onSubmittedWorkDone());
+    await this.throwSubmitErrors('sync', errors);
+  }
+
+  /** Submits pending work without waiting for it. */
+  flush(): Promise<GPUError | null>[] {
+    if (this.encoder) {
+      this.device.pushErrorScope('validation');
+      this.device.queue.submit([this.encoder.finish()]);
+      this.submitErrors.push(this.device.popErrorScope());
+      this.encoder = null;
+      for (const buffer of this.scratch) this.pool.release(buffer);
+      this.scratch = [];
+    }
+    this.pool.submitted();
+    const errors = this.submitErrors;
+    this.submitErrors = [];
+    return errors;
+  }
+
+  /** Releases every buffer this context holds; destroys the device if the context created it. */
+  destroy(): void {
+    if (this.disposed) return;
+    this.flush();
+    this.disposed = true;
+    this.pool.destroy();
+    if (this.ownsDevice) this.device.destroy();
+  }
+
+  /** @internal */
+  async readTensor(tensor: Tensor): Promise<ArrayBuffer> {
+    const op = 'read';
+    this.checkUsable(op);
+    this.checkTensor(op, 'tensor', tensor);
+    const faults = [...new Set(tensor.faults)];
+    const bytes = tensor.byteLength;
+    const staging = this.pool.acquire({
+      label: 'read staging',
+      size: bytes + STATUS_BYTES * faults.length,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.currentEncoder();
+    encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
+    faults.forEach((fault, i) => encoder.copyBufferToBuffer(fault.buffer, 0, staging, bytes + i * STATUS_BYTES, STATUS_BYTES));
+    const errors = this.flush();
+    try {
+      await this.untilLost(op, staging.mapAsync(GPUMapMode.READ));
+      await this.throwSubmitErrors(op, errors);
+      const mapped = staging.getMappedRange(0, bytes + STATUS_BYTES * faults.length).slice(0);
+      staging.unmap();
+      faults.forEach((fault, i) => {
+        const found = decodeStatus(new Uint32Array(mapped, bytes + i * STATUS_BYTES, 2));
+        if (found) throw new RangeError(fault.describe(found.position, found.index));
+      });
+      return mapped.slice(0, bytes);
+    } finally {
+      if (staging.mapState === 'mapped') staging.unmap();
+      if (!this.disposed) this.pool.release(staging);
+    }
+  }
+
+  /** @internal */
+  releaseTensor(tensor: Tensor): void {
+    if (this.disposed) return;
+    if (tensor.owned) this.pool.release(tensor.buffer);
+    for (const fault of tensor.faults) {
+      if (--fault.refs === 0) this.pool.release(fault.buffer);
+    }
+  }
+
+  private pool_(base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult {
+    const op = opName(base, rank ?? input?.shape?.length - 2);
+    this.checkUsable(op);
+    this.checkTensor(op, 'input', input, 'float32');
+    const geometry = resolvePoolGeometry(base, input.shape, options, rank);
+    const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+    const bytes = product(outShape) * 4;
+    this.checkBindingSize(op, 'input', input.byteLength);
+    this.checkBindingSize(op, 'values', bytes);
+    const values = this.allocateTensorBuffer(`${op} values`, bytes);
+    const indices = this.allocateTensorBuffer(`${op} indices`, bytes);
+    this.track(recordMaxPool(this.device, this.currentEncoder(), geometry, { input: input.buffer, values, indices }, this.recordOptions()));
+    return {
+      values: new Tensor(this, values, outShape, 'float32', true, input.faults),
+      indices: new Tensor(this, indices, outShape, 'int32', true, input.faults, geometry),
+    };
+  }
+
+  private unpool_(base: string, values: Tensor, indices: Tensor, options: UnpoolOptions, rank?: SpatialRank): Tensor<'float32'> {
+    const op = opName(base, rank ?? values?.shape?.length - 2);
+    this.checkUsable(op);
+    this.checkTensor(op, 'values', values, 'float32');
+    this.checkTensor(op, 'indices', indices, 'int32');
+    const geometry = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
+    const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+    const bytes = product(outShape) * 4;
+    this.checkBindingSize(op, 'values', values.byteLength);
+    this.checkBindingSize(op, 'output', bytes);
+    const output = this.allocateTensorBuffer(`${op} output`, bytes);
+    const status = this.pool.acquire({
+      label: `${op} status`,
+      size: STATUS_BYTES,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    const outVolume = product(geometry.outSpatial);
+    const fault: FaultStatus = {
+      buffer: status,
+      refs: 0,
+      describe: (position, index) =>
+        `${op}: Found an invalid max index ${index} at indices${show(logicalCoordinates(indices.shape, geometry.layout, position))} ` +
+        `(output plane has ${outVolume} elements)`,
+    };
+    this.track(
+      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status }, this.recordOptions()),
+    );
+    return new Tensor(this, output, outShape, 'float32', true, [...new Set([...values.faults, ...indices.faults, fault])]);
+  }
+
+  private recordOptions() {
+    return { allocate: (d: GPUBufferDescriptor) => this.pool.acquire(d) };
+  }
+
+  private track(recorded: Recorded): void {
+    this.scratch.push(...recorded.scratch);
+  }
+
+  private currentEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder({ label: 'argpool batch' });
+    return this.encoder;
+  }
+
+  private allocateTensorBuffer(label: string, bytes: number): GPUBuffer {
+    return this.pool.acquire({
+      label,
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  private checkUsable(op: string): void {
+    if (this.disposed) throw new Error(`${op}: this ArgPool has been destroyed`);
+    if (this.lost) throw lostError(op, this.lost);
+  }
+
+  private checkTensor(op: string, argument: string, tensor: Tensor, dtype?: DType): void {
+    if (!(tensor instanceof Tensor)) {
+      throw new TypeError(`${op}: ${argument} must be a Tensor from this ArgPool, got ${describeValue(tensor)}`);
+    }
+    if (tensor.host !== this) throw new Error(`${op}: ${argument} belongs to another ArgPool`);
+    if (tensor.destroyed) throw new Error(`${op}: ${argument} has been destroyed`);
+    if (dtype && tensor.dtype !== dtype) {
+      throw new TypeError(`${op}: ${argument} must be a ${dtype} tensor, got ${tensor.dtype}`);
+    }
+  }
+
+  private checkBindingSize(op: string, argument: string, bytes: number): void {
+    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    if (bytes > limit) {
+      const name = limit === this.device.limits.maxBufferSize ? 'maxBufferSize' : 'maxStorageBufferBindingSize';
+      throw new RangeError(`${op}: ${argument} needs ${bytes} bytes, more than this device's ${name} (${limit})`);
+    }
+  }
+
+  private untilLost<T>(op: string, promise: Promise<T>): Promise<T> {
+    return Promise.race([
+      promise,
+      this.lostPromise.then((info) => {
+        throw lostError(op, info);
+      }),
+    ]).catch((error: unknown) => {
+      throw this.lost ? lostError(op, this.lost) : error;
+    });
+  }
+
+  private async throwSubmitErrors(op: string, errors: Promise<GPUError | null>[]): Promise<void> {
+    for (const error of await Promise.all(errors)) {
+      if (error) throw new Error(`${op}: the GPU rejected argpool's commands: ${error.message}`);
+    }
+  }
+}
+
+function lostError(op: string, info: GPUDeviceLostInfo): Error {
+  return new Error(`${op}: the GPU device was lost (${info.reason}): ${info.message}`);
+}
+
+function checkShape(op: string, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new RangeError(`${op}: shape must be an array of positive integers, got ${show(shape)}`);
+  }
+  return shape.slice();
+}
+
+/** BigInt64 indices (PyTorch, ONNX) narrowed to int32, refusing values that do not fit. */
+export function narrowIndices(op: string, argument: string, data: BigInt64Array): Int32Array {
+  const narrow = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v > 2147483647n || v < -2147483648n) {
+      throw new RangeError(`${op}: ${argument}[${i}] = ${v} does not fit int32`);
+    }
+    narrow[i] = Number(v);
+  }
+  return narrow;
+}
+
+/** The (n, c, spatial...) coordinates of a flat position in a tensor of the given layout. */
+function logicalCoordinates(shape: readonly number[], layout: 'NCHW' | 'NHWC', position: number): number[] {
+  const coords: number[] = [];
+  let rest = position;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    coords.unshift(rest % shape[axis]);
+    rest = Math.floor(rest / shape[axis]);
+  }
+  if (layout === 'NHWC') coords.splice(1, 0, coords.pop()!);
+  return coords;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}

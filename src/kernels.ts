@@ -1,0 +1,168 @@
+/**
+ * Low-level layer: records one operation into a caller's GPUCommandEncoder on caller-owned buffers,
+ * so the kernels can sit inside someone else's WebGPU pipeline. Nothing here submits or reads back.
+ *
+ * Each record function returns the scratch buffers it allocated (params uniforms, the unpooling
+ * owner map). They are used by the recorded commands: destroy or recycle them only after the
+ * encoder's command buffer has been submitted.
+ */
+import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
+import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
+import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
+import { dispatchGrid } from './dispatch';
+import { product, type PoolGeometry, type UnpoolGeometry } from './options';
+import { packPoolParams, packUnpoolParams } from './params';
+import { getPipeline } from './pipelines';
+
+export const WORKGROUP_SIZE = 64;
+
+/** Bytes of the fault status an unpooling (or any index-reading) kernel writes: two u32 words. */
+export const STATUS_BYTES = 8;
+
+export type Allocate = (descriptor: GPUBufferDescriptor) => GPUBuffer;
+
+export interface RecordOptions {
+  /** Where scratch buffers come from; defaults to `device.createBuffer`. */
+  allocate?: Allocate;
+}
+
+export interface Recorded {
+  /** Buffers this call allocated; release them after the command buffer is submitted. */
+  scratch: GPUBuffer[];
+}
+
+export interface MaxPoolBuffers {
+  /** float32 input, in the geometry's layout. */
+  input: GPUBuffer;
+  /** float32 output values, same layout. */
+  values: GPUBuffer;
+  /** int32 output indices, same layout, in the geometry's index format. */
+  indices: GPUBuffer;
+}
+
+export interface MaxUnpoolBuffers {
+  values: GPUBuffer;
+  indices: GPUBuffer;
+  output: GPUBuffer;
+  /**
+   * 8 bytes, STORAGE: after the commands run, word 0 is ~(first bad element) or 0 when every index
+   * was valid, and word 1 is that element's index. See `decodeStatus`.
+   */
+  status: GPUBuffer;
+}
+
+function requireSize(op: string, name: string, buffer: GPUBuffer, bytes: number): void {
+  if (buffer.size < bytes) {
+    throw new RangeError(`${op}: ${name} buffer holds ${buffer.size} bytes, the operation needs ${bytes}`);
+  }
+  if (!(buffer.usage & GPUBufferUsage.STORAGE)) {
+    throw new TypeError(`${op}: ${name} buffer must have STORAGE usage`);
+  }
+}
+
+function uniform(device: GPUDevice, allocate: Allocate, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
+  const buffer = allocate({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, words);
+  return buffer;
+}
+
+function dispatch(
+  device: GPUDevice,
+  pass: GPUComputePassEncoder,
+  pipeline: GPUComputePipeline,
+  label: string,
+  buffers: GPUBuffer[],
+  invocations: number,
+  op: string,
+): void {
+  const bindGroup = device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  const [x, y, z] = dispatchGrid(invocations, WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension, op);
+  pass.dispatchWorkgroups(x, y, z);
+}
+
+/** Records max pooling with indices: one pass writes both outputs. */
+export function recordMaxPool(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  geometry: PoolGeometry,
+  buffers: MaxPoolBuffers,
+  options: RecordOptions = {},
+): Recorded {
+  const op = geometry.op;
+  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
+  const inputCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
+  const outputCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
+  requireSize(op, 'input', buffers.input, inputCount * 4);
+  requireSize(op, 'values', buffers.values, outputCount * 4);
+  requireSize(op, 'indices', buffers.indices, outputCount * 4);
+  const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
+  const pipeline = getPipeline(device, 'max_pool.wgsl', maxPoolWgsl, { WORKGROUP_SIZE });
+  const pass = encoder.beginComputePass({ label: op });
+  dispatch(device, pass, pipeline, op, [params, buffers.input, buffers.values, buffers.indices], outputCount, op);
+  pass.end();
+  return { scratch: [params] };
+}
+
+/**
+ * Records max unpooling as a deterministic general scatter: clear the owner map and the status,
+ * let every pooled element claim its target (the last in memory order wins), then write every output
+ * element once.
+ */
+export function recordMaxUnpool(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  geometry: UnpoolGeometry,
+  buffers: MaxUnpoolBuffers,
+  options: RecordOptions = {},
+): Recorded {
+  const op = geometry.op;
+  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
+  const pooledCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
+  const outputCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
+  requireSize(op, 'values', buffers.values, pooledCount * 4);
+  requireSize(op, 'indices', buffers.indices, pooledCount * 4);
+  requireSize(op, 'output', buffers.output, outputCount * 4);
+  requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  const params = uniform(device, allocate, `${op} params`, packUnpoolParams(geometry));
+  const owner = allocate({
+    label: `${op} owner map`,
+    size: outputCount * 4,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  encoder.clearBuffer(owner, 0, outputCount * 4);
+  encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
+  const claim = getPipeline(device, 'max_unpool_claim.wgsl', maxUnpoolClaimWgsl, { WORKGROUP_SIZE });
+  const write = getPipeline(device, 'max_unpool_write.wgsl', maxUnpoolWriteWgsl, { WORKGROUP_SIZE });
+  const pass = encoder.beginComputePass({ label: op });
+  dispatch(device, pass, claim, `${op} claim`, [params, buffers.indices, owner, buffers.status], pooledCount, op);
+  dispatch(
+    device,
+    pass,
+    write,
+    `${op} write`,
+    [params, buffers.values, buffers.indices, owner, buffers.status, buffers.output],
+    outputCount,
+    op,
+  );
+  pass.end();
+  return { scratch: [params, owner] };
+}
+
+export interface IndexFault {
+  /** Flat position of the first bad element (memory order) in the indices tensor. */
+  position: number;
+  /** The bad index itself. */
+  index: number;
+}
+
+/** Reads a status buffer's two words; null when every index was valid. */
+export function decodeStatus(words: Uint32Array): IndexFault | null {
+  if (words[0] === 0) return null;
+  return { position: ~words[0] >>> 0, index: words[1] | 0 };
+}
