@@ -2,6 +2,23 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumLaunchOptions } from './test/chromium.ts';
 
+// Vitest 5's reporter calls Map.groupBy (Node 21+) when it prints failures; this machine runs Node 20.
+if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
+  Object.defineProperty(Map, 'groupBy', {
+    value<K, T>(items: Iterable<T>, key: (item: T, index: number) => K): Map<K, T[]> {
+      const groups = new Map<K, T[]>();
+      let index = 0;
+      for (const item of items) {
+        const k = key(item, index++);
+        const list = groups.get(k);
+        if (list) list.push(item);
+        else groups.set(k, [item]);
+      }
+      return groups;
+    },
+  });
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -9,14 +26,25 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.browser.test.ts'],
+          include: ['test/*.test.ts'],
+          exclude: ['test/*.browser.test.ts'],
+        },
+      },
+      {
+        // End-to-end: Playwright drives the demo page, served by Vite, in headless Chromium.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
         },
       },
       {
         test: {
           name: 'browser',
-          include: ['test/**/*.browser.test.ts'],
+          include: ['test/*.browser.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           browser: {

@@ -28,6 +28,7 @@ struct UnpoolParams {
   index_stride_c: u32,
   index_stride_s: u32,
   fill: u32,
+  rank: u32,
 }
 
 override WORKGROUP_SIZE: u32 = 64u;

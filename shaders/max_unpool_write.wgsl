@@ -7,8 +7,10 @@
 //   0 (zero):     0.0.
 //   1 (nearest):  the pooled map resized to the output: source position floor(dst * in / out) per dim.
 //   2 (bilinear): linear, bilinear or trilinear by rank, half-pixel centres (PyTorch interpolate with
-//                 align_corners=False): src = max((dst + 0.5) * in / out - 0.5, 0), computed in f32, so
-//                 it matches a float64 reference to a small tolerance, not bit for bit.
+//                 align_corners=False): src = max((dst + 0.5) * in / out - 0.5, 0). Each spatial dim has
+//                 two taps weighted (1 - l, l), both taken even when l = 0, as PyTorch does, so an
+//                 infinity beside a zero weight gives NaN there too. Computed in f32: it matches a
+//                 float64 reference to a small tolerance, not bit for bit.
 // Faults: invocation 0 copies the bad index itself next to its position, status[1] = indices[~status[0]],
 //   so the host can name both in one read.
 
@@ -27,6 +29,7 @@ struct UnpoolParams {
   index_stride_c: u32,
   index_stride_s: u32,
   fill: u32,
+  rank: u32,
 }
 
 const FILL_NEAREST: u32 = 1u;
@@ -77,7 +80,8 @@ fn resized_value(n: u32, c: u32, p: u32) -> u32 {
   let th = linear_taps(oh, params.in_h, params.out_h);
   let tw = linear_taps(ow, params.in_w, params.out_w);
   var sum = 0.0;
-  for (var corner = 0u; corner < 8u; corner++) {
+  // Corner bits: bit 0 picks the width tap, bit 1 height, bit 2 depth; only the real dims are walked.
+  for (var corner = 0u; corner < (1u << params.rank); corner++) {
     let bd = (corner >> 2u) & 1u;
     let bh = (corner >> 1u) & 1u;
     let bw = corner & 1u;

@@ -3,7 +3,7 @@
  * result is read or `sync()` is called, and turns GPU-side faults into rejected reads.
  */
 import { BufferPool } from './buffer_pool';
-import { decodeStatus, recordMaxPool, recordMaxUnpool, STATUS_BYTES, type Recorded } from './kernels';
+import { decodeStatus, recordMaxPool, recordMaxUnpool, STATUS_BYTES, type Recorded, type RecordOptions } from './kernels';
 import {
   joinShape,
   opName,
@@ -25,10 +25,27 @@ export interface ArgPoolCreateOptions {
   powerPreference?: GPUPowerPreference;
 }
 
+/** What `ArgPool.measure` found. */
+export interface Measurement<T> {
+  result: T;
+  /** GPU time of the work recorded inside the callback, in milliseconds. */
+  gpuMs: number;
+  /** Per compute pass (one per operation) when timestamp queries are available. */
+  passes: { label: string; ms: number }[];
+  /** 'timestamp-query' when the adapter has it; otherwise the wall time from submit to completion. */
+  method: 'timestamp-query' | 'submit-to-done';
+}
+
+/** Compute passes one `measure` call can time with timestamp queries. */
+const MAX_TIMED_PASSES = 256;
+
 export interface PoolResult {
   values: Tensor<'float32'>;
   indices: Tensor<'int32'>;
 }
+
+/** How long a failed GPU promise waits for `device.lost` to explain it. */
+const LOSS_GRACE_MS = 200;
 
 /** Limits worth raising from the defaults to the adapter's, so large tensors fit. */
 const RAISED_LIMITS = [
@@ -65,6 +82,8 @@ export class ArgPool implements TensorHost {
   private submitErrors: Promise<GPUError | null>[] = [];
   private readonly lostPromise: Promise<GPUDeviceLostInfo>;
   private disposed = false;
+  private timer: { querySet: GPUQuerySet; labels: string[] } | null = null;
+  private querySet: GPUQuerySet | null = null;
 
   private constructor(
     readonly device: GPUDevice,
@@ -186,12 +205,58 @@ export class ArgPool implements TensorHost {
     return errors;
   }
 
+  /**
+   * Runs `fn`, which records operations, and measures their GPU time: with timestamp queries around
+   * each operation's compute pass when the device has 'timestamp-query', else as the wall time from
+   * submitting the work to its completion. Pending work is finished first so it is not counted.
+   */
+  async measure<T>(fn: () => T): Promise<Measurement<T>> {
+    const op = 'measure';
+    await this.sync();
+    if (!this.device.features.has('timestamp-query')) {
+      const result = fn();
+      const start = performance.now();
+      await this.sync();
+      return { result, gpuMs: performance.now() - start, passes: [], method: 'submit-to-done' };
+    }
+    this.querySet ??= this.device.createQuerySet({ label: 'argpool measure', type: 'timestamp', count: 2 * MAX_TIMED_PASSES });
+    const timer = { querySet: this.querySet, labels: [] as string[] };
+    this.timer = timer;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.timer = null;
+    }
+    const count = timer.labels.length;
+    if (count === 0) return { result, gpuMs: 0, passes: [], method: 'timestamp-query' };
+    const bytes = count * 16;
+    const resolved = this.pool.acquire({ label: 'measure resolve', size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.pool.acquire({ label: 'measure staging', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.currentEncoder();
+    encoder.resolveQuerySet(timer.querySet, 0, 2 * count, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+    const errors = this.flush();
+    try {
+      await this.untilLost(op, staging.mapAsync(GPUMapMode.READ));
+      await this.throwSubmitErrors(op, errors);
+      const stamps = new BigUint64Array(staging.getMappedRange(0, bytes).slice(0));
+      const passes = timer.labels.map((label, i) => ({ label, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 }));
+      return { result, gpuMs: passes.reduce((sum, p) => sum + p.ms, 0), passes, method: 'timestamp-query' };
+    } finally {
+      if (staging.mapState === 'mapped') staging.unmap();
+      this.pool.release(resolved);
+      this.pool.release(staging);
+    }
+  }
+
   /** Releases every buffer this context holds; destroys the device if the context created it. */
   destroy(): void {
     if (this.disposed) return;
     this.flush();
     this.disposed = true;
     this.pool.destroy();
+    this.querySet?.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
 
@@ -234,6 +299,8 @@ export class ArgPool implements TensorHost {
     for (const fault of tensor.faults) {
       if (--fault.refs === 0) this.pool.release(fault.buffer);
     }
+    // With no commands recorded, nothing unsubmitted can still read the released buffers.
+    if (!this.encoder) this.pool.submitted();
   }
 
   private pool_(base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult {
@@ -247,7 +314,7 @@ export class ArgPool implements TensorHost {
     this.checkBindingSize(op, 'values', bytes);
     const values = this.allocateTensorBuffer(`${op} values`, bytes);
     const indices = this.allocateTensorBuffer(`${op} indices`, bytes);
-    this.track(recordMaxPool(this.device, this.currentEncoder(), geometry, { input: input.buffer, values, indices }, this.recordOptions()));
+    this.track(recordMaxPool(this.device, this.currentEncoder(), geometry, { input: input.buffer, values, indices }, this.recordOptions(op)));
     return {
       values: new Tensor(this, values, outShape, 'float32', true, input.faults),
       indices: new Tensor(this, indices, outShape, 'int32', true, input.faults, geometry),
@@ -279,13 +346,21 @@ export class ArgPool implements TensorHost {
         `(output plane has ${outVolume} elements)`,
     };
     this.track(
-      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status }, this.recordOptions()),
+      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status }, this.recordOptions(op)),
     );
     return new Tensor(this, output, outShape, 'float32', true, [...new Set([...values.faults, ...indices.faults, fault])]);
   }
 
-  private recordOptions() {
-    return { allocate: (d: GPUBufferDescriptor) => this.pool.acquire(d) };
+  private recordOptions(op: string): RecordOptions {
+    const options: RecordOptions = { allocate: (d: GPUBufferDescriptor) => this.pool.acquire(d) };
+    const timer = this.timer;
+    if (timer) {
+      const pass = timer.labels.length;
+      if (pass >= MAX_TIMED_PASSES) throw new RangeError(`measure: at most ${MAX_TIMED_PASSES} operations can be timed at once`);
+      timer.labels.push(op);
+      options.timestampWrites = { querySet: timer.querySet, beginningOfPassWriteIndex: 2 * pass, endOfPassWriteIndex: 2 * pass + 1 };
+    }
+    return options;
   }
 
   private track(recorded: Recorded): void {
@@ -329,13 +404,18 @@ export class ArgPool implements TensorHost {
     }
   }
 
+  /**
+   * Waits for a GPU promise, failing with the loss reason if the device is lost first. A lost device
+   * can also make the promise itself reject (mapAsync: "unmapped before mapping was resolved") before
+   * `device.lost` settles, so a rejection waits briefly for the loss to name it.
+   */
   private untilLost<T>(op: string, promise: Promise<T>): Promise<T> {
-    return Promise.race([
-      promise,
-      this.lostPromise.then((info) => {
-        throw lostError(op, info);
-      }),
-    ]).catch((error: unknown) => {
+    const lost = this.lostPromise.then((info) => {
+      throw lostError(op, info);
+    });
+    return Promise.race([promise, lost]).catch(async (error: unknown) => {
+      const settle = new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS));
+      await Promise.race([this.lostPromise, settle]);
       throw this.lost ? lostError(op, this.lost) : error;
     });
   }

@@ -24,6 +24,8 @@ export type Allocate = (descriptor: GPUBufferDescriptor) => GPUBuffer;
 export interface RecordOptions {
   /** Where scratch buffers come from; defaults to `device.createBuffer`. */
   allocate?: Allocate;
+  /** Timestamp writes for the operation's compute pass (each operation records exactly one pass). */
+  timestampWrites?: GPUComputePassTimestampWrites;
 }
 
 export interface Recorded {
@@ -103,7 +105,7 @@ export function recordMaxPool(
   requireSize(op, 'indices', buffers.indices, outputCount * 4);
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
   const pipeline = getPipeline(device, 'max_pool.wgsl', maxPoolWgsl, { WORKGROUP_SIZE });
-  const pass = encoder.beginComputePass({ label: op });
+  const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
   dispatch(device, pass, pipeline, op, [params, buffers.input, buffers.values, buffers.indices], outputCount, op);
   pass.end();
   return { scratch: [params] };
@@ -139,7 +141,7 @@ export function recordMaxUnpool(
   encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
   const claim = getPipeline(device, 'max_unpool_claim.wgsl', maxUnpoolClaimWgsl, { WORKGROUP_SIZE });
   const write = getPipeline(device, 'max_unpool_write.wgsl', maxUnpoolWriteWgsl, { WORKGROUP_SIZE });
-  const pass = encoder.beginComputePass({ label: op });
+  const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
   dispatch(device, pass, claim, `${op} claim`, [params, buffers.indices, owner, buffers.status], pooledCount, op);
   dispatch(
     device,

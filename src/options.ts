@@ -292,8 +292,36 @@ export function resolvePoolGeometry(
         `padding ${show(padBegin)}/${show(padEnd)} and dilation ${show(dilation)} gives ${show(outSpatial)}`,
     );
   }
+  for (let i = 0; i < rank; i++) {
+    const empty = firstPaddingOnlyWindow(inSpatial[i], outSpatial[i], kernel[i], stride[i], padBegin[i], dilation[i]);
+    if (empty >= 0) {
+      fail(
+        op,
+        `window ${empty} of spatial dimension ${i} covers only padding (input size ${inSpatial[i]}, kernelSize ${kernel[i]}, ` +
+          `stride ${stride[i]}, padding ${padBegin[i]}, dilation ${dilation[i]}); reduce padding or dilation`,
+      );
+    }
+  }
   checkIndexRange(op, batch, channels, inSpatial, indexFormat);
   return { op, rank, layout, indexFormat, batch, channels, inSpatial, outSpatial, kernel, stride, padBegin, padEnd, dilation, ceilMode };
+}
+
+/**
+ * With dilation, a window's taps can step over the whole input and land only in padding (kernel 2,
+ * padding 1, dilation 3, input 2). Such a window has no element to take the maximum of; PyTorch
+ * reads out of bounds there. Returns the first such window, or -1.
+ */
+function firstPaddingOnlyWindow(inSize: number, outSize: number, kernel: number, stride: number, pad: number, dilation: number): number {
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - pad;
+    let inside = false;
+    for (let k = 0; k < kernel && !inside; k++) {
+      const x = start + k * dilation;
+      inside = x >= 0 && x < inSize;
+    }
+    if (!inside) return o;
+  }
+  return -1;
 }
 
 /** Indices are int32: refuse a format whose largest index would not fit. */

@@ -15,7 +15,7 @@ export const POOL_PARAM_FIELDS = [
 export const UNPOOL_PARAM_FIELDS = [
   'total', 'out_total', 'channels', 'channels_last',
   'in_d', 'in_h', 'in_w', 'out_d', 'out_h', 'out_w',
-  'index_stride_n', 'index_stride_c', 'index_stride_s', 'fill',
+  'index_stride_n', 'index_stride_c', 'index_stride_s', 'fill', 'rank',
 ] as const;
 
 export type PoolParamField = (typeof POOL_PARAM_FIELDS)[number];
@@ -73,5 +73,6 @@ export function packUnpoolParams(g: UnpoolGeometry): Uint32Array<ArrayBuffer> {
     in_d: inD, in_h: inH, in_w: inW, out_d: outD, out_h: outH, out_w: outW,
     index_stride_n: xN, index_stride_c: xC, index_stride_s: xS,
     fill: FILL_CODES[g.fill],
+    rank: g.rank,
   });
 }

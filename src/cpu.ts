@@ -1,0 +1,502 @@
+/**
+ * CPU reference for max pooling with argmax indices, max unpooling and their gradients.
+ *
+ * Plain loops, written from the rules below and not from the WGSL kernels, so a GPU-versus-CPU test
+ * compares two separate readings of the rules. Only option parsing and size arithmetic are shared
+ * (`src/options.ts`). No Node imports: this runs in the browser tests too.
+ *
+ * The rules are those of PyTorch's CPU kernels for max_pool{1,2,3}d(return_indices=True) and
+ * max_unpool{1,2,3}d:
+ * - Output position o of a dimension covers input positions o*stride - padBegin + k*dilation,
+ *   k = 0..kernel-1. Positions outside the input are padding and never win.
+ * - A window is walked depth, then height, then width. The maximum starts as the window's first
+ *   in-bounds element; a later element v replaces it when `v > max || isNaN(v)`. So the first maximum
+ *   wins a tie, a NaN always wins and is never displaced (v > NaN is false), and a window of -inf keeps
+ *   its first in-bounds element.
+ * - Values are copied as bit patterns, so NaN payloads and -0 come through unchanged.
+ * - Unpooling writes each pooled value at the position its index names, over a zero output; when
+ *   several indices name the same position the last one in memory order wins.
+ */
+
+import {
+  fail,
+  joinShape,
+  opName,
+  product,
+  resolvePoolGeometry,
+  resolveUnpoolGeometry,
+  show,
+  type IndexFormat,
+  type Layout,
+  type PoolOptions,
+  type SpatialRank,
+  type UnpoolOptions,
+} from './options';
+
+export interface HostTensor<T = Float32Array> {
+  data: T;
+  shape: number[];
+}
+
+/** A tensor handed in by a caller: the shape may be any read-only list. */
+export interface TensorInput<T = Float32Array> {
+  data: T;
+  shape: readonly number[];
+}
+
+export type IndexData = Int32Array | BigInt64Array;
+
+/** What unpooling writes at positions that no index reaches. */
+export type UnpoolFill = 'zero' | 'nearest' | 'bilinear';
+
+export interface UnpoolFillOptions extends UnpoolOptions {
+  /**
+   * Positions that an index reaches always hold exactly the scattered value. The others hold
+   * 0 (`'zero'`, the default and PyTorch's behaviour), the pooled map upsampled by nearest neighbour
+   * (`'nearest'`), or the pooled map upsampled linearly per dimension with half-pixel centres
+   * (`'bilinear'`, like F.interpolate(mode='linear' | 'bilinear' | 'trilinear', align_corners=False)).
+   */
+  fill?: UnpoolFill;
+}
+
+/** Results own fresh ArrayBuffers, so they can go straight to `GPUQueue.writeBuffer`. */
+export type OwnedFloat32 = Float32Array<ArrayBuffer>;
+
+export interface MaxPoolResult {
+  values: HostTensor<OwnedFloat32>;
+  indices: HostTensor<Int32Array<ArrayBuffer>>;
+}
+
+export type MaxPoolBackwardOptions = PoolOptions & { inputShape: readonly number[] };
+
+// ---------------------------------------------------------------------------------------------
+// Addressing
+// ---------------------------------------------------------------------------------------------
+
+/** Where element (n, c, flat spatial position p) of a tensor with `volume` spatial elements lies in memory. */
+function elementOffset(layout: Layout, channels: number, volume: number, n: number, c: number, p: number): number {
+  return layout === 'NHWC' ? (n * volume + p) * channels + c : (n * channels + c) * volume + p;
+}
+
+/** The inverse of `elementOffset`. */
+function elementAt(layout: Layout, channels: number, volume: number, offset: number): { n: number; c: number; p: number } {
+  if (layout === 'NHWC') {
+    const c = offset % channels;
+    const rest = (offset - c) / channels;
+    const p = rest % volume;
+    return { n: (rest - p) / volume, c, p };
+  }
+  const p = offset % volume;
+  const rest = (offset - p) / volume;
+  const c = rest % channels;
+  return { n: (rest - c) / channels, c, p };
+}
+
+/**
+ * The index recorded for element (n, c, p) of a tensor with `volume` spatial elements:
+ * - 'spatial' (PyTorch): p, the position inside its (n, c) plane.
+ * - 'flat': the element's memory offset, ((n*C + c)*volume + p) channels-first (ONNX MaxPool's
+ *   Indices) or ((n*volume + p)*C + c) channels-last (TensorFlow's max_pool_with_argmax with
+ *   include_batch_in_index=True: ((b*height + y)*width + x)*channels + c).
+ * - 'flat-no-batch': the same offset with the batch term dropped (TensorFlow's default).
+ */
+function encodeIndex(
+  format: IndexFormat,
+  layout: Layout,
+  channels: number,
+  volume: number,
+  n: number,
+  c: number,
+  p: number,
+): number {
+  if (format === 'spatial') return p;
+  return elementOffset(layout, channels, volume, format === 'flat' ? n : 0, c, p);
+}
+
+/**
+ * The plane position that `index` names for a known (n, c), or -1 when it names no position of that
+ * plane (negative, past the end, in another plane, or between two channels of a channels-last tensor).
+ * An index can only address its own (n, c) plane: that is what makes it decodable at all.
+ */
+function decodeIndex(
+  format: IndexFormat,
+  layout: Layout,
+  channels: number,
+  volume: number,
+  n: number,
+  c: number,
+  index: number,
+): number {
+  // encodeIndex is affine in p: base + p*step.
+  const base = encodeIndex(format, layout, channels, volume, n, c, 0);
+  const step = encodeIndex(format, layout, channels, volume, n, c, 1) - base;
+  const relative = index - base;
+  if (relative < 0 || relative % step !== 0) return -1;
+  const p = relative / step;
+  return p < volume ? p : -1;
+}
+
+/** Row-major coordinates of flat position p in a shape. */
+function coordsOf(p: number, dims: readonly number[]): number[] {
+  const coords = new Array<number>(dims.length);
+  for (let i = dims.length - 1; i >= 0; i--) {
+    coords[i] = p % dims[i];
+    p = Math.floor(p / dims[i]);
+  }
+  return coords;
+}
+
+/** Row-major flat position of coordinates in a shape. */
+function positionOf(coords: readonly number[], dims: readonly number[]): number {
+  let p = 0;
+  for (let i = 0; i < dims.length; i++) p = p * dims[i] + coords[i];
+  return p;
+}
+
+/** Pads a per-dimension list to three entries (depth, height, width) with leading `value`s. */
+function as3d(list: readonly number[], value: number): [number, number, number] {
+  const padded = [...new Array<number>(3 - list.length).fill(value), ...list];
+  return [padded[0], padded[1], padded[2]];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks
+// ---------------------------------------------------------------------------------------------
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+function checkFloatData(op: string, argument: string, tensor: TensorInput): void {
+  if (!(tensor?.data instanceof Float32Array)) {
+    fail(op, `${argument} data must be a Float32Array, got ${describe(tensor?.data)}`);
+  }
+}
+
+function checkDataLength(op: string, argument: string, length: number, shape: readonly number[]): void {
+  const needed = product(Array.from(shape));
+  if (length !== needed) {
+    fail(op, `${argument} data has ${length} elements but shape ${show(Array.from(shape))} needs ${needed}`);
+  }
+}
+
+function checkShapeEquals(op: string, argument: string, shape: readonly number[], expected: readonly number[], what: string): void {
+  const actual = Array.from(shape ?? []);
+  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+    fail(op, `${argument} shape ${show(actual)} must equal ${what} ${show(Array.from(expected))}`);
+  }
+}
+
+/** Indices as plain int32 numbers; a BigInt64Array's entries must fit int32 (they are int32 on the GPU). */
+function readIndices(op: string, indices: TensorInput<IndexData>): Int32Array {
+  const data = indices?.data;
+  if (data instanceof Int32Array) return data;
+  if (!(data instanceof BigInt64Array)) {
+    fail(op, `indices data must be an Int32Array or a BigInt64Array, got ${describe(data)}`);
+  }
+  const result = new Int32Array(data.length);
+  for (let k = 0; k < data.length; k++) {
+    const value = data[k];
+    if (value < -(2n ** 31n) || value > 2n ** 31n - 1n) {
+      fail(op, `indices must fit in int32, got ${show(value)} at element ${k}`);
+    }
+    result[k] = Number(value);
+  }
+  return result;
+}
+
+/**
+ * For each element of `indices`, in memory order, the memory offset of the element it names in a
+ * tensor of spatial size `targetSpatial` with the same batch, channels and layout. The first invalid
+ * index in memory order is reported with its logical coordinates [n, c, spatial...].
+ */
+function scatterTargets(
+  op: string,
+  indices: Int32Array,
+  layout: Layout,
+  format: IndexFormat,
+  channels: number,
+  indicesSpatial: readonly number[],
+  targetSpatial: readonly number[],
+): Int32Array {
+  const sourceVolume = product(indicesSpatial);
+  const targetVolume = product(targetSpatial);
+  const targets = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const { n, c, p } = elementAt(layout, channels, sourceVolume, k);
+    const q = decodeIndex(format, layout, channels, targetVolume, n, c, indices[k]);
+    if (q < 0) {
+      const where = [n, c, ...coordsOf(p, indicesSpatial)].join(', ');
+      fail(op, `Found an invalid max index ${indices[k]} at indices[${where}] (output plane has ${targetVolume} elements)`);
+    }
+    targets[k] = elementOffset(layout, channels, targetVolume, n, c, q);
+  }
+  return targets;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Max pooling
+// ---------------------------------------------------------------------------------------------
+
+export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: SpatialRank): MaxPoolResult {
+  const geometry = resolvePoolGeometry('maxPool', input?.shape, opts, expectedRank);
+  const { op, layout, indexFormat, batch, channels } = geometry;
+  checkFloatData(op, 'input', input);
+  checkDataLength(op, 'input', input.data.length, input.shape);
+
+  const [inD, inH, inW] = as3d(geometry.inSpatial, 1);
+  const [outD, outH, outW] = as3d(geometry.outSpatial, 1);
+  const [kD, kH, kW] = as3d(geometry.kernel, 1);
+  const [sD, sH, sW] = as3d(geometry.stride, 1);
+  const [pD, pH, pW] = as3d(geometry.padBegin, 0);
+  const [dD, dH, dW] = as3d(geometry.dilation, 1);
+  const inVolume = inD * inH * inW;
+  const outVolume = outD * outH * outW;
+
+  const inBits = new Uint32Array(input.data.buffer, input.data.byteOffset, input.data.length);
+  const values = new Float32Array(batch * channels * outVolume);
+  const valueBits = new Uint32Array(values.buffer);
+  const indices = new Int32Array(values.length);
+
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      for (let od = 0; od < outD; od++) {
+        for (let oh = 0; oh < outH; oh++) {
+          for (let ow = 0; ow < outW; ow++) {
+            let found = false;
+            let max = 0;
+            let maxOffset = 0;
+            let maxPosition = 0;
+            for (let kd = 0; kd < kD; kd++) {
+              const id = od * sD - pD + kd * dD;
+              if (id < 0 || id >= inD) continue;
+              for (let kh = 0; kh < kH; kh++) {
+                const ih = oh * sH - pH + kh * dH;
+                if (ih < 0 || ih >= inH) continue;
+                for (let kw = 0; kw < kW; kw++) {
+                  const iw = ow * sW - pW + kw * dW;
+                  if (iw < 0 || iw >= inW) continue;
+                  const position = (id * inH + ih) * inW + iw;
+                  const offset = elementOffset(layout, channels, inVolume, n, c, position);
+                  const v = input.data[offset];
+                  // PyTorch's CPU loop: strict > keeps the first of equal maxima; NaN always takes
+                  // over, and once max is NaN nothing is > it, so the last NaN of the window wins.
+                  if (!found || v > max || Number.isNaN(v)) {
+                    found = true;
+                    max = v;
+                    maxOffset = offset;
+                    maxPosition = position;
+                  }
+                }
+              }
+            }
+            // resolvePoolGeometry refuses dilated windows that step over the whole input; a window
+            // without an in-bounds element would have no defined maximum (PyTorch reads out of bounds).
+            if (!found) fail(op, `window [${[od, oh, ow].slice(3 - geometry.rank).join(', ')}] covers only padding`);
+            const out = elementOffset(layout, channels, outVolume, n, c, (od * outH + oh) * outW + ow);
+            valueBits[out] = inBits[maxOffset];
+            indices[out] = encodeIndex(indexFormat, layout, channels, inVolume, n, c, maxPosition);
+          }
+        }
+      }
+    }
+  }
+
+  const shape = joinShape(batch, channels, geometry.outSpatial, layout);
+  return { values: { data: values, shape }, indices: { data: indices, shape: shape.slice() } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Max unpooling
+// ---------------------------------------------------------------------------------------------
+
+function splitFill(opts: UnpoolFillOptions): { fill: unknown; options: UnpoolOptions } {
+  if (opts === null || typeof opts !== 'object') return { fill: undefined, options: opts };
+  const { fill, ...options } = opts;
+  return { fill, options };
+}
+
+function parseFill(op: string, fill: unknown): UnpoolFill {
+  if (fill === undefined) return 'zero';
+  if (fill === 'zero' || fill === 'nearest' || fill === 'bilinear') return fill;
+  return fail(op, `fill must be 'zero', 'nearest' or 'bilinear', got ${show(fill)}`);
+}
+
+/**
+ * Linear interpolation of one (n, c) plane at output position `dst`, one dimension at a time with
+ * half-pixel centres, as F.interpolate(align_corners=False) does: src = (dst + 0.5)*(in/out) - 0.5,
+ * clamped below at 0; i0 = floor(src), i1 = min(i0 + 1, in - 1), lambda = src - i0. The nesting
+ * (w0*(...) + w1*(...), outermost dimension first) follows PyTorch's upsampling kernels. Computed in
+ * float64 and rounded once, so the GPU's float32 arithmetic is compared with a tolerance.
+ */
+function interpolate(
+  read: (position: number) => number,
+  dst: readonly number[],
+  inSpatial: readonly number[],
+  outSpatial: readonly number[],
+): number {
+  const rank = inSpatial.length;
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const lambda: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const src = Math.max((dst[i] + 0.5) * (inSpatial[i] / outSpatial[i]) - 0.5, 0);
+    const i0 = Math.floor(src);
+    lower.push(i0);
+    upper.push(Math.min(i0 + 1, inSpatial[i] - 1));
+    lambda.push(src - i0);
+  }
+  const coords = new Array<number>(rank);
+  const blend = (dim: number): number => {
+    if (dim === rank) return read(positionOf(coords, inSpatial));
+    coords[dim] = lower[dim];
+    const a = blend(dim + 1);
+    coords[dim] = upper[dim];
+    const b = blend(dim + 1);
+    return (1 - lambda[dim]) * a + lambda[dim] * b;
+  };
+  return blend(0);
+}
+
+export function maxUnpool(
+  values: TensorInput,
+  indices: TensorInput<IndexData>,
+  opts: UnpoolFillOptions,
+  expectedRank?: SpatialRank,
+): HostTensor<OwnedFloat32> {
+  const { fill: fillOption, options } = splitFill(opts);
+  const geometry = resolveUnpoolGeometry('maxUnpool', values?.shape, indices?.shape, options, expectedRank);
+  const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
+  const fill = parseFill(op, fillOption);
+  checkFloatData(op, 'values', values);
+  checkDataLength(op, 'values', values.data.length, values.shape);
+  const index = readIndices(op, indices);
+  checkDataLength(op, 'indices', index.length, indices.shape);
+
+  const inVolume = product(inSpatial);
+  const outVolume = product(outSpatial);
+  const output = new Float32Array(batch * channels * outVolume);
+  const outBits = new Uint32Array(output.buffer);
+  const valueBits = new Uint32Array(values.data.buffer, values.data.byteOffset, values.data.length);
+
+  const targets = scatterTargets(op, index, layout, indexFormat, channels, inSpatial, outSpatial);
+  const reached = new Uint8Array(output.length);
+  // Memory order, so the last of several values aimed at one position is the one that stays.
+  for (let k = 0; k < targets.length; k++) {
+    outBits[targets[k]] = valueBits[k];
+    reached[targets[k]] = 1;
+  }
+  if (fill === 'zero') return { data: output, shape: joinShape(batch, channels, outSpatial, layout) };
+
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const readPooled = (p: number): number => values.data[elementOffset(layout, channels, inVolume, n, c, p)];
+      for (let q = 0; q < outVolume; q++) {
+        const out = elementOffset(layout, channels, outVolume, n, c, q);
+        if (reached[out]) continue;
+        const dst = coordsOf(q, outSpatial);
+        if (fill === 'nearest') {
+          // Integer arithmetic, so no float rounding can move a source position.
+          const src = dst.map((d, i) => Math.floor((d * inSpatial[i]) / outSpatial[i]));
+          outBits[out] = valueBits[elementOffset(layout, channels, inVolume, n, c, positionOf(src, inSpatial))];
+        } else {
+          output[out] = Math.fround(interpolate(readPooled, dst, inSpatial, outSpatial));
+        }
+      }
+    }
+  }
+  return { data: output, shape: joinShape(batch, channels, outSpatial, layout) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradients
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Gradient of max pooling with respect to its input: every input element receives the sum of the
+ * output gradients whose index names it, zero if none does. Sums run in float32, in the pooled
+ * tensor's memory order.
+ */
+export function maxPoolBackward(
+  gradOutput: TensorInput,
+  indices: TensorInput<IndexData>,
+  opts: MaxPoolBackwardOptions,
+  expectedRank?: SpatialRank,
+): HostTensor<OwnedFloat32> {
+  if (opts === null || typeof opts !== 'object' || opts.inputShape === undefined) {
+    fail(opName('maxPoolBackward', expectedRank ?? 0), 'inputShape (the shape of the pooling input) is required');
+  }
+  const { inputShape, ...poolOptions } = opts;
+  const geometry = resolvePoolGeometry('maxPoolBackward', inputShape, poolOptions, expectedRank);
+  const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
+  const pooledShape = joinShape(batch, channels, outSpatial, layout);
+  checkShapeEquals(op, 'gradOutput', gradOutput?.shape, pooledShape, 'the pooled output shape');
+  checkShapeEquals(op, 'indices', indices?.shape, pooledShape, 'the pooled output shape');
+  checkFloatData(op, 'gradOutput', gradOutput);
+  checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
+  const index = readIndices(op, indices);
+  checkDataLength(op, 'indices', index.length, indices.shape);
+
+  const targets = scatterTargets(op, index, layout, indexFormat, channels, outSpatial, inSpatial);
+  const gradInput = new Float32Array(batch * channels * product(inSpatial));
+  for (let k = 0; k < targets.length; k++) {
+    gradInput[targets[k]] = Math.fround(gradInput[targets[k]] + gradOutput.data[k]);
+  }
+  return { data: gradInput, shape: joinShape(batch, channels, inSpatial, layout) };
+}
+
+/**
+ * Gradient of max unpooling with respect to its values: each pooled element takes the output
+ * gradient at the position its index names (a gather, copied as bits).
+ */
+export function maxUnpoolBackward(
+  gradOutput: TensorInput,
+  indices: TensorInput<IndexData>,
+  opts: UnpoolOptions,
+  expectedRank?: SpatialRank,
+): HostTensor<OwnedFloat32> {
+  const geometry = resolveUnpoolGeometry('maxUnpoolBackward', indices?.shape, indices?.shape, opts, expectedRank);
+  const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
+  checkShapeEquals(op, 'gradOutput', gradOutput?.shape, joinShape(batch, channels, outSpatial, layout), 'the unpooled shape');
+  checkFloatData(op, 'gradOutput', gradOutput);
+  checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
+  const index = readIndices(op, indices);
+  checkDataLength(op, 'indices', index.length, indices.shape);
+
+  const targets = scatterTargets(op, index, layout, indexFormat, channels, inSpatial, outSpatial);
+  const gradBits = new Uint32Array(gradOutput.data.buffer, gradOutput.data.byteOffset, gradOutput.data.length);
+  const gradValues = new Float32Array(targets.length);
+  const resultBits = new Uint32Array(gradValues.buffer);
+  for (let k = 0; k < targets.length; k++) resultBits[k] = gradBits[targets[k]];
+  return { data: gradValues, shape: Array.from(indices.shape) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rank-checked entry points
+// ---------------------------------------------------------------------------------------------
+
+export const maxPool1d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 1);
+export const maxPool2d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 2);
+export const maxPool3d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 3);
+
+export const maxUnpool1d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolFillOptions): HostTensor<OwnedFloat32> =>
+  maxUnpool(values, indices, opts, 1);
+export const maxUnpool2d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolFillOptions): HostTensor<OwnedFloat32> =>
+  maxUnpool(values, indices, opts, 2);
+export const maxUnpool3d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolFillOptions): HostTensor<OwnedFloat32> =>
+  maxUnpool(values, indices, opts, 3);
+
+export const cpu = {
+  maxPool,
+  maxUnpool,
+  maxPoolBackward,
+  maxUnpoolBackward,
+  maxPool1d,
+  maxPool2d,
+  maxPool3d,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+};

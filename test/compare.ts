@@ -1,0 +1,86 @@
+/**
+ * Result checks that explain themselves: on a mismatch they throw an error holding a table of the
+ * first differing elements (position, coordinates, actual, expected) instead of a bare boolean.
+ */
+
+function coordinates(shape: readonly number[], position: number): string {
+  const coords: number[] = [];
+  let rest = position;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    coords.unshift(rest % shape[axis]);
+    rest = Math.floor(rest / shape[axis]);
+  }
+  return `[${coords.join(', ')}]`;
+}
+
+function showFloat(bits: number): string {
+  const value = new Float32Array(new Uint32Array([bits]).buffer)[0];
+  const text = Object.is(value, -0) ? '-0' : String(value);
+  return `${text} (0x${bits.toString(16).padStart(8, '0')})`;
+}
+
+function report(label: string, shape: readonly number[], rows: string[], mismatches: number, total: number): never {
+  throw new Error(
+    `${label}: ${mismatches} of ${total} elements differ (shape [${shape.join(', ')}]); first ones:\n` +
+      ['position  coordinates  actual  expected', ...rows].join('\n'),
+  );
+}
+
+const SHOWN = 8;
+
+/** float32 arrays equal bit for bit (NaN payloads and the sign of zero included). */
+export function expectBitsEqual(actual: Float32Array, expected: Float32Array, shape: readonly number[], label: string): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== e[i]) {
+      if (mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${showFloat(a[i])}  ${showFloat(e[i])}`);
+    }
+  }
+  if (mismatches) report(label, shape, rows, mismatches, a.length);
+}
+
+/** Integer arrays equal exactly. */
+export function expectIntsEqual(actual: Int32Array, expected: Int32Array, shape: readonly number[], label: string): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      if (mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${actual[i]}  ${expected[i]}`);
+    }
+  }
+  if (mismatches) report(label, shape, rows, mismatches, actual.length);
+}
+
+/**
+ * float32 arrays equal within |a - e| <= tolerance * max(scale, |e|), for results that sum or
+ * interpolate. `scale` is the magnitude of the inputs (rounding error grows with them even where the
+ * result is small). NaN must match NaN and infinities must match exactly.
+ */
+export function expectClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  shape: readonly number[],
+  tolerance: number,
+  label: string,
+  scale = 1,
+): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const same = Number.isNaN(e)
+      ? Number.isNaN(a)
+      : Number.isFinite(e)
+        ? Math.abs(a - e) <= tolerance * Math.max(scale, Math.abs(e))
+        : a === e;
+    if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${a}  ${e}`);
+  }
+  if (mismatches) report(`${label} (tolerance ${tolerance}, scale ${scale})`, shape, rows, mismatches, actual.length);
+}

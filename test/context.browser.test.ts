@@ -1,0 +1,219 @@
+/** The ArgPool context on a real WebGPU adapter: errors, faults, batching, buffers, limits, device loss. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
+import { expectBitsEqual, expectIntsEqual } from './compare';
+import { makeValues } from './data';
+
+let ap: ArgPool;
+beforeAll(async () => {
+  ap = await ArgPool.create();
+});
+afterAll(() => ap.destroy());
+
+const WORKED = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+/** The worked example: proves the context still computes correctly. */
+async function expectContextWorks(context = ap): Promise<void> {
+  const x = context.tensor(WORKED, [1, 1, 3, 3]);
+  const { values, indices } = context.maxPool2d(x, { kernelSize: 2, stride: 1 });
+  const y = context.maxUnpool2d(values, indices, { kernelSize: 2, stride: 1, outputSize: [3, 3] });
+  expect(Array.from(await values.read())).toEqual([5, 6, 8, 9]);
+  expect(Array.from(await indices.read())).toEqual([4, 5, 7, 8]);
+  expect(Array.from(await y.read())).toEqual([0, 0, 0, 0, 5, 6, 0, 8, 9]);
+  for (const t of [x, values, indices, y]) t.destroy();
+}
+
+describe('ArgPool', () => {
+  it('runs on a real WebGPU adapter with the adapter limits', async () => {
+    expect(ap.device).toBeDefined();
+    const adapter = await navigator.gpu.requestAdapter();
+    expect(ap.device.limits.maxStorageBufferBindingSize).toBe(adapter!.limits.maxStorageBufferBindingSize);
+    await expectContextWorks();
+  });
+
+  it('refuses bad options and shapes synchronously, naming the operation, argument and value, and keeps working', async () => {
+    const x = ap.tensor(new Float32Array(16), [1, 1, 4, 4]);
+    const idx = ap.tensor(new Int32Array(4), [1, 1, 2, 2]);
+    const v = ap.tensor(new Float32Array(4), [1, 1, 2, 2]);
+    const refusals: [() => unknown, RegExp][] = [
+      [() => ap.maxPool(x, { kernelSize: 0 }), /^maxPool2d: kernelSize must be positive integers, got 0$/],
+      [() => ap.maxPool(x, { kernelSize: 2, stride: [1, 2, 3] }), /^maxPool2d: stride must be a number or 2 numbers, got \[1, 2, 3\]$/],
+      [() => ap.maxPool(x, { kernelSize: 2, padding: 2 }), /^maxPool2d: padding must be at most half of kernelSize, got padding 2/],
+      [() => ap.maxPool(x, { kernelSize: 5 }), /^maxPool2d: output would be empty/],
+      [() => ap.maxPool(x, { kernelSize: 2, dilation: 0 }), /^maxPool2d: dilation must be positive integers, got 0$/],
+      [() => ap.maxPool(x, { kernelSize: 2, ceilMode: 1 as unknown as boolean }), /^maxPool2d: ceilMode must be true or false, got 1$/],
+      [() => ap.maxPool(x, { kernelSize: 2, layout: 'NWHC' as 'NHWC' }), /^maxPool2d: layout must be 'NCHW' or 'NHWC', got "NWHC"$/],
+      [() => ap.maxPool(x, { kernelSize: 2, strides: 2 } as never), /^maxPool2d: unknown option "strides"/],
+      [() => ap.maxPool1d(x, { kernelSize: 2 }), /^maxPool1d: input must have 3 dimensions/],
+      [() => ap.maxPool(idx, { kernelSize: 2 }), /^maxPool2d: input must be a float32 tensor, got int32$/],
+      [() => ap.maxUnpool(v, v, { kernelSize: 2 }), /^maxUnpool2d: indices must be a int32 tensor, got float32$/],
+      [() => ap.maxUnpool(v, idx, { kernelSize: 2, outputSize: [6, 4] }), /^maxUnpool2d: outputSize \[6, 4\] is invalid: dimension 0 must be between 3 and 5/],
+      [() => ap.maxUnpool(x, idx, { kernelSize: 2 }), /^maxUnpool2d: indices shape \[1, 1, 2, 2\] must equal values shape \[1, 1, 4, 4\]$/],
+      [() => ap.maxUnpool(v, idx, { kernelSize: 2, fill: 'cubic' as 'nearest' }), /^maxUnpool2d: fill must be 'zero', 'nearest' or 'bilinear', got "cubic"$/],
+      [() => ap.tensor(new Float32Array(5), [2, 2]), /^tensor: data has 5 elements but shape \[2, 2\] needs 4$/],
+      [() => ap.tensor([1, 2] as unknown as Float32Array, [2]), /^tensor: data must be a Float32Array, Int32Array or BigInt64Array, got Array$/],
+      [() => ap.tensor(new BigInt64Array([1n, 2n ** 40n]), [2]), /^tensor: data\[1\] = 1099511627776 does not fit int32$/],
+    ];
+    for (const [call, message] of refusals) expect(call).toThrow(message);
+    for (const t of [x, idx, v]) t.destroy();
+    expect(() => ap.maxPool(x, { kernelSize: 2 })).toThrow(/^maxPool2d: input has been destroyed$/);
+    await expectContextWorks();
+  });
+
+  it('reports an invalid index in unpooling when the result is read, as PyTorch does, and keeps working', async () => {
+    const values = ap.tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), [1, 2, 2, 2]);
+    const indices = ap.tensor(new Int32Array([0, 5, 2, 3, 4, 16, 9, 99]), [1, 2, 2, 2]);
+    const y = ap.maxUnpool(values, indices, { kernelSize: 2 });
+    const expected = /^maxUnpool2d: Found an invalid max index 16 at indices\[0, 1, 0, 1\] \(output plane has 16 elements\)$/;
+    expect(() => cpu.maxUnpool({ data: new Float32Array(8), shape: [1, 2, 2, 2] }, { data: new Int32Array([0, 5, 2, 3, 4, 16, 9, 99]), shape: [1, 2, 2, 2] }, { kernelSize: 2 })).toThrow(expected);
+    await expect(y.read()).rejects.toThrow(expected);
+    // The fault follows the result into later work that reads it.
+    const { values: pooled } = ap.maxPool(y, { kernelSize: 2 });
+    await expect(pooled.read()).rejects.toThrow(expected);
+    // Negative indices are faults too; NHWC reports logical (n, c, h, w) coordinates.
+    const nhwc = ap.maxUnpool(
+      ap.tensor(new Float32Array(8), [1, 2, 2, 2]),
+      ap.tensor(new Int32Array([0, 0, 0, 0, 0, 0, -3, 0]), [1, 2, 2, 2]),
+      { kernelSize: 2, layout: 'NHWC' },
+    );
+    await expect(nhwc.read()).rejects.toThrow(/^maxUnpool2d: Found an invalid max index -3 at indices\[0, 0, 1, 1\]/);
+    await expectContextWorks();
+  });
+
+  it('batches many calls into one submission and reads each result correctly', async () => {
+    const shape = [2, 3, 17, 13];
+    const data = makeValues('random', 2 * 3 * 17 * 13, 7);
+    const submit = ap.device.queue.submit.bind(ap.device.queue);
+    let submissions = 0;
+    ap.device.queue.submit = (buffers) => {
+      submissions++;
+      submit(buffers);
+    };
+    try {
+      let x = ap.tensor(data, shape);
+      let host = { data, shape };
+      const steps = [];
+      for (let i = 0; i < 3; i++) {
+        const { values, indices } = ap.maxPool(x, { kernelSize: 2, ceilMode: true });
+        const ref = cpu.maxPool(host, { kernelSize: 2, ceilMode: true });
+        steps.push({ values, indices, ref });
+        x = values;
+        host = ref.values;
+      }
+      expect(submissions).toBe(0);
+      const last = steps[2];
+      expectBitsEqual(await last.values.read(), last.ref.values.data, last.ref.values.shape, 'level 3 values');
+      expect(submissions).toBe(1);
+      for (const s of steps) expectIntsEqual(await s.indices.read(), s.ref.indices.data, s.ref.indices.shape, 'indices');
+    } finally {
+      ap.device.queue.submit = submit;
+    }
+  });
+
+  it('reuses its buffers: repeated encoder-decoder chains allocate nothing after the first', async () => {
+    const data = makeValues('random', 1 * 4 * 32 * 32, 3);
+    const chain = async () => {
+      const x = ap.tensor(data, [1, 4, 32, 32]);
+      const levels = [];
+      let current = x;
+      for (let i = 0; i < 3; i++) {
+        const pooled = ap.maxPool(current, { kernelSize: 2 });
+        levels.push(pooled);
+        current = pooled.values;
+      }
+      const decoded = [];
+      let up = current;
+      for (let i = 2; i >= 0; i--) {
+        up = ap.maxUnpool(up, levels[i].indices, { kernelSize: 2 });
+        decoded.push(up);
+      }
+      const out = await up.read();
+      for (const t of [x, ...decoded, ...levels.flatMap((l) => [l.values, l.indices])]) t.destroy();
+      return out;
+    };
+    const first = await chain();
+    const created = ap.buffersCreated;
+    for (let i = 0; i < 5; i++) expectBitsEqual(await chain(), first, [1, 4, 32, 32], `chain ${i}`);
+    expect(ap.buffersCreated).toBe(created);
+  });
+
+  it('records into a caller-owned encoder on caller-owned buffers (low-level layer)', async () => {
+    const device = ap.device;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const input = device.createBuffer({ size: 36, usage });
+    device.queue.writeBuffer(input, 0, WORKED);
+    const values = device.createBuffer({ size: 16, usage });
+    const indices = device.createBuffer({ size: 16, usage });
+    const output = device.createBuffer({ size: 36, usage });
+    const status = device.createBuffer({ size: STATUS_BYTES, usage });
+    const readback = device.createBuffer({ size: 36 + STATUS_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = device.createCommandEncoder();
+    const pool = resolvePoolGeometry('maxPool', [1, 1, 3, 3], { kernelSize: 2, stride: 1 });
+    const unpool = resolveUnpoolGeometry('maxUnpool', [1, 1, 2, 2], [1, 1, 2, 2], { kernelSize: 2, stride: 1, outputSize: [3, 3] });
+    const a = recordMaxPool(device, encoder, pool, { input, values, indices });
+    const b = recordMaxUnpool(device, encoder, unpool, { values, indices, output, status });
+    encoder.copyBufferToBuffer(output, 0, readback, 0, 36);
+    encoder.copyBufferToBuffer(status, 0, readback, 36, STATUS_BYTES);
+    device.queue.submit([encoder.finish()]);
+    await readback.mapAsync(GPUMapMode.READ);
+    const bytes = readback.getMappedRange().slice(0);
+    readback.unmap();
+    expect(Array.from(new Float32Array(bytes, 0, 9))).toEqual([0, 0, 0, 0, 5, 6, 0, 8, 9]);
+    expect(decodeStatus(new Uint32Array(bytes, 36, 2))).toBeNull();
+    for (const buffer of [input, values, indices, output, status, readback, ...a.scratch, ...b.scratch]) buffer.destroy();
+  });
+
+  it('handles a tensor above the default binding size and a grid of more than 65,535 workgroups', async () => {
+    // 1 x 1 x 6144 x 6144 float32 is 144 MiB (default maxStorageBufferBindingSize: 128 MiB); pooling
+    // 2x2/2 gives 9,437,184 outputs, 147,456 workgroups of 64: a 2-D grid.
+    const shape = [1, 1, 6144, 6144];
+    const data = makeValues('ties', 6144 * 6144, 11);
+    const x = ap.tensor(data, shape);
+    expect(x.byteLength).toBeGreaterThan(128 * 1024 * 1024);
+    const { values, indices } = ap.maxPool(x, { kernelSize: 2 });
+    const ref = cpu.maxPool({ data, shape }, { kernelSize: 2 });
+    expectBitsEqual(await values.read(), ref.values.data, ref.values.shape, 'values');
+    expectIntsEqual(await indices.read(), ref.indices.data, ref.indices.shape, 'indices');
+    const y = ap.maxUnpool(values, indices, { kernelSize: 2 });
+    expectBitsEqual(await y.read(), cpu.maxUnpool(ref.values, ref.indices, { kernelSize: 2 }).data, shape, 'unpool');
+    for (const t of [x, values, indices, y]) t.destroy();
+  });
+
+  it('refuses a tensor larger than the device allows, naming the limit', () => {
+    const limit = ap.device.limits.maxStorageBufferBindingSize;
+    const x = ap.tensor(new Float32Array(4), [1, 1, 2, 2]);
+    // A fake shape is enough: the check happens before any allocation.
+    expect(() => ap.fromBuffer(x.buffer, [1, 1, 2, 2 * (limit / 4 + 1)], 'float32')).toThrow(/^fromBuffer: buffer holds \d+ bytes/);
+    const huge = Math.floor(limit / 4) + 4;
+    expect(() => ap.tensor(new Float32Array(0), [huge])).toThrow(/tensor: data has 0 elements/);
+    x.destroy();
+  });
+
+  it('measures GPU time per operation with timestamp queries, without disturbing results', async () => {
+    const x = ap.tensor(WORKED, [1, 1, 3, 3]);
+    const m = await ap.measure(() => {
+      const pooled = ap.maxPool2d(x, { kernelSize: 2, stride: 1 });
+      return { ...pooled, up: ap.maxUnpool2d(pooled.values, pooled.indices, { kernelSize: 2, stride: 1, outputSize: [3, 3] }) };
+    });
+    expect(m.method).toBe(ap.device.features.has('timestamp-query') ? 'timestamp-query' : 'submit-to-done');
+    if (m.method === 'timestamp-query') expect(m.passes.map((p) => p.label)).toEqual(['maxPool2d', 'maxUnpool2d']);
+    expect(Number.isFinite(m.gpuMs) && m.gpuMs >= 0).toBe(true);
+    expect(Array.from(await m.result.up.read())).toEqual([0, 0, 0, 0, 5, 6, 0, 8, 9]);
+    // Operations after the measurement are not timed and still work.
+    await expectContextWorks();
+  });
+
+  it('rejects pending and later reads with the loss reason when the device is lost', async () => {
+    const own = await ArgPool.create();
+    await expectContextWorks(own);
+    const x = own.tensor(WORKED, [1, 1, 3, 3]);
+    const { values } = own.maxPool(x, { kernelSize: 2, stride: 1 });
+    const pending = values.read();
+    own.device.destroy();
+    await expect(pending).rejects.toThrow(/^read: the GPU device was lost \(destroyed\)/);
+    await own.device.lost;
+    expect(own.lost?.reason).toBe('destroyed');
+    await expect(values.read()).rejects.toThrow(/^read: the GPU device was lost \(destroyed\)/);
+    expect(() => own.maxPool(x, { kernelSize: 2 })).toThrow(/^maxPool2d: the GPU device was lost \(destroyed\)/);
+  });
+});

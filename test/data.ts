@@ -1,0 +1,57 @@
+/** Test data: seeded value generators for the kinds of input that break pooling kernels. */
+
+export type ValueKind = 'random' | 'ties' | 'nan' | 'inf' | 'all-neg-inf';
+export const VALUE_KINDS: readonly ValueKind[] = ['random', 'ties', 'nan', 'inf', 'all-neg-inf'];
+
+/** mulberry32: small, seedable, good enough to spread test values. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Values of one kind. 'ties' draws from {-1, -0, 0, 1} so windows hold equal maxima (and the two
+ * zeros, which compare equal but differ in bits); 'nan' scatters NaNs with distinct payloads and
+ * signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere.
+ */
+export function makeValues(kind: ValueKind, length: number, seed: number): Float32Array {
+  const next = rng(seed);
+  const data = new Float32Array(length);
+  const bits = new Uint32Array(data.buffer);
+  for (let i = 0; i < length; i++) {
+    const r = next();
+    switch (kind) {
+      case 'random':
+        data[i] = (next() - 0.5) * 200;
+        break;
+      case 'ties':
+        data[i] = [-1, -0, 0, 1][Math.floor(r * 4)];
+        break;
+      case 'nan':
+        if (r < 0.15) bits[i] = (r < 0.07 ? 0xffc00000 : 0x7fc00000) | (Math.floor(next() * 0x3fffff) + 1);
+        else data[i] = (next() - 0.5) * 200;
+        break;
+      case 'inf':
+        data[i] = r < 0.1 ? Infinity : r < 0.3 ? -Infinity : (next() - 0.5) * 200;
+        break;
+      case 'all-neg-inf':
+        data[i] = -Infinity;
+        break;
+    }
+  }
+  return data;
+}
+
+/** Random positions anywhere in an output plane of `outVolume` elements; repeats are likely. */
+export function randomSpatialIndices(count: number, outVolume: number, seed: number): Int32Array {
+  const next = rng(seed);
+  const indices = new Int32Array(count);
+  for (let i = 0; i < count; i++) indices[i] = Math.floor(next() * outVolume);
+  return indices;
+}

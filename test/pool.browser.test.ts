@@ -1,0 +1,171 @@
+/** GPU against the CPU reference: bit-exact values, exact indices, over random configurations. */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArgPool, cpu, type UnpoolOptions } from '../src/index';
+import { poolCase, type PoolCase } from './cases';
+import { expectBitsEqual, expectClose, expectIntsEqual } from './compare';
+import { makeValues, randomSpatialIndices } from './data';
+
+let ap: ArgPool;
+let compared = 0;
+beforeAll(async () => {
+  ap = await ArgPool.create();
+});
+afterAll(() => ap.destroy());
+
+/** Runs the same call on both sides; a refused configuration must be refused by both, alike. */
+function both<G, C>(gpu: () => G, host: () => C): { gpu: G; host: C } | { error: string } {
+  let hostError = '';
+  let gpuError = '';
+  let hostResult: C | undefined;
+  let gpuResult: G | undefined;
+  try {
+    hostResult = host();
+  } catch (e) {
+    hostError = (e as Error).message;
+  }
+  try {
+    gpuResult = gpu();
+  } catch (e) {
+    gpuError = (e as Error).message;
+  }
+  expect(gpuError).toBe(hostError);
+  return hostError ? { error: hostError } : { gpu: gpuResult!, host: hostResult! };
+}
+
+async function checkPool(c: PoolCase): Promise<void> {
+  const data = makeValues(c.kind, c.shape.reduce((a, b) => a * b, 1), c.seed);
+  const x = ap.tensor(data, c.shape);
+  const run = both(
+    () => ap.maxPool(x, c.options),
+    () => cpu.maxPool({ data, shape: c.shape }, c.options),
+  );
+  if ('error' in run) {
+    x.destroy();
+    return;
+  }
+  const { gpu, host } = run;
+  compared++;
+  expect(gpu.values.shape).toEqual(host.values.shape);
+  const label = JSON.stringify(c);
+  expectBitsEqual(await gpu.values.read(), host.values.data, host.values.shape, `values ${label}`);
+  expectIntsEqual(await gpu.indices.read(), host.indices.data, host.indices.shape, `indices ${label}`);
+
+  // Unpool the pooled result back to the input size when the options allow it, else to the default size.
+  const unpoolOptions: UnpoolOptions = {
+    kernelSize: c.options.kernelSize,
+    stride: c.options.stride,
+    layout: c.options.layout,
+    indexFormat: c.options.indexFormat,
+  };
+  if (c.options.padding !== 'same') unpoolOptions.padding = c.options.padding;
+  const inSpatial = c.options.layout === 'NHWC' ? c.shape.slice(1, -1) : c.shape.slice(2);
+  const withSize = { ...unpoolOptions, outputSize: inSpatial };
+  let chosen: UnpoolOptions = withSize;
+  try {
+    cpu.maxUnpool(host.values, host.indices, withSize);
+  } catch (e) {
+    if (!/outputSize/.test((e as Error).message)) throw e;
+    chosen = unpoolOptions;
+  }
+  await checkUnpool(gpu.values, gpu.indices, host.values, host.indices, chosen, label);
+  for (const t of [x, gpu.values, gpu.indices]) t.destroy();
+}
+
+/** Largest finite magnitude in an array. */
+function magnitude(data: Float32Array): number {
+  let largest = 0;
+  for (const v of data) if (Number.isFinite(v)) largest = Math.max(largest, Math.abs(v));
+  return largest;
+}
+
+/**
+ * Unpooling on both sides. A refused configuration must be refused by both, alike; an invalid index
+ * must make the CPU reference throw and the GPU result's read reject, with the same message.
+ */
+async function checkUnpool(
+  values: ReturnType<ArgPool['maxPool']>['values'],
+  indices: ReturnType<ArgPool['maxPool']>['indices'],
+  hostValues: { data: Float32Array; shape: number[] },
+  hostIndices: { data: Int32Array; shape: number[] },
+  options: UnpoolOptions,
+  label: string,
+): Promise<void> {
+  let expected: { data: Float32Array; shape: number[] } | undefined;
+  let hostError = '';
+  try {
+    expected = cpu.maxUnpool(hostValues, hostIndices, options);
+  } catch (e) {
+    hostError = (e as Error).message;
+  }
+  let y;
+  try {
+    y = ap.maxUnpool(values, indices, options);
+  } catch (e) {
+    expect((e as Error).message).toBe(hostError);
+    return;
+  }
+  if (hostError) {
+    await expect(y.read()).rejects.toThrow(hostError);
+  } else {
+    expect(y.shape).toEqual(expected!.shape);
+    const actual = await y.read();
+    const what = `unpool ${JSON.stringify(options)} ${label}`;
+    // Interpolation rounds in f32 on the GPU and in f64 in the reference: agree to 1e-6 of the inputs' size.
+    if (options.fill === 'bilinear') expectClose(actual, expected!.data, expected!.shape, 1e-6, what, magnitude(hostValues.data));
+    else expectBitsEqual(actual, expected!.data, expected!.shape, what);
+  }
+  y.destroy();
+}
+
+describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
+  it('over random kernels, strides, paddings, dilations, ceil modes, layouts, index formats and values', async () => {
+    compared = 0;
+    await fc.assert(fc.asyncProperty(poolCase, checkPool), { numRuns: 1000 });
+    // Most configurations are valid; a generator that produced only refusals would test nothing.
+    expect(compared).toBeGreaterThan(800);
+  });
+
+  it('for every value kind with overlapping windows in each rank', async () => {
+    for (const rank of [1, 2, 3]) {
+      for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf'] as const) {
+        const spatial = [9, 7, 6].slice(0, rank);
+        await checkPool({
+          shape: [2, 3, ...spatial],
+          options: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true },
+          kind,
+          seed: rank * 31 + kind.length,
+        });
+      }
+    }
+  });
+
+  it('unpools arbitrary, non-window-local indices with duplicates in every fill mode', async () => {
+    const cases = fc.sample(
+      fc.record({
+        rank: fc.constantFrom(1, 2, 3),
+        kernel: fc.integer({ min: 1, max: 3 }),
+        stride: fc.integer({ min: 1, max: 3 }),
+        layout: fc.constantFrom('NCHW' as const, 'NHWC' as const),
+        fill: fc.constantFrom('zero' as const, 'nearest' as const, 'bilinear' as const),
+        kind: fc.constantFrom('random' as const, 'ties' as const, 'nan' as const, 'inf' as const),
+        seed: fc.integer(),
+      }),
+      120,
+    );
+    for (const c of cases) {
+      const pooled = [5, 4, 3].slice(0, c.rank);
+      const shape = c.layout === 'NHWC' ? [2, ...pooled, 3] : [2, 3, ...pooled];
+      const count = shape.reduce((a, b) => a * b, 1);
+      const outVolume = pooled.reduce((a, n) => a * ((n - 1) * c.stride + c.kernel), 1);
+      const options: UnpoolOptions = { kernelSize: c.kernel, stride: c.stride, layout: c.layout, fill: c.fill };
+      const hostValues = { data: makeValues(c.kind, count, c.seed), shape };
+      const hostIndices = { data: randomSpatialIndices(count, outVolume, c.seed + 1), shape };
+      const values = ap.tensor(hostValues.data, shape);
+      const indices = ap.tensor(hostIndices.data, shape);
+      await checkUnpool(values, indices, hostValues, hostIndices, options, JSON.stringify(c));
+      values.destroy();
+      indices.destroy();
+    }
+  });
+});
