@@ -16,6 +16,7 @@
 //   detected on the bit pattern because WGSL has no isNan and `x != x` may be folded away.
 // All -inf: the first in-bounds element is never replaced, so its index is the result.
 // Values are copied as bits (the input is read as u32), so NaN payloads and -0 survive exactly.
+// Prepended by the host: layout.wgsl (Element, element_at, element_offset, encode_index).
 
 struct PoolParams {
   total: u32,
@@ -77,26 +78,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   let out_volume = params.out_d * params.out_h * params.out_w;
   let in_volume = params.in_d * params.in_h * params.in_w;
-  var c: u32;
-  var n: u32;
-  var p: u32;
-  var in_base: u32;
-  var in_step: u32;
-  if (params.channels_last != 0u) {
-    c = t % params.channels;
-    let rest = t / params.channels;
-    p = rest % out_volume;
-    n = rest / out_volume;
-    in_base = n * in_volume * params.channels + c;
-    in_step = params.channels;
-  } else {
-    p = t % out_volume;
-    let plane = t / out_volume;
-    c = plane % params.channels;
-    n = plane / params.channels;
-    in_base = plane * in_volume;
-    in_step = 1u;
-  }
+  let channels_last = params.channels_last != 0u;
+  let e = element_at(t, params.channels, out_volume, channels_last);
+  let p = e.p;
+  // Input offset of spatial position q in this (n, c) plane: in_base + q * in_step.
+  let in_base = element_offset(Element(e.n, e.c, 0u), params.channels, in_volume, channels_last);
+  let in_step = select(1u, params.channels, channels_last);
   let ow = p % params.out_w;
   let oh = (p / params.out_w) % params.out_h;
   let od = p / (params.out_w * params.out_h);
@@ -130,5 +117,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     }
   }
   values[t] = best_bits;
-  indices[t] = i32(n * params.index_stride_n + c * params.index_stride_c + best_pos * params.index_stride_s);
+  indices[t] = encode_index(Element(e.n, e.c, best_pos), params.index_stride_n, params.index_stride_c, params.index_stride_s);
 }

@@ -11,8 +11,7 @@
 //                 two taps weighted (1 - l, l), both taken even when l = 0, as PyTorch does, so an
 //                 infinity beside a zero weight gives NaN there too. Computed in f32: it matches a
 //                 float64 reference to a small tolerance, not bit for bit.
-// Faults: invocation 0 copies the bad index itself next to its position, status[1] = indices[~status[0]],
-//   so the host can name both in one read.
+// Prepended by the host: layout.wgsl.
 
 struct UnpoolParams {
   total: u32,
@@ -39,17 +38,12 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> params: UnpoolParams;
 @group(0) @binding(1) var<storage, read> values: array<u32>;
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
-@group(0) @binding(3) var<storage, read> owner: array<u32>;
-@group(0) @binding(4) var<storage, read_write> status: array<u32, 2>;
-@group(0) @binding(5) var<storage, read_write> output: array<u32>;
+@group(0) @binding(2) var<storage, read> owner: array<u32>;
+@group(0) @binding(3) var<storage, read_write> output: array<u32>;
 
-// Offset of pooled element (plane_base, spatial position) in the values tensor.
-fn pooled_offset(n: u32, c: u32, p: u32, in_volume: u32) -> u32 {
-  if (params.channels_last != 0u) {
-    return (n * in_volume + p) * params.channels + c;
-  }
-  return (n * params.channels + c) * in_volume + p;
+fn pooled_value(n: u32, c: u32, p: u32) -> u32 {
+  let in_volume = params.in_d * params.in_h * params.in_w;
+  return values[element_offset(Element(n, c, p), params.channels, in_volume, params.channels_last != 0u)];
 }
 
 fn nearest_source(dst: u32, in_size: u32, out_size: u32) -> u32 {
@@ -66,7 +60,6 @@ fn linear_taps(dst: u32, in_size: u32, out_size: u32) -> vec3<f32> {
 }
 
 fn resized_value(n: u32, c: u32, p: u32) -> u32 {
-  let in_volume = params.in_d * params.in_h * params.in_w;
   let ow = p % params.out_w;
   let oh = (p / params.out_w) % params.out_h;
   let od = p / (params.out_w * params.out_h);
@@ -74,7 +67,7 @@ fn resized_value(n: u32, c: u32, p: u32) -> u32 {
     let sd = nearest_source(od, params.in_d, params.out_d);
     let sh = nearest_source(oh, params.in_h, params.out_h);
     let sw = nearest_source(ow, params.in_w, params.out_w);
-    return values[pooled_offset(n, c, (sd * params.in_h + sh) * params.in_w + sw, in_volume)];
+    return pooled_value(n, c, (sd * params.in_h + sh) * params.in_w + sw);
   }
   let td = linear_taps(od, params.in_d, params.out_d);
   let th = linear_taps(oh, params.in_h, params.out_h);
@@ -90,7 +83,7 @@ fn resized_value(n: u32, c: u32, p: u32) -> u32 {
     let d = u32(select(td.x, td.y, bd == 1u));
     let h = u32(select(th.x, th.y, bh == 1u));
     let w = u32(select(tw.x, tw.y, bw == 1u));
-    sum += weight * bitcast<f32>(values[pooled_offset(n, c, (d * params.in_h + h) * params.in_w + w, in_volume)]);
+    sum += weight * bitcast<f32>(pooled_value(n, c, (d * params.in_h + h) * params.in_w + w));
   }
   return bitcast<u32>(sum);
 }
@@ -99,9 +92,6 @@ fn resized_value(n: u32, c: u32, p: u32) -> u32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let o = ((wid.z * groups.y + wid.y) * groups.x + wid.x) * WORKGROUP_SIZE + lid;
-  if (o == 0u && status[0] != 0u) {
-    status[1] = bitcast<u32>(indices[~status[0]]);
-  }
   if (o >= params.out_total) {
     return;
   }
@@ -115,19 +105,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     return;
   }
   let out_volume = params.out_d * params.out_h * params.out_w;
-  var n: u32;
-  var c: u32;
-  var p: u32;
-  if (params.channels_last != 0u) {
-    c = o % params.channels;
-    let rest = o / params.channels;
-    p = rest % out_volume;
-    n = rest / out_volume;
-  } else {
-    p = o % out_volume;
-    let plane = o / out_volume;
-    c = plane % params.channels;
-    n = plane / params.channels;
-  }
-  output[o] = resized_value(n, c, p);
+  let e = element_at(o, params.channels, out_volume, params.channels_last != 0u);
+  output[o] = resized_value(e.n, e.c, e.p);
 }

@@ -3,14 +3,29 @@
  * result is read or `sync()` is called, and turns GPU-side faults into rejected reads.
  */
 import { BufferPool } from './buffer_pool';
-import { decodeStatus, recordMaxPool, recordMaxUnpool, STATUS_BYTES, type Recorded, type RecordOptions } from './kernels';
 import {
+  decodeStatus,
+  recordMaxPool,
+  recordMaxPoolBackward,
+  recordMaxUnpool,
+  recordMaxUnpoolBackward,
+  STATUS_BYTES,
+  type Recorded,
+  type RecordOptions,
+} from './kernels';
+import {
+  indexStrides,
   joinShape,
   opName,
   product,
+  resolvePoolBackwardGeometry,
   resolvePoolGeometry,
+  resolveUnpoolBackwardGeometry,
   resolveUnpoolGeometry,
   show,
+  type Layout,
+  type PoolBackwardOptions,
+  type PoolGeometry,
   type PoolOptions,
   type SpatialRank,
   type UnpoolOptions,
@@ -181,6 +196,51 @@ export class ArgPool implements TensorHost {
     return this.unpool_('maxUnpool', values, indices, options, 3);
   }
 
+  /**
+   * Gradient of max pooling with respect to its input: each input element receives the sum of the
+   * gradients of every output that chose it (overlapping windows can choose one element twice), in
+   * a fixed order, so every run gives the same bits. `indices` are those maxPool returned for the
+   * same options; an index outside its window makes the result's read reject.
+   */
+  maxPoolBackward(gradOutput: Tensor, indices: Tensor, options: PoolBackwardOptions): Tensor<'float32'> {
+    const op = opName('maxPoolBackward', options?.inputShape?.length - 2);
+    this.checkUsable(op);
+    this.checkTensor(op, 'gradOutput', gradOutput, 'float32');
+    this.checkTensor(op, 'indices', indices, 'int32');
+    const geometry = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
+    const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
+    const bytes = product(inShape) * 4;
+    this.checkBindingSize(op, 'gradOutput', gradOutput.byteLength);
+    this.checkBindingSize(op, 'gradInput', bytes);
+    const gradInput = this.allocateTensorBuffer(`${op} gradInput`, bytes);
+    const fault = this.newFault(op, indices, geometry.layout, (index, where) => poolBackwardFault(geometry, index, where));
+    this.track(
+      recordMaxPoolBackward(this.device, this.currentEncoder(), geometry, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: fault.buffer }, this.recordOptions(op)),
+    );
+    return new Tensor(this, gradInput, inShape, 'float32', true, [...new Set([...gradOutput.faults, ...indices.faults, fault])]);
+  }
+
+  /**
+   * Gradient of max unpooling with respect to the pooled values: the output gradient at each index's
+   * position. The result has the shape of `indices`.
+   */
+  maxUnpoolBackward(gradOutput: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
+    const op = opName('maxUnpoolBackward', indices?.shape?.length - 2);
+    this.checkUsable(op);
+    this.checkTensor(op, 'gradOutput', gradOutput, 'float32');
+    this.checkTensor(op, 'indices', indices, 'int32');
+    const geometry = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
+    const bytes = indices.byteLength;
+    this.checkBindingSize(op, 'gradOutput', gradOutput.byteLength);
+    const gradValues = this.allocateTensorBuffer(`${op} gradValues`, bytes);
+    const outVolume = product(geometry.outSpatial);
+    const fault = this.newFault(op, indices, geometry.layout, (index, where) => invalidIndex(op, index, where, outVolume));
+    this.track(
+      recordMaxUnpoolBackward(this.device, this.currentEncoder(), geometry, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: fault.buffer }, this.recordOptions(op)),
+    );
+    return new Tensor(this, gradValues, indices.shape, 'float32', true, [...new Set([...gradOutput.faults, ...indices.faults, fault])]);
+  }
+
   /** Submits pending work and resolves when the GPU has finished it. */
   async sync(): Promise<void> {
     this.checkUsable('sync');
@@ -332,23 +392,26 @@ export class ArgPool implements TensorHost {
     this.checkBindingSize(op, 'values', values.byteLength);
     this.checkBindingSize(op, 'output', bytes);
     const output = this.allocateTensorBuffer(`${op} output`, bytes);
-    const status = this.pool.acquire({
+    const outVolume = product(geometry.outSpatial);
+    const fault = this.newFault(op, indices, geometry.layout, (index, where) => invalidIndex(op, index, where, outVolume));
+    this.track(
+      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status: fault.buffer }, this.recordOptions(op)),
+    );
+    return new Tensor(this, output, outShape, 'float32', true, [...new Set([...values.faults, ...indices.faults, fault])]);
+  }
+
+  /**
+   * A status buffer for a kernel that reads `indices`; reading any tensor that carries it reports the
+   * first bad element with `message(index, logical coordinates)`.
+   */
+  private newFault(op: string, indices: Tensor, layout: Layout, message: (index: number, where: number[]) => string): FaultStatus {
+    const buffer = this.pool.acquire({
       label: `${op} status`,
       size: STATUS_BYTES,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    const outVolume = product(geometry.outSpatial);
-    const fault: FaultStatus = {
-      buffer: status,
-      refs: 0,
-      describe: (position, index) =>
-        `${op}: Found an invalid max index ${index} at indices${show(logicalCoordinates(indices.shape, geometry.layout, position))} ` +
-        `(output plane has ${outVolume} elements)`,
-    };
-    this.track(
-      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status }, this.recordOptions(op)),
-    );
-    return new Tensor(this, output, outShape, 'float32', true, [...new Set([...values.faults, ...indices.faults, fault])]);
+    const shape = indices.shape;
+    return { buffer, refs: 0, describe: (position, index) => message(index, logicalCoordinates(shape, layout, position)) };
   }
 
   private recordOptions(op: string): RecordOptions {
@@ -427,6 +490,23 @@ export class ArgPool implements TensorHost {
   }
 }
 
+/** PyTorch's words for an index that names no element of its plane. */
+function invalidIndex(op: string, index: number, where: number[], volume: number): string {
+  return `${op}: Found an invalid max index ${index} at indices${show(where)} (output plane has ${volume} elements)`;
+}
+
+/** The pooling gradient's fault: an invalid index, or a valid one outside its own window. */
+function poolBackwardFault(g: PoolGeometry, index: number, where: number[]): string {
+  const volume = product(g.inSpatial);
+  const [strideN, strideC, strideS] = indexStrides(g.indexFormat, g.layout, g.channels, volume);
+  const rel = index - where[0] * strideN - where[1] * strideC;
+  if (rel < 0 || rel % strideS !== 0 || rel / strideS >= volume) return invalidIndex(g.op, index, where, volume);
+  return (
+    `${g.op}: index ${index} at indices${show(where)} is not inside its pooling window ` +
+    '(the gradient takes the indices maxPool returned for the same options)'
+  );
+}
+
 function lostError(op: string, info: GPUDeviceLostInfo): Error {
   return new Error(`${op}: the GPU device was lost (${info.reason}): ${info.message}`);
 }
@@ -452,7 +532,7 @@ export function narrowIndices(op: string, argument: string, data: BigInt64Array)
 }
 
 /** The (n, c, spatial...) coordinates of a flat position in a tensor of the given layout. */
-function logicalCoordinates(shape: readonly number[], layout: 'NCHW' | 'NHWC', position: number): number[] {
+function logicalCoordinates(shape: readonly number[], layout: Layout, position: number): number[] {
   const coords: number[] = [];
   let rest = position;
   for (let axis = shape.length - 1; axis >= 0; axis--) {

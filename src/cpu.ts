@@ -14,20 +14,25 @@
  *   wins a tie, a NaN always wins and is never displaced (v > NaN is false), and a window of -inf keeps
  *   its first in-bounds element.
  * - Values are copied as bit patterns, so NaN payloads and -0 come through unchanged.
- * - Unpooling writes each pooled value at the position its index names, over a zero output; when
- *   several indices name the same position the last one in memory order wins.
+ * - Unpooling writes each pooled value at the position its index names; when several indices name
+ *   the same position the last one in memory order wins. Positions no index names hold 0 (fill
+ *   'zero', PyTorch), or the pooled map upsampled by nearest neighbour or linear interpolation
+ *   (fill 'nearest' / 'bilinear', see `interpolate`).
  */
 
 import {
   fail,
   joinShape,
-  opName,
   product,
+  resolvePoolBackwardGeometry,
   resolvePoolGeometry,
+  resolveUnpoolBackwardGeometry,
   resolveUnpoolGeometry,
   show,
   type IndexFormat,
   type Layout,
+  type PoolBackwardOptions,
+  type PoolGeometry,
   type PoolOptions,
   type SpatialRank,
   type UnpoolOptions,
@@ -46,19 +51,6 @@ export interface TensorInput<T = Float32Array> {
 
 export type IndexData = Int32Array | BigInt64Array;
 
-/** What unpooling writes at positions that no index reaches. */
-export type UnpoolFill = 'zero' | 'nearest' | 'bilinear';
-
-export interface UnpoolFillOptions extends UnpoolOptions {
-  /**
-   * Positions that an index reaches always hold exactly the scattered value. The others hold
-   * 0 (`'zero'`, the default and PyTorch's behaviour), the pooled map upsampled by nearest neighbour
-   * (`'nearest'`), or the pooled map upsampled linearly per dimension with half-pixel centres
-   * (`'bilinear'`, like F.interpolate(mode='linear' | 'bilinear' | 'trilinear', align_corners=False)).
-   */
-  fill?: UnpoolFill;
-}
-
 /** Results own fresh ArrayBuffers, so they can go straight to `GPUQueue.writeBuffer`. */
 export type OwnedFloat32 = Float32Array<ArrayBuffer>;
 
@@ -67,7 +59,7 @@ export interface MaxPoolResult {
   indices: HostTensor<Int32Array<ArrayBuffer>>;
 }
 
-export type MaxPoolBackwardOptions = PoolOptions & { inputShape: readonly number[] };
+export type MaxPoolBackwardOptions = PoolBackwardOptions;
 
 // ---------------------------------------------------------------------------------------------
 // Addressing
@@ -182,12 +174,6 @@ function checkDataLength(op: string, argument: string, length: number, shape: re
   }
 }
 
-function checkShapeEquals(op: string, argument: string, shape: readonly number[], expected: readonly number[], what: string): void {
-  const actual = Array.from(shape ?? []);
-  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
-    fail(op, `${argument} shape ${show(actual)} must equal ${what} ${show(Array.from(expected))}`);
-  }
-}
 
 /** Indices as plain int32 numbers; a BigInt64Array's entries must fit int32 (they are int32 on the GPU). */
 function readIndices(op: string, indices: TensorInput<IndexData>): Int32Array {
@@ -312,18 +298,6 @@ export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: Sp
 // Max unpooling
 // ---------------------------------------------------------------------------------------------
 
-function splitFill(opts: UnpoolFillOptions): { fill: unknown; options: UnpoolOptions } {
-  if (opts === null || typeof opts !== 'object') return { fill: undefined, options: opts };
-  const { fill, ...options } = opts;
-  return { fill, options };
-}
-
-function parseFill(op: string, fill: unknown): UnpoolFill {
-  if (fill === undefined) return 'zero';
-  if (fill === 'zero' || fill === 'nearest' || fill === 'bilinear') return fill;
-  return fail(op, `fill must be 'zero', 'nearest' or 'bilinear', got ${show(fill)}`);
-}
-
 /**
  * Linear interpolation of one (n, c) plane at output position `dst`, one dimension at a time with
  * half-pixel centres, as F.interpolate(align_corners=False) does: src = (dst + 0.5)*(in/out) - 0.5,
@@ -363,13 +337,11 @@ function interpolate(
 export function maxUnpool(
   values: TensorInput,
   indices: TensorInput<IndexData>,
-  opts: UnpoolFillOptions,
+  opts: UnpoolOptions,
   expectedRank?: SpatialRank,
 ): HostTensor<OwnedFloat32> {
-  const { fill: fillOption, options } = splitFill(opts);
-  const geometry = resolveUnpoolGeometry('maxUnpool', values?.shape, indices?.shape, options, expectedRank);
-  const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
-  const fill = parseFill(op, fillOption);
+  const geometry = resolveUnpoolGeometry('maxUnpool', values?.shape, indices?.shape, opts, expectedRank);
+  const { op, layout, indexFormat, fill, batch, channels, inSpatial, outSpatial } = geometry;
   checkFloatData(op, 'values', values);
   checkDataLength(op, 'values', values.data.length, values.shape);
   const index = readIndices(op, indices);
@@ -419,26 +391,50 @@ export function maxUnpool(
  * output gradients whose index names it, zero if none does. Sums run in float32, in the pooled
  * tensor's memory order.
  */
+/**
+ * The gradient takes the indices that maxPool returned for the same options, so each must name an
+ * element of its own window. Walks the pooled elements in memory order and throws at the first one
+ * whose index names an element outside its window; an index that names no element at all is left to
+ * `scatterTargets`, which reports it as invalid (it is then the first bad element).
+ */
+function checkInsideWindows(geometry: PoolGeometry, index: Int32Array): void {
+  const { op, layout, indexFormat, channels, inSpatial, outSpatial, kernel, stride, padBegin, dilation } = geometry;
+  const inVolume = product(inSpatial);
+  const outVolume = product(outSpatial);
+  for (let k = 0; k < index.length; k++) {
+    const { n, c, p } = elementAt(layout, channels, outVolume, k);
+    const q = decodeIndex(indexFormat, layout, channels, inVolume, n, c, index[k]);
+    if (q < 0) return;
+    const window = coordsOf(p, outSpatial);
+    const target = coordsOf(q, inSpatial);
+    const inside = target.every((x, i) => {
+      const offset = x - (window[i] * stride[i] - padBegin[i]);
+      return offset >= 0 && offset % dilation[i] === 0 && offset / dilation[i] < kernel[i];
+    });
+    if (!inside) {
+      fail(
+        op,
+        `index ${index[k]} at indices[${[n, c, ...window].join(', ')}] is not inside its pooling window ` +
+          '(the gradient takes the indices maxPool returned for the same options)',
+      );
+    }
+  }
+}
+
 export function maxPoolBackward(
   gradOutput: TensorInput,
   indices: TensorInput<IndexData>,
   opts: MaxPoolBackwardOptions,
   expectedRank?: SpatialRank,
 ): HostTensor<OwnedFloat32> {
-  if (opts === null || typeof opts !== 'object' || opts.inputShape === undefined) {
-    fail(opName('maxPoolBackward', expectedRank ?? 0), 'inputShape (the shape of the pooling input) is required');
-  }
-  const { inputShape, ...poolOptions } = opts;
-  const geometry = resolvePoolGeometry('maxPoolBackward', inputShape, poolOptions, expectedRank);
+  const geometry = resolvePoolBackwardGeometry(gradOutput?.shape, indices?.shape, opts, expectedRank);
   const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
-  const pooledShape = joinShape(batch, channels, outSpatial, layout);
-  checkShapeEquals(op, 'gradOutput', gradOutput?.shape, pooledShape, 'the pooled output shape');
-  checkShapeEquals(op, 'indices', indices?.shape, pooledShape, 'the pooled output shape');
   checkFloatData(op, 'gradOutput', gradOutput);
   checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
   const index = readIndices(op, indices);
   checkDataLength(op, 'indices', index.length, indices.shape);
 
+  checkInsideWindows(geometry, index);
   const targets = scatterTargets(op, index, layout, indexFormat, channels, outSpatial, inSpatial);
   const gradInput = new Float32Array(batch * channels * product(inSpatial));
   for (let k = 0; k < targets.length; k++) {
@@ -457,9 +453,8 @@ export function maxUnpoolBackward(
   opts: UnpoolOptions,
   expectedRank?: SpatialRank,
 ): HostTensor<OwnedFloat32> {
-  const geometry = resolveUnpoolGeometry('maxUnpoolBackward', indices?.shape, indices?.shape, opts, expectedRank);
-  const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
-  checkShapeEquals(op, 'gradOutput', gradOutput?.shape, joinShape(batch, channels, outSpatial, layout), 'the unpooled shape');
+  const geometry = resolveUnpoolBackwardGeometry(gradOutput?.shape, indices?.shape, opts, expectedRank);
+  const { op, layout, indexFormat, channels, inSpatial, outSpatial } = geometry;
   checkFloatData(op, 'gradOutput', gradOutput);
   checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
   const index = readIndices(op, indices);
@@ -481,11 +476,11 @@ export const maxPool1d = (input: TensorInput, opts: PoolOptions): MaxPoolResult 
 export const maxPool2d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 2);
 export const maxPool3d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 3);
 
-export const maxUnpool1d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolFillOptions): HostTensor<OwnedFloat32> =>
+export const maxUnpool1d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
   maxUnpool(values, indices, opts, 1);
-export const maxUnpool2d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolFillOptions): HostTensor<OwnedFloat32> =>
+export const maxUnpool2d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
   maxUnpool(values, indices, opts, 2);
-export const maxUnpool3d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolFillOptions): HostTensor<OwnedFloat32> =>
+export const maxUnpool3d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
   maxUnpool(values, indices, opts, 3);
 
 export const cpu = {

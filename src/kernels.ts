@@ -6,7 +6,12 @@
  * owner map). They are used by the recorded commands: destroy or recycle them only after the
  * encoder's command buffer has been submitted.
  */
+import indexFaultWgsl from '../shaders/index_fault.wgsl?raw';
+import layoutWgsl from '../shaders/layout.wgsl?raw';
 import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
+import maxPoolBackwardWgsl from '../shaders/max_pool_backward.wgsl?raw';
+import maxPoolBackwardCheckWgsl from '../shaders/max_pool_backward_check.wgsl?raw';
+import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import { dispatchGrid } from './dispatch';
@@ -62,6 +67,28 @@ function requireSize(op: string, name: string, buffer: GPUBuffer, bytes: number)
   }
 }
 
+/** Kernels that address tensors by layout get the shared helpers in front of their own text. */
+export function withLayout(code: string): string {
+  return `${layoutWgsl}\n${code}`;
+}
+
+/** The pipeline of a kernel file, with the layout helpers prepended. */
+function pipelineFor(device: GPUDevice, name: string, code: string): GPUComputePipeline {
+  return getPipeline(device, name, withLayout(code), { WORKGROUP_SIZE });
+}
+
+/** Copies the first bad element's index next to its position in a status buffer (index_fault.wgsl). */
+function completeFault(device: GPUDevice, pass: GPUComputePassEncoder, op: string, indices: GPUBuffer, status: GPUBuffer): void {
+  const pipeline = getPipeline(device, 'index_fault.wgsl', indexFaultWgsl, {});
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, device.createBindGroup({
+    label: `${op} fault`,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 0, resource: { buffer: indices } }, { binding: 1, resource: { buffer: status } }],
+  }));
+  pass.dispatchWorkgroups(1);
+}
+
 function uniform(device: GPUDevice, allocate: Allocate, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
   const buffer = allocate({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buffer, 0, words);
@@ -104,7 +131,7 @@ export function recordMaxPool(
   requireSize(op, 'values', buffers.values, outputCount * 4);
   requireSize(op, 'indices', buffers.indices, outputCount * 4);
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
-  const pipeline = getPipeline(device, 'max_pool.wgsl', maxPoolWgsl, { WORKGROUP_SIZE });
+  const pipeline = pipelineFor(device, 'max_pool.wgsl', maxPoolWgsl);
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
   dispatch(device, pass, pipeline, op, [params, buffers.input, buffers.values, buffers.indices], outputCount, op);
   pass.end();
@@ -139,21 +166,94 @@ export function recordMaxUnpool(
   });
   encoder.clearBuffer(owner, 0, outputCount * 4);
   encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
-  const claim = getPipeline(device, 'max_unpool_claim.wgsl', maxUnpoolClaimWgsl, { WORKGROUP_SIZE });
-  const write = getPipeline(device, 'max_unpool_write.wgsl', maxUnpoolWriteWgsl, { WORKGROUP_SIZE });
+  const claim = pipelineFor(device, 'max_unpool_claim.wgsl', maxUnpoolClaimWgsl);
+  const write = pipelineFor(device, 'max_unpool_write.wgsl', maxUnpoolWriteWgsl);
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
   dispatch(device, pass, claim, `${op} claim`, [params, buffers.indices, owner, buffers.status], pooledCount, op);
-  dispatch(
-    device,
-    pass,
-    write,
-    `${op} write`,
-    [params, buffers.values, buffers.indices, owner, buffers.status, buffers.output],
-    outputCount,
-    op,
-  );
+  dispatch(device, pass, write, `${op} write`, [params, buffers.values, owner, buffers.output], outputCount, op);
+  completeFault(device, pass, op, buffers.indices, buffers.status);
   pass.end();
   return { scratch: [params, owner] };
+}
+
+export interface MaxPoolBackwardBuffers {
+  /** float32, the pooled shape. */
+  gradOutput: GPUBuffer;
+  /** int32, the pooled shape, as maxPool returned them for the same options. */
+  indices: GPUBuffer;
+  /** float32 result, the pooling input's shape. */
+  gradInput: GPUBuffer;
+  /** 8 bytes: the fault status, as for unpooling (an index that is invalid or outside its window). */
+  status: GPUBuffer;
+}
+
+/**
+ * Records the gradient of max pooling: a check that every index lies inside its own window, then a
+ * gather in which each input element sums the gradients of the outputs that chose it.
+ * `geometry` is the forward pooling's (input shape and options).
+ */
+export function recordMaxPoolBackward(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  geometry: PoolGeometry,
+  buffers: MaxPoolBackwardBuffers,
+  options: RecordOptions = {},
+): Recorded {
+  const op = geometry.op;
+  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
+  const inputCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
+  const pooledCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
+  requireSize(op, 'gradOutput', buffers.gradOutput, pooledCount * 4);
+  requireSize(op, 'indices', buffers.indices, pooledCount * 4);
+  requireSize(op, 'gradInput', buffers.gradInput, inputCount * 4);
+  requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
+  encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
+  const check = pipelineFor(device, 'max_pool_backward_check.wgsl', maxPoolBackwardCheckWgsl);
+  const gather = pipelineFor(device, 'max_pool_backward.wgsl', maxPoolBackwardWgsl);
+  const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
+  dispatch(device, pass, check, `${op} check`, [params, buffers.indices, buffers.status], pooledCount, op);
+  dispatch(device, pass, gather, `${op} gather`, [params, buffers.gradOutput, buffers.indices, buffers.gradInput], inputCount, op);
+  completeFault(device, pass, op, buffers.indices, buffers.status);
+  pass.end();
+  return { scratch: [params] };
+}
+
+export interface MaxUnpoolBackwardBuffers {
+  /** float32, the unpooled shape. */
+  gradOutput: GPUBuffer;
+  /** int32, the pooled shape. */
+  indices: GPUBuffer;
+  /** float32 result, the pooled shape. */
+  gradValues: GPUBuffer;
+  /** 8 bytes: the fault status, as for unpooling. */
+  status: GPUBuffer;
+}
+
+/** Records the gradient of max unpooling with respect to the pooled values: a gather at each index. */
+export function recordMaxUnpoolBackward(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  geometry: UnpoolGeometry,
+  buffers: MaxUnpoolBackwardBuffers,
+  options: RecordOptions = {},
+): Recorded {
+  const op = geometry.op;
+  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
+  const pooledCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
+  const outputCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
+  requireSize(op, 'gradOutput', buffers.gradOutput, outputCount * 4);
+  requireSize(op, 'indices', buffers.indices, pooledCount * 4);
+  requireSize(op, 'gradValues', buffers.gradValues, pooledCount * 4);
+  requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  const params = uniform(device, allocate, `${op} params`, packUnpoolParams(geometry));
+  encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
+  const gather = pipelineFor(device, 'max_unpool_backward.wgsl', maxUnpoolBackwardWgsl);
+  const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
+  dispatch(device, pass, gather, op, [params, buffers.gradOutput, buffers.indices, buffers.gradValues, buffers.status], pooledCount, op);
+  completeFault(device, pass, op, buffers.indices, buffers.status);
+  pass.end();
+  return { scratch: [params] };
 }
 
 export interface IndexFault {

@@ -326,7 +326,8 @@ function firstPaddingOnlyWindow(inSize: number, outSize: number, kernel: number,
 
 /** Indices are int32: refuse a format whose largest index would not fit. */
 function checkIndexRange(op: string, batch: number, channels: number, spatial: readonly number[], format: IndexFormat): void {
-  const largest = format === 'spatial' ? product(spatial) : format === 'flat' ? batch * channels * product(spatial) : channels * product(spatial);
+  const count = format === 'spatial' ? product(spatial) : format === 'flat' ? batch * channels * product(spatial) : channels * product(spatial);
+  const largest = count - 1;
   if (largest > 2 ** 31 - 1) {
     fail(op, `indexFormat ${show(format)} needs indices up to ${largest}, which do not fit int32`);
   }
@@ -410,4 +411,52 @@ export function indexStrides(
   if (format === 'spatial') return [0, 0, 1];
   const [n, c, s] = layoutStrides(layout, channels, spatialVolume);
   return [format === 'flat' ? n : 0, c, s];
+}
+
+export function checkShapeEquals(op: string, argument: string, shape: readonly number[], expected: readonly number[], what: string): void {
+  const actual = Array.from(shape ?? []);
+  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+    fail(op, `${argument} shape ${show(actual)} must equal ${what} ${show(Array.from(expected))}`);
+  }
+}
+
+/** Options of the pooling gradient: the forward options plus the forward input's shape. */
+export type PoolBackwardOptions = PoolOptions & { inputShape: readonly number[] };
+
+/**
+ * Validates the pooling gradient: the forward geometry from `inputShape` and the pooling options,
+ * and gradOutput and indices of the pooled shape.
+ */
+export function resolvePoolBackwardGeometry(
+  gradOutputShape: readonly number[],
+  indicesShape: readonly number[],
+  options: PoolBackwardOptions,
+  expectedRank?: SpatialRank,
+): PoolGeometry {
+  if (options === null || typeof options !== 'object' || options.inputShape === undefined) {
+    fail(opName('maxPoolBackward', expectedRank ?? 0), 'inputShape (the shape of the pooling input) is required');
+  }
+  const { inputShape, ...poolOptions } = options;
+  const geometry = resolvePoolGeometry('maxPoolBackward', inputShape, poolOptions, expectedRank);
+  const pooledShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  checkShapeEquals(geometry.op, 'gradOutput', gradOutputShape, pooledShape, 'the pooled output shape');
+  checkShapeEquals(geometry.op, 'indices', indicesShape, pooledShape, 'the pooled output shape');
+  return geometry;
+}
+
+/** Validates the unpooling gradient: indices of the pooled shape, gradOutput of the unpooled shape. */
+export function resolveUnpoolBackwardGeometry(
+  gradOutputShape: readonly number[],
+  indicesShape: readonly number[],
+  options: UnpoolOptions,
+  expectedRank?: SpatialRank,
+): UnpoolGeometry {
+  const geometry = resolveUnpoolGeometry('maxUnpoolBackward', indicesShape, indicesShape, options, expectedRank);
+  if (geometry.fill !== 'zero') {
+    // With another fill the values also reach the filled positions, so a gather is not the gradient.
+    fail(geometry.op, `fill ${show(geometry.fill)} has no gradient here; only 'zero' (the default) does`);
+  }
+  const unpooledShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  checkShapeEquals(geometry.op, 'gradOutput', gradOutputShape, unpooledShape, 'the unpooled shape');
+  return geometry;
 }

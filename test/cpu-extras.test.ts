@@ -64,6 +64,27 @@ describe('maxPoolBackward', () => {
   });
 });
 
+describe('maxPoolBackward window check', () => {
+  it('refuses an index outside its own window, and reports the first bad element of either kind', () => {
+    const grad = tensor([1, 1, 1, 1], [1, 1, 2, 2]);
+    const options = { kernelSize: 2, inputShape: [1, 1, 4, 4] };
+    // Window (0, 1) covers columns 2..3 of rows 0..1; index 4 is row 1, column 0.
+    expect(() => maxPoolBackward(grad, int32([0, 4, 8, 10], [1, 1, 2, 2]), options)).toThrow(
+      'maxPoolBackward2d: index 4 at indices[0, 0, 0, 1] is not inside its pooling window',
+    );
+    // With dilation 2 and a 2x2 kernel, window (0, 0) holds rows and columns {0, 2} only.
+    const dilated = { kernelSize: 2, stride: 1, dilation: 2, inputShape: [1, 1, 3, 3] };
+    expect(() => maxPoolBackward(tensor([1], [1, 1, 1, 1]), int32([1], [1, 1, 1, 1]), dilated)).toThrow(
+      /^maxPoolBackward2d: index 1 at indices\[0, 0, 0, 0\] is not inside its pooling window/,
+    );
+    expect(maxPoolBackward(tensor([1], [1, 1, 1, 1]), int32([8], [1, 1, 1, 1]), dilated).data[8]).toBe(1);
+    // An invalid index before a misplaced one is the one reported.
+    expect(() => maxPoolBackward(grad, int32([-1, 4, 8, 10], [1, 1, 2, 2]), options)).toThrow(
+      'maxPoolBackward2d: Found an invalid max index -1 at indices[0, 0, 0, 0]',
+    );
+  });
+});
+
 describe('maxUnpoolBackward', () => {
   it('gathers the output gradient at each index', () => {
     const gradOutput = tensor(
@@ -105,6 +126,10 @@ describe('maxUnpoolBackward', () => {
     expect(() => maxUnpoolBackward(tensor(new Array(16).fill(0), [1, 1, 4, 4]), int32([5, 7, 13, 16], [1, 1, 2, 2]), { kernelSize: 2 })).toThrow(
       'maxUnpoolBackward2d: Found an invalid max index 16 at indices[0, 0, 1, 1] (output plane has 16 elements)',
     );
+    expect(() => maxUnpoolBackward(tensor(new Array(16).fill(0), [1, 1, 4, 4]), indices, { kernelSize: 2, fill: 'nearest' })).toThrow(
+      `maxUnpoolBackward2d: fill "nearest" has no gradient here; only 'zero' (the default) does`,
+    );
+    expect(Array.from(maxUnpoolBackward(tensor(new Array(16).fill(1), [1, 1, 4, 4]), indices, { kernelSize: 2, fill: 'zero' }).data)).toEqual([1, 1, 1, 1]);
   });
 });
 

@@ -17,8 +17,8 @@ export function rng(seed: number): () => number {
 
 /**
  * Values of one kind. 'ties' draws from {-1, -0, 0, 1} so windows hold equal maxima (and the two
- * zeros, which compare equal but differ in bits); 'nan' scatters NaNs with distinct payloads and
- * signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere.
+ * zeros, which compare equal but differ in bits); 'nan' scatters quiet and signalling NaNs with
+ * distinct payloads and signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere.
  */
 export function makeValues(kind: ValueKind, length: number, seed: number): Float32Array {
   const next = rng(seed);
@@ -34,7 +34,10 @@ export function makeValues(kind: ValueKind, length: number, seed: number): Float
         data[i] = [-1, -0, 0, 1][Math.floor(r * 4)];
         break;
       case 'nan':
-        if (r < 0.15) bits[i] = (r < 0.07 ? 0xffc00000 : 0x7fc00000) | (Math.floor(next() * 0x3fffff) + 1);
+        // Quiet NaNs of both signs with payloads, and signalling NaNs (quiet bit clear), which a copy
+        // through a JS number would quieten.
+        if (r < 0.05) bits[i] = 0x7f800000 | (Math.floor(next() * 0x3fffff) + 1);
+        else if (r < 0.15) bits[i] = (r < 0.1 ? 0xffc00000 : 0x7fc00000) | (Math.floor(next() * 0x3fffff) + 1);
         else data[i] = (next() - 0.5) * 200;
         break;
       case 'inf':

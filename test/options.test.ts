@@ -239,10 +239,13 @@ describe('validation errors', () => {
   });
 
   it('refuses an index format whose indices would not fit int32', () => {
-    // 2 * 1 * 32768 * 32768 = 2^31 elements: 'flat' indices reach 2^31 - 1 only if they stop one short.
-    const shape = [2, 1, 32768, 32768];
+    // 2 * 1 * 32768 * 32768 = 2^31 elements: 'flat' indices run from 0 to 2^31 - 1, the largest int32.
+    const fits = [2, 1, 32768, 32768];
+    expect(resolvePoolGeometry('maxPool', fits, { kernelSize: 2, indexFormat: 'flat' }).indexFormat).toBe('flat');
+    // One more row per plane and the last index, 2^31 + 2*32768 - 1, no longer fits.
+    const shape = [2, 1, 32769, 32768];
     expect(() => resolvePoolGeometry('maxPool', shape, { kernelSize: 2, indexFormat: 'flat' })).toThrow(
-      /^maxPool2d: indexFormat "flat" needs indices up to 2147483648/,
+      /^maxPool2d: indexFormat "flat" needs indices up to 2147549183, which do not fit int32$/,
     );
     expect(resolvePoolGeometry('maxPool', shape, { kernelSize: 2 }).indexFormat).toBe('spatial');
   });
@@ -260,6 +263,8 @@ describe('validation errors', () => {
     expect(unpool2d({ kernelSize: 2, padding: 2 })).toThrow(/^maxUnpool2d: padding must be at most half of kernelSize, got padding 2/);
     expect(unpool2d({ kernelSize: 2, layout: 'CHW' })).toThrow(/^maxUnpool2d: layout .*got "CHW"$/);
     expect(unpool2d({ kernelSize: 2, indexFormat: 'tf' })).toThrow(/^maxUnpool2d: indexFormat .*got "tf"$/);
+    expect(unpool2d({ kernelSize: 2, fill: 'cubic' })).toThrow(/^maxUnpool2d: fill must be 'zero', 'nearest' or 'bilinear', got "cubic"$/);
+    expect(resolveUnpoolGeometry('maxUnpool', [1, 1, 2, 2], [1, 1, 2, 2], { kernelSize: 2 }).fill).toBe('zero');
   });
 
   it('checks that indices and values have the same shape', () => {

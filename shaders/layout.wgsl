@@ -1,0 +1,44 @@
+// Shared addressing helpers, prepended by the host to every kernel that reads indices or walks a
+// layout (see `withLayout` in src/kernels.ts). No entry point of its own.
+//
+// A tensor [N, C, spatial...] with `volume` spatial elements is stored channels-first
+// ((n*C + c)*volume + p) or channels-last ((n*volume + p)*C + c).
+// An index encodes (n, c, p) as n*stride_n + c*stride_c + p*stride_s; the host picks the strides for
+// PyTorch's per-plane index (0, 0, 1), ONNX's and TensorFlow's flat indices.
+
+struct Element {
+  n: u32,
+  c: u32,
+  p: u32,
+}
+
+fn element_at(offset: u32, channels: u32, volume: u32, channels_last: bool) -> Element {
+  if (channels_last) {
+    let rest = offset / channels;
+    return Element(rest / volume, offset % channels, rest % volume);
+  }
+  let plane = offset / volume;
+  return Element(plane / channels, plane % channels, offset % volume);
+}
+
+fn element_offset(e: Element, channels: u32, volume: u32, channels_last: bool) -> u32 {
+  if (channels_last) {
+    return (e.n * volume + e.p) * channels + e.c;
+  }
+  return (e.n * channels + e.c) * volume + e.p;
+}
+
+fn encode_index(e: Element, stride_n: u32, stride_c: u32, stride_s: u32) -> i32 {
+  return i32(e.n * stride_n + e.c * stride_c + e.p * stride_s);
+}
+
+// The spatial position an index names inside its own (n, c) plane of `volume` elements, or -1 when
+// it names none (negative, off the stride grid, or past the plane).
+fn decode_index(index: i32, n: u32, c: u32, stride_n: u32, stride_c: u32, stride_s: u32, volume: u32) -> i32 {
+  let rel = index - i32(n * stride_n + c * stride_c);
+  let step = i32(stride_s);
+  if (rel < 0 || rel % step != 0 || u32(rel / step) >= volume) {
+    return -1;
+  }
+  return rel / step;
+}

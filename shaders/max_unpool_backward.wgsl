@@ -1,0 +1,53 @@
+// Gradient of max unpooling with respect to the pooled values: each pooled element reads the output
+// gradient at the position its index names (a gather: one read and one write per element).
+//
+// Layout and index convention: as in max_unpool_claim.wgsl; grad_output has the unpooled shape,
+//   grad_values the shape of indices. Values are copied as bits. Prepended by the host: layout.wgsl.
+// Faults: an index that names no position of its plane gives 0 and sets status[0] to the atomic
+//   maximum of ~t (the first bad element in memory order is ~status[0]).
+
+struct UnpoolParams {
+  total: u32,
+  out_total: u32,
+  channels: u32,
+  channels_last: u32,
+  in_d: u32,
+  in_h: u32,
+  in_w: u32,
+  out_d: u32,
+  out_h: u32,
+  out_w: u32,
+  index_stride_n: u32,
+  index_stride_c: u32,
+  index_stride_s: u32,
+  fill: u32,
+  rank: u32,
+}
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: UnpoolParams;
+@group(0) @binding(1) var<storage, read> grad_output: array<u32>;
+@group(0) @binding(2) var<storage, read> indices: array<i32>;
+@group(0) @binding(3) var<storage, read_write> grad_values: array<u32>;
+@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 2>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = ((wid.z * groups.y + wid.y) * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+  if (t >= params.total) {
+    return;
+  }
+  let channels_last = params.channels_last != 0u;
+  let in_volume = params.in_d * params.in_h * params.in_w;
+  let out_volume = params.out_d * params.out_h * params.out_w;
+  let e = element_at(t, params.channels, in_volume, channels_last);
+  let p = decode_index(indices[t], e.n, e.c, params.index_stride_n, params.index_stride_c, params.index_stride_s, out_volume);
+  if (p < 0) {
+    atomicMax(&status[0], ~t);
+    grad_values[t] = 0u;
+    return;
+  }
+  grad_values[t] = grad_output[element_offset(Element(e.n, e.c, u32(p)), params.channels, out_volume, channels_last)];
+}
