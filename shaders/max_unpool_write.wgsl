@@ -7,7 +7,8 @@
 //   0 (zero):     0.0.
 //   1 (nearest):  the pooled map resized to the output: source position floor(dst * in / out) per dim.
 //   2 (bilinear): linear, bilinear or trilinear by rank, half-pixel centres (PyTorch interpolate with
-//                 align_corners=False): src = max((dst + 0.5) * in / out - 0.5, 0). Each spatial dim has
+//                 align_corners=False): src = max((dst + 0.5) * in / out - 0.5, 0), as an exact fraction
+//                 (see linear_taps). Each spatial dim has
 //                 two taps weighted (1 - l, l), both taken even when l = 0, as PyTorch does, so an
 //                 infinity beside a zero weight gives NaN there too. Computed in f32: it matches a
 //                 float64 reference to a small tolerance, not bit for bit.
@@ -50,13 +51,16 @@ fn nearest_source(dst: u32, in_size: u32, out_size: u32) -> u32 {
   return min(dst * in_size / out_size, in_size - 1u);
 }
 
-// Lower tap, upper tap and weight of the upper tap for one dimension.
+// Lower tap, upper tap and weight of the upper tap for one dimension. The source coordinate
+// (dst + 0.5) * in / out - 0.5 is kept as the exact fraction ((2*dst + 1)*in - out) / (2*out), so only
+// the final weight rounds, whatever the sizes (a float coordinate loses precision as they grow).
 fn linear_taps(dst: u32, in_size: u32, out_size: u32) -> vec3<f32> {
-  let scale = f32(in_size) / f32(out_size);
-  let src = max((f32(dst) + 0.5) * scale - 0.5, 0.0);
-  let i0 = min(u32(floor(src)), in_size - 1u);
+  let numerator = max(i32((2u * dst + 1u) * in_size) - i32(out_size), 0);
+  let denominator = i32(2u * out_size);
+  let i0 = min(u32(numerator / denominator), in_size - 1u);
   let i1 = min(i0 + 1u, in_size - 1u);
-  return vec3<f32>(f32(i0), f32(i1), src - f32(i0));
+  let weight = f32(numerator - i32(i0) * denominator) / f32(denominator);
+  return vec3<f32>(f32(i0), f32(i1), weight);
 }
 
 fn resized_value(n: u32, c: u32, p: u32) -> u32 {

@@ -38,6 +38,11 @@ export interface ArgPoolCreateOptions {
   /** Where to find an adapter when no device is given (default `navigator.gpu`; in Node, the `webgpu` package's). */
   gpu?: GPU;
   powerPreference?: GPUPowerPreference;
+  /**
+   * false: run every operation on the general kernels, never the specialised fast paths. Results are
+   * bit-identical either way; this exists so tests and benchmarks can cover and compare both.
+   */
+  specialisedKernels?: boolean;
 }
 
 /** What `ArgPool.measure` found. */
@@ -103,6 +108,7 @@ export class ArgPool implements TensorHost {
   private constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
+    private readonly specialised: boolean,
   ) {
     this.pool = new BufferPool(device);
     this.lostPromise = device.lost.then((info) => {
@@ -112,8 +118,9 @@ export class ArgPool implements TensorHost {
   }
 
   static async create(options: ArgPoolCreateOptions = {}): Promise<ArgPool> {
-    if (options.device) return new ArgPool(options.device, false);
-    return new ArgPool(await requestArgPoolDevice(options), true);
+    const specialised = options.specialisedKernels ?? true;
+    if (options.device) return new ArgPool(options.device, false, specialised);
+    return new ArgPool(await requestArgPoolDevice(options), true, specialised);
   }
 
   /** GPU buffers this context has created (pooled buffers are reused, so steady work stops adding). */
@@ -215,7 +222,7 @@ export class ArgPool implements TensorHost {
     const gradInput = this.allocateTensorBuffer(`${op} gradInput`, bytes);
     const fault = this.newFault(op, indices, geometry.layout, (index, where) => poolBackwardFault(geometry, index, where));
     this.track(
-      recordMaxPoolBackward(this.device, this.currentEncoder(), geometry, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: fault.buffer }, this.recordOptions(op)),
+      recordMaxPoolBackward(this.device, this.currentEncoder(), geometry, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: fault.buffer }, this.recordOptions(op, indices)),
     );
     return new Tensor(this, gradInput, inShape, 'float32', true, [...new Set([...gradOutput.faults, ...indices.faults, fault])]);
   }
@@ -395,7 +402,7 @@ export class ArgPool implements TensorHost {
     const outVolume = product(geometry.outSpatial);
     const fault = this.newFault(op, indices, geometry.layout, (index, where) => invalidIndex(op, index, where, outVolume));
     this.track(
-      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status: fault.buffer }, this.recordOptions(op)),
+      recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status: fault.buffer }, this.recordOptions(op, indices)),
     );
     return new Tensor(this, output, outShape, 'float32', true, [...new Set([...values.faults, ...indices.faults, fault])]);
   }
@@ -414,8 +421,13 @@ export class ArgPool implements TensorHost {
     return { buffer, refs: 0, describe: (position, index) => message(index, logicalCoordinates(shape, layout, position)) };
   }
 
-  private recordOptions(op: string): RecordOptions {
-    const options: RecordOptions = { allocate: (d: GPUBufferDescriptor) => this.pool.acquire(d) };
+  /** Record options for one operation; `indices` carry their provenance, if a pooling here made them. */
+  private recordOptions(op: string, indices?: Tensor): RecordOptions {
+    const options: RecordOptions = {
+      allocate: (d: GPUBufferDescriptor) => this.pool.acquire(d),
+      specialised: this.specialised,
+      pooledBy: indices?.pooledBy,
+    };
     const timer = this.timer;
     if (timer) {
       const pass = timer.labels.length;

@@ -9,14 +9,16 @@
 import indexFaultWgsl from '../shaders/index_fault.wgsl?raw';
 import layoutWgsl from '../shaders/layout.wgsl?raw';
 import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
-import maxPoolBackwardWgsl from '../shaders/max_pool_backward.wgsl?raw';
 import maxPoolBackwardCheckWgsl from '../shaders/max_pool_backward_check.wgsl?raw';
+import maxPoolTiledWgsl from '../shaders/max_pool_tiled.wgsl?raw';
 import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
+import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
+import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import { dispatchGrid } from './dispatch';
 import { product, type PoolGeometry, type UnpoolGeometry } from './options';
-import { packPoolParams, packUnpoolParams } from './params';
+import { packPoolParams, packUnpoolParams, toDHW } from './params';
 import { getPipeline } from './pipelines';
 
 export const WORKGROUP_SIZE = 64;
@@ -31,6 +33,18 @@ export interface RecordOptions {
   allocate?: Allocate;
   /** Timestamp writes for the operation's compute pass (each operation records exactly one pass). */
   timestampWrites?: GPUComputePassTimestampWrites;
+  /**
+   * false: always use the general kernels, never the specialised ones (for tests that cover both,
+   * and benchmarks that compare them). Results are identical either way. Default true.
+   */
+  specialised?: boolean;
+  /**
+   * For operations that read indices: the geometry of the pooling that produced them, when the
+   * caller knows it (the indices came from `recordMaxPool` with this geometry and were not changed
+   * since). Such indices lie inside their own windows, which lets unpooling and the gradient run as
+   * single-pass gathers. Wrong provenance gives wrong results; leave it out when unsure.
+   */
+  pooledBy?: PoolGeometry;
 }
 
 export interface Recorded {
@@ -73,8 +87,35 @@ export function withLayout(code: string): string {
 }
 
 /** The pipeline of a kernel file, with the layout helpers prepended. */
-function pipelineFor(device: GPUDevice, name: string, code: string): GPUComputePipeline {
-  return getPipeline(device, name, withLayout(code), { WORKGROUP_SIZE });
+function pipelineFor(device: GPUDevice, name: string, code: string, constants: Record<string, number> = { WORKGROUP_SIZE }): GPUComputePipeline {
+  return getPipeline(device, name, withLayout(code), constants);
+}
+
+/** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
+export interface TiledPlan {
+  grid: [number, number, number];
+  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number };
+}
+
+/**
+ * The tiled kernel applies when windows tile the input exactly (channels-first, stride = kernel, no
+ * padding or dilation, each input size a multiple of its kernel) and each output row splits into
+ * groups of four that one vec4 load per kernel column serves.
+ */
+export function tiledPlan(g: PoolGeometry, maxPerDimension: number): TiledPlan | null {
+  const last = g.rank - 1;
+  const tiles =
+    g.layout === 'NCHW' &&
+    g.kernel.every((k, i) => g.stride[i] === k && g.dilation[i] === 1 && g.padBegin[i] === 0 && g.padEnd[i] === 0 && g.inSpatial[i] === g.outSpatial[i] * k);
+  const kernelW = g.kernel[last];
+  if (!tiles || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
+  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
+  const groupsPerRow = outW / 4;
+  const workgroupX = Math.min(64, 2 ** Math.ceil(Math.log2(groupsPerRow)));
+  const workgroupY = 64 / workgroupX;
+  const grid: [number, number, number] = [Math.ceil(groupsPerRow / workgroupX), Math.ceil(outH / workgroupY), g.batch * g.channels * outD];
+  if (grid.some((n) => n > maxPerDimension)) return null;
+  return { grid, constants: { WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY, KERNEL_W: kernelW } };
 }
 
 /** Copies the first bad element's index next to its position in a status buffer (index_fault.wgsl). */
@@ -95,6 +136,15 @@ function uniform(device: GPUDevice, allocate: Allocate, label: string, words: Ui
   return buffer;
 }
 
+/** A bind group of whole buffers at bindings 0, 1, 2, ... in order. */
+function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: string, buffers: GPUBuffer[]): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+}
+
 function dispatch(
   device: GPUDevice,
   pass: GPUComputePassEncoder,
@@ -104,13 +154,8 @@ function dispatch(
   invocations: number,
   op: string,
 ): void {
-  const bindGroup = device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
   pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
+  pass.setBindGroup(0, bindGroup(device, pipeline, label, buffers));
   const [x, y, z] = dispatchGrid(invocations, WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension, op);
   pass.dispatchWorkgroups(x, y, z);
 }
@@ -131,9 +176,17 @@ export function recordMaxPool(
   requireSize(op, 'values', buffers.values, outputCount * 4);
   requireSize(op, 'indices', buffers.indices, outputCount * 4);
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
-  const pipeline = pipelineFor(device, 'max_pool.wgsl', maxPoolWgsl);
+  const bindings = [params, buffers.input, buffers.values, buffers.indices];
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
-  dispatch(device, pass, pipeline, op, [params, buffers.input, buffers.values, buffers.indices], outputCount, op);
+  const tiled = options.specialised === false ? null : tiledPlan(geometry, device.limits.maxComputeWorkgroupsPerDimension);
+  if (tiled) {
+    const pipeline = pipelineFor(device, 'max_pool_tiled.wgsl', maxPoolTiledWgsl, tiled.constants);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup(device, pipeline, op, bindings));
+    pass.dispatchWorkgroups(...tiled.grid);
+  } else {
+    dispatch(device, pass, pipelineFor(device, 'max_pool.wgsl', maxPoolWgsl), op, bindings, outputCount, op);
+  }
   pass.end();
   return { scratch: [params] };
 }
@@ -158,6 +211,16 @@ export function recordMaxUnpool(
   requireSize(op, 'indices', buffers.indices, pooledCount * 4);
   requireSize(op, 'output', buffers.output, outputCount * 4);
   requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
+  const source = options.specialised === false ? undefined : options.pooledBy;
+  if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
+    // Indices from this pooling: gather per window, no claim pass, no owner map, no faults possible.
+    const params = uniform(device, allocate, `${op} params`, packPoolParams(source));
+    const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
+    recordWindowGather(device, pass, op, source, params, buffers.values, buffers.indices, buffers.output, false);
+    pass.end();
+    return { scratch: [params] };
+  }
   const params = uniform(device, allocate, `${op} params`, packUnpoolParams(geometry));
   const owner = allocate({
     label: `${op} owner map`,
@@ -165,7 +228,6 @@ export function recordMaxUnpool(
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
   });
   encoder.clearBuffer(owner, 0, outputCount * 4);
-  encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
   const claim = pipelineFor(device, 'max_unpool_claim.wgsl', maxUnpoolClaimWgsl);
   const write = pipelineFor(device, 'max_unpool_write.wgsl', maxUnpoolWriteWgsl);
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
@@ -209,12 +271,17 @@ export function recordMaxPoolBackward(
   requireSize(op, 'status', buffers.status, STATUS_BYTES);
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
   encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
-  const check = pipelineFor(device, 'max_pool_backward_check.wgsl', maxPoolBackwardCheckWgsl);
-  const gather = pipelineFor(device, 'max_pool_backward.wgsl', maxPoolBackwardWgsl);
+  const source = options.specialised === false ? undefined : options.pooledBy;
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
-  dispatch(device, pass, check, `${op} check`, [params, buffers.indices, buffers.status], pooledCount, op);
-  dispatch(device, pass, gather, `${op} gather`, [params, buffers.gradOutput, buffers.indices, buffers.gradInput], inputCount, op);
-  completeFault(device, pass, op, buffers.indices, buffers.status);
+  if (source && samePooling(geometry, source)) {
+    // Indices from this very pooling lie inside their windows: nothing to check.
+    recordWindowGather(device, pass, op, geometry, params, buffers.gradOutput, buffers.indices, buffers.gradInput, true);
+  } else {
+    const check = pipelineFor(device, 'max_pool_backward_check.wgsl', maxPoolBackwardCheckWgsl);
+    dispatch(device, pass, check, `${op} check`, [params, buffers.indices, buffers.status], pooledCount, op);
+    recordWindowGather(device, pass, op, geometry, params, buffers.gradOutput, buffers.indices, buffers.gradInput, true);
+    completeFault(device, pass, op, buffers.indices, buffers.status);
+  }
   pass.end();
   return { scratch: [params] };
 }
@@ -254,6 +321,65 @@ export function recordMaxUnpoolBackward(
   completeFault(device, pass, op, buffers.indices, buffers.status);
   pass.end();
   return { scratch: [params] };
+}
+
+/**
+ * Writes, for every element of the pooling input's shape, what the pooled outputs whose window holds
+ * it send there: the gradient sum, or the last value whose index names it (unpooling). Windows that
+ * tile the input take max_unpool_tiled.wgsl (each invocation writes four whole windows); others take
+ * window_gather.wgsl (one invocation per element). Both assume every index lies inside its window:
+ * the indices come from this pooling, or a check pass reports those that do not.
+ */
+function recordWindowGather(
+  device: GPUDevice,
+  pass: GPUComputePassEncoder,
+  op: string,
+  pooling: PoolGeometry,
+  params: GPUBuffer,
+  pooled: GPUBuffer,
+  indices: GPUBuffer,
+  result: GPUBuffer,
+  gradient: boolean,
+): void {
+  const bindings = [params, pooled, indices, result];
+  const tiled = tiledPlan(pooling, device.limits.maxComputeWorkgroupsPerDimension);
+  if (tiled) {
+    const pipeline = pipelineFor(device, 'max_unpool_tiled.wgsl', maxUnpoolTiledWgsl, { ...tiled.constants, GRADIENT: gradient ? 1 : 0 });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup(device, pipeline, `${op} tiled`, bindings));
+    pass.dispatchWorkgroups(...tiled.grid);
+    return;
+  }
+  const pipeline = pipelineFor(device, 'window_gather.wgsl', windowGatherWgsl, { WORKGROUP_SIZE, LAST_MATCH: gradient ? 0 : 1 });
+  const count = pooling.batch * pooling.channels * product(pooling.inSpatial);
+  dispatch(device, pass, pipeline, `${op} gather`, bindings, count, op);
+}
+
+/** Whether an unpooling puts back exactly what a pooling took: its output is that pooling's input. */
+function unpoolsPooling(unpool: UnpoolGeometry, pool: PoolGeometry): boolean {
+  return (
+    unpool.layout === pool.layout &&
+    unpool.indexFormat === pool.indexFormat &&
+    unpool.batch === pool.batch &&
+    unpool.channels === pool.channels &&
+    sameList(unpool.inSpatial, pool.outSpatial) &&
+    sameList(unpool.outSpatial, pool.inSpatial)
+  );
+}
+
+/** Whether two pooling geometries describe the same windows over the same input. */
+function samePooling(a: PoolGeometry, b: PoolGeometry): boolean {
+  return (
+    a.layout === b.layout &&
+    a.indexFormat === b.indexFormat &&
+    a.batch === b.batch &&
+    a.channels === b.channels &&
+    (['inSpatial', 'outSpatial', 'kernel', 'stride', 'padBegin', 'dilation'] as const).every((key) => sameList(a[key], b[key]))
+  );
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 export interface IndexFault {

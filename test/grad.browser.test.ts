@@ -32,16 +32,45 @@ describe('maxPoolBackward', () => {
         const x = ap.tensor(data, c.shape);
         const { values, indices } = ap.maxPool(x, c.options);
         const g = ap.tensor(grad, ref.values.shape);
-        const dx = ap.maxPoolBackward(g, indices, options);
-        expect(dx.shape).toEqual(expected.shape);
-        // Sums of f32 in the same order as the reference: equal values; NaN matches any NaN payload.
-        expectClose(await dx.read(), expected.data, expected.shape, 0, `gradient ${JSON.stringify({ c, gradKind })}`);
+        // Indices straight from maxPool (known to lie in their windows) and the same indices uploaded
+        // from the host (checked on the GPU first) take different paths to the same result.
+        const uploaded = ap.tensor(ref.indices.data, ref.indices.shape);
+        for (const [path, idx] of [['pooled', indices], ['uploaded', uploaded]] as const) {
+          const dx = ap.maxPoolBackward(g, idx, options);
+          expect(dx.shape).toEqual(expected.shape);
+          // Sums of f32 in the same order as the reference: equal values; NaN matches any NaN payload.
+          expectClose(await dx.read(), expected.data, expected.shape, 0, `gradient (${path} indices) ${JSON.stringify({ c, gradKind })}`);
+          dx.destroy();
+        }
         compared++;
-        for (const t of [x, values, indices, g, dx]) t.destroy();
+        for (const t of [x, values, indices, uploaded, g]) t.destroy();
       }),
       { numRuns: 400 },
     );
     expect(compared).toBeGreaterThan(300);
+  });
+
+  it('matches the CPU reference on windows that tile the input (tiled kernel), with -0 and NaN gradients', async () => {
+    for (const [shape, kernelSize] of [
+      [[2, 3, 8, 16], 2],
+      [[1, 2, 64], 4],
+      [[1, 2, 4, 6, 8], [2, 3, 1]],
+    ] as const) {
+      const data = makeValues('ties', size(shape), 3);
+      const ref = cpu.maxPool({ data, shape: [...shape] }, { kernelSize });
+      const grad = makeValues('ties', ref.values.data.length, 4);
+      grad[0] = -0;
+      grad[1] = NaN;
+      const options = { kernelSize, inputShape: [...shape] };
+      const expected = cpu.maxPoolBackward({ data: grad, shape: ref.values.shape }, ref.indices, options);
+      const x = ap.tensor(data, [...shape]);
+      const { values, indices } = ap.maxPool(x, { kernelSize });
+      const dx = await ap.maxPoolBackward(ap.tensor(grad, ref.values.shape), indices, options).read();
+      expectClose(dx, expected.data, expected.shape, 0, `tiled gradient ${shape}`);
+      // Where -0 lands the sum from zero is +0, as in the reference.
+      expect(Object.is(dx[ref.indices.data[0]], 0)).toBe(true);
+      for (const t of [x, values, indices]) t.destroy();
+    }
   });
 
   it('sums the gradients of overlapping windows that chose the same element, identically on every run', async () => {

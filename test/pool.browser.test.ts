@@ -1,17 +1,22 @@
 /** GPU against the CPU reference: bit-exact values, exact indices, over random configurations. */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, type UnpoolOptions } from '../src/index';
+import { ArgPool, cpu, resolvePoolGeometry, type UnpoolOptions } from '../src/index';
+import { tiledPlan } from '../src/kernels';
 import { poolCase, type PoolCase } from './cases';
 import { expectBitsEqual, expectClose, expectIntsEqual } from './compare';
 import { makeValues, randomSpatialIndices } from './data';
 
 let ap: ArgPool;
+let specialised: ArgPool;
+let general: ArgPool;
 let compared = 0;
 beforeAll(async () => {
-  ap = await ArgPool.create();
+  specialised = await ArgPool.create();
+  general = await ArgPool.create({ device: specialised.device, specialisedKernels: false });
+  ap = specialised;
 });
-afterAll(() => ap.destroy());
+afterAll(() => specialised.destroy());
 
 /** Runs the same call on both sides; a refused configuration must be refused by both, alike. */
 function both<G, C>(gpu: () => G, host: () => C): { gpu: G; host: C } | { error: string } {
@@ -69,7 +74,12 @@ async function checkPool(c: PoolCase): Promise<void> {
     chosen = unpoolOptions;
   }
   await checkUnpool(gpu.values, gpu.indices, host.values, host.indices, chosen, label);
-  for (const t of [x, gpu.values, gpu.indices]) t.destroy();
+  // A decoder unpools other values (its own features) with the encoder's indices: where overlapping
+  // windows chose one element, which value lands there now matters.
+  const features = { data: makeValues('random', host.values.data.length, c.seed + 5), shape: host.values.shape };
+  const featureTensor = ap.tensor(features.data, features.shape);
+  await checkUnpool(featureTensor, gpu.indices, features, host.indices, chosen, `features ${label}`);
+  for (const t of [x, gpu.values, gpu.indices, featureTensor]) t.destroy();
 }
 
 /** Largest finite magnitude in an array. */
@@ -119,11 +129,45 @@ async function checkUnpool(
 }
 
 describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
-  it('over random kernels, strides, paddings, dilations, ceil modes, layouts, index formats and values', async () => {
-    compared = 0;
-    await fc.assert(fc.asyncProperty(poolCase, checkPool), { numRuns: 1000 });
-    // Most configurations are valid; a generator that produced only refusals would test nothing.
-    expect(compared).toBeGreaterThan(800);
+  for (const kernels of ['specialised', 'general'] as const) {
+    it(`over random kernels, strides, paddings, dilations, ceil modes, layouts, index formats and values (${kernels} kernels)`, async () => {
+      ap = kernels === 'specialised' ? specialised : general;
+      compared = 0;
+      await fc.assert(fc.asyncProperty(poolCase, checkPool), { numRuns: 800 });
+      // Most configurations are valid; a generator that produced only refusals would test nothing.
+      expect(compared).toBeGreaterThan(600);
+    });
+  }
+
+  it('on windows that tile the input, through the tiled kernels and the general ones alike', async () => {
+    const shapes = [
+      [2, 3, 32],
+      [1, 2, 6, 16],
+      [2, 1, 4, 6, 8],
+    ];
+    let tiledCases = 0;
+    for (const context of [specialised, general]) {
+      ap = context;
+      for (const spatial of shapes) {
+        const rank = spatial.length - 2;
+        for (const kernelW of [1, 2, 4]) {
+          for (const kernelOther of [1, 2, 3]) {
+            const kernelSize = [...new Array(rank - 1).fill(kernelOther), kernelW];
+            const shape = [spatial[0], spatial[1], ...spatial.slice(2).map((n, i) => n * kernelSize[i])];
+            for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf'] as const) {
+              for (const indexFormat of ['spatial', 'flat'] as const) {
+                const options = { kernelSize, indexFormat };
+                const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, options), 65535);
+                if (context === specialised && plan) tiledCases++;
+                await checkPool({ shape, options, kind, seed: tiledCases * 7 + kernelW });
+              }
+            }
+          }
+        }
+      }
+    }
+    // Every shape above tiles (output widths are multiples of 4): the tiled kernels really ran.
+    expect(tiledCases).toBe(3 * 3 * 3 * 5 * 2);
   });
 
   it('for every value kind with overlapping windows in each rank', async () => {
@@ -137,6 +181,18 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
           seed: rank * 31 + kind.length,
         });
       }
+    }
+  });
+
+  it('interpolates bilinear fill precisely on long rows whose size ratio is not a power of two', async () => {
+    for (const length of [253, 1000, 4099]) {
+      const shape = [1, 2, length];
+      const data = makeValues('random', 2 * length, length);
+      const pooled = cpu.maxPool({ data, shape }, { kernelSize: 2, stride: 1 });
+      const x = ap.tensor(data, shape);
+      const gpu = ap.maxPool(x, { kernelSize: 2, stride: 1 });
+      await checkUnpool(gpu.values, gpu.indices, pooled.values, pooled.indices, { kernelSize: 2, stride: 1, fill: 'bilinear' }, `length ${length}`);
+      for (const t of [x, gpu.values, gpu.indices]) t.destroy();
     }
   });
 

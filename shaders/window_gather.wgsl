@@ -1,13 +1,18 @@
-// Gradient of max pooling, pass 2 of 2: one invocation per input element gathers the gradients of
-// every output whose window contains it and whose index names it. No float atomics, so the result
-// is the same on every run.
+// Window gather: one invocation per element of the pooling input's shape visits every pooled output
+// whose window contains it and whose index names it. It serves two operations, with no atomics, so
+// the result is the same on every run:
+// - the pooling gradient (LAST_MATCH = false): the f32 sum of those outputs' gradients, added in
+//   increasing output order (depth, row, column: the memory order of the pooled tensor) from 0.0, the
+//   same sequence of roundings as a sequential scatter-add over the pooled elements;
+// - unpooling of indices from a pooling with these options (LAST_MATCH = true): the value of the last
+//   such output in that order, as bits, or +0.0 when none names the element; this is the scatter's
+//   "last in memory order wins" rule, since only outputs whose window contains an element can name it.
+// Indices outside their window are never gathered: the host uses this kernel only for indices that a
+//   pooling produced, or after max_pool_backward_check.wgsl, which reports such indices.
 //
-// Layout and index convention: as in max_pool.wgsl (grad_output and indices have the pooled shape,
-//   grad_input the input shape, all in one layout); prepended by the host: layout.wgsl.
-// Order: contributions are added in f32 in increasing output order (depth, row, column), the memory
-//   order of the pooled tensor, starting from 0.0: the same sequence of roundings as a sequential
-//   scatter-add over the pooled elements.
-// Indices outside their window are never gathered; max_pool_backward_check.wgsl reports them.
+// Layout and index convention: as in max_pool.wgsl (`pooled`, the gradients or values, and `indices`
+//   have the pooled shape, `result` the pooling input's shape, all in one layout); prepended by the
+//   host: layout.wgsl.
 
 struct PoolParams {
   total: u32,
@@ -37,16 +42,17 @@ struct PoolParams {
 }
 
 override WORKGROUP_SIZE: u32 = 64u;
+override LAST_MATCH: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
-@group(0) @binding(1) var<storage, read> grad_output: array<f32>;
+@group(0) @binding(1) var<storage, read> pooled: array<u32>;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
-@group(0) @binding(3) var<storage, read_write> grad_input: array<f32>;
+@group(0) @binding(3) var<storage, read_write> result: array<u32>;
 
-// The outputs whose window holds coordinate x along one dimension, as the kernel taps that reach it:
-// tap k belongs to output (x + pad - k*dilation) / stride when that divides exactly and is in range.
-// Returns the first and one-past-last output; `o` walks them through `next_output`.
-fn first_tap(x: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, out_size: u32) -> vec2<i32> {
+// The outputs whose window can hold coordinate x along one dimension: tap k reaches x from output
+// (x + pad - k*dilation) / stride. Returns the first and one-past-last candidate output; `is_tap`
+// then keeps those for which the division is exact under the dilation.
+fn candidate_outputs(x: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, out_size: u32) -> vec2<i32> {
   // Smallest output o >= 0 with o*stride >= x + pad - (kernel-1)*dilation; largest with o*stride <= x + pad.
   let hi_pos = i32(x + pad);
   let lo_pos = hi_pos - i32((kernel - 1u) * dilation);
@@ -76,10 +82,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let x = e.p % params.in_w;
   let y = (e.p / params.in_w) % params.in_h;
   let z = e.p / (params.in_w * params.in_h);
-  let range_d = first_tap(z, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d, params.out_d);
-  let range_h = first_tap(y, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h, params.out_h);
-  let range_w = first_tap(x, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w, params.out_w);
+  let range_d = candidate_outputs(z, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d, params.out_d);
+  let range_h = candidate_outputs(y, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h, params.out_h);
+  let range_w = candidate_outputs(x, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w, params.out_w);
   var sum = 0.0;
+  var last = 0u;
   for (var od = range_d.x; od < range_d.y; od++) {
     if (!is_tap(z, od, params.stride_d, params.pad_d, params.dilation_d)) {
       continue;
@@ -95,10 +102,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
         let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
         let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
         if (indices[k] == want) {
-          sum += grad_output[k];
+          sum += bitcast<f32>(pooled[k]);
+          last = pooled[k];
         }
       }
     }
   }
-  grad_input[t] = sum;
+  result[t] = select(bitcast<u32>(sum), last, LAST_MATCH);
 }
