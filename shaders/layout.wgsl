@@ -1,4 +1,4 @@
-// Shared addressing helpers, prepended by the host to every kernel that reads indices or walks a
+// Shared addressing and window helpers, prepended by the host to every kernel that reads indices or walks a
 // layout (see `withLayout` in src/kernels.ts). No entry point of its own.
 //
 // A tensor [N, C, spatial...] with `volume` spatial elements is stored channels-first
@@ -41,4 +41,17 @@ fn decode_index(index: i32, n: u32, c: u32, stride_n: u32, stride_c: u32, stride
     return -1;
   }
   return rel / step;
+}
+
+// First and one-past-last kernel tap whose input position lies inside [0, size).
+fn valid_taps(o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, size: u32) -> vec2<u32> {
+  let start = i32(o * stride) - i32(pad);
+  let step = i32(dilation);
+  var first = 0;
+  if (start < 0) {
+    first = (-start + step - 1) / step;
+  }
+  // Taps k with start + k*dilation <= size - 1.
+  let last = (i32(size) - 1 - start) / step + 1;
+  return vec2<u32>(u32(first), u32(clamp(last, first, i32(kernel))));
 }

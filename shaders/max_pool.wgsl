@@ -16,7 +16,7 @@
 //   detected on the bit pattern because WGSL has no isNan and `x != x` may be folded away.
 // All -inf: the first in-bounds element is never replaced, so its index is the result.
 // Values are copied as bits (the input is read as u32), so NaN payloads and -0 survive exactly.
-// Prepended by the host: layout.wgsl (Element, element_at, element_offset, encode_index).
+// Prepended by the host: layout.wgsl (Element, element_at, element_offset, encode_index, valid_taps).
 
 struct PoolParams {
   total: u32,
@@ -54,19 +54,6 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 fn is_nan(bits: u32) -> bool {
   return (bits & 0x7fffffffu) > 0x7f800000u;
-}
-
-// First and one-past-last kernel tap whose input position lies inside [0, size).
-fn valid_taps(o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, size: u32) -> vec2<u32> {
-  let start = i32(o * stride) - i32(pad);
-  let step = i32(dilation);
-  var first = 0;
-  if (start < 0) {
-    first = (-start + step - 1) / step;
-  }
-  // Taps k with start + k*dilation <= size - 1.
-  let last = (i32(size) - 1 - start) / step + 1;
-  return vec2<u32>(u32(first), u32(clamp(last, first, i32(kernel))));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -10,6 +10,7 @@ import indexFaultWgsl from '../shaders/index_fault.wgsl?raw';
 import layoutWgsl from '../shaders/layout.wgsl?raw';
 import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
 import maxPoolBackwardCheckWgsl from '../shaders/max_pool_backward_check.wgsl?raw';
+import maxPoolChannelsLastWgsl from '../shaders/max_pool_channels_last.wgsl?raw';
 import maxPoolTiledWgsl from '../shaders/max_pool_tiled.wgsl?raw';
 import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
@@ -91,6 +92,31 @@ function pipelineFor(device: GPUDevice, name: string, code: string, constants: R
   return getPipeline(device, name, withLayout(code), constants);
 }
 
+/** Workgroup width (a power of two up to 64) for `count` items along x; the rest of 64 goes to y. */
+function workgroupShape(count: number): { WORKGROUP_X: number; WORKGROUP_Y: number } {
+  const x = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, count))));
+  return { WORKGROUP_X: x, WORKGROUP_Y: 64 / x };
+}
+
+/**
+ * How max_pool_channels_last.wgsl covers a pooling: channels-last with a channel count that is a
+ * multiple of 4 (four channels per invocation), any window geometry. Null when it does not apply.
+ */
+export function channelsLastPlan(
+  g: PoolGeometry,
+  maxPerDimension: number,
+): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number } } | null {
+  if (g.layout !== 'NHWC' || g.channels % 4 !== 0) return null;
+  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
+  const constants = workgroupShape(g.channels / 4);
+  const grid: [number, number, number] = [
+    Math.ceil(g.channels / 4 / constants.WORKGROUP_X),
+    Math.ceil(outW / constants.WORKGROUP_Y),
+    g.batch * outD * outH,
+  ];
+  return grid.some((n) => n > maxPerDimension) ? null : { grid, constants };
+}
+
 /** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
 export interface TiledPlan {
   grid: [number, number, number];
@@ -111,11 +137,10 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number): TiledPlan |
   if (!tiles || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
   const [outD, outH, outW] = toDHW(g.outSpatial, 1);
   const groupsPerRow = outW / 4;
-  const workgroupX = Math.min(64, 2 ** Math.ceil(Math.log2(groupsPerRow)));
-  const workgroupY = 64 / workgroupX;
-  const grid: [number, number, number] = [Math.ceil(groupsPerRow / workgroupX), Math.ceil(outH / workgroupY), g.batch * g.channels * outD];
+  const shape = workgroupShape(groupsPerRow);
+  const grid: [number, number, number] = [Math.ceil(groupsPerRow / shape.WORKGROUP_X), Math.ceil(outH / shape.WORKGROUP_Y), g.batch * g.channels * outD];
   if (grid.some((n) => n > maxPerDimension)) return null;
-  return { grid, constants: { WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY, KERNEL_W: kernelW } };
+  return { grid, constants: { ...shape, KERNEL_W: kernelW } };
 }
 
 /** Copies the first bad element's index next to its position in a status buffer (index_fault.wgsl). */
@@ -178,12 +203,19 @@ export function recordMaxPool(
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
   const bindings = [params, buffers.input, buffers.values, buffers.indices];
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
-  const tiled = options.specialised === false ? null : tiledPlan(geometry, device.limits.maxComputeWorkgroupsPerDimension);
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const tiled = options.specialised === false ? null : tiledPlan(geometry, limit);
+  const channelsLast = options.specialised === false || tiled ? null : channelsLastPlan(geometry, limit);
   if (tiled) {
     const pipeline = pipelineFor(device, 'max_pool_tiled.wgsl', maxPoolTiledWgsl, tiled.constants);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup(device, pipeline, op, bindings));
     pass.dispatchWorkgroups(...tiled.grid);
+  } else if (channelsLast) {
+    const pipeline = pipelineFor(device, 'max_pool_channels_last.wgsl', maxPoolChannelsLastWgsl, channelsLast.constants);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup(device, pipeline, op, bindings));
+    pass.dispatchWorkgroups(...channelsLast.grid);
   } else {
     dispatch(device, pass, pipelineFor(device, 'max_pool.wgsl', maxPoolWgsl), op, bindings, outputCount, op);
   }

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, resolvePoolGeometry, type UnpoolOptions } from '../src/index';
-import { tiledPlan } from '../src/kernels';
+import { channelsLastPlan, tiledPlan } from '../src/kernels';
 import { poolCase, type PoolCase } from './cases';
 import { expectBitsEqual, expectClose, expectIntsEqual } from './compare';
 import { makeValues, randomSpatialIndices } from './data';
@@ -194,6 +194,30 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       await checkUnpool(gpu.values, gpu.indices, pooled.values, pooled.indices, { kernelSize: 2, stride: 1, fill: 'bilinear' }, `length ${length}`);
       for (const t of [x, gpu.values, gpu.indices]) t.destroy();
     }
+  });
+
+  it('on channels-last tensors with channels in fours, through the channels-last kernel and the general one', async () => {
+    let specialisedCases = 0;
+    const cases = fc.sample(poolCase, 150).map((c) => {
+      // Same configuration with 4 or 8 channels, channels-last.
+      const channels = c.seed % 2 === 0 ? 4 : 8;
+      const spatial = c.options.layout === 'NHWC' ? c.shape.slice(1, -1) : c.shape.slice(2);
+      return { ...c, shape: [c.shape[0], ...spatial, channels], options: { ...c.options, layout: 'NHWC' as const } };
+    });
+    for (const context of [specialised, general]) {
+      ap = context;
+      for (const c of cases) {
+        let geometry;
+        try {
+          geometry = resolvePoolGeometry('maxPool', c.shape, c.options);
+        } catch {
+          continue;
+        }
+        if (context === specialised && channelsLastPlan(geometry, 65535)) specialisedCases++;
+        await checkPool(c);
+      }
+    }
+    expect(specialisedCases).toBeGreaterThan(100);
   });
 
   it('unpools arbitrary, non-window-local indices with duplicates in every fill mode', async () => {

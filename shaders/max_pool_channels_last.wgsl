@@ -1,0 +1,101 @@
+// Max pooling with argmax indices for channels-last tensors whose channel count is a multiple of 4:
+// each invocation computes one output position for four adjacent channels, which sit next to each
+// other in memory, so every tap is one vec4 load and the outputs are vec4 stores. Any window
+// geometry (padding, dilation, ceil mode, overlapping windows) works, since the lanes share it.
+//
+// Grid: x = group of four channels, y = output column, z = (n*out_d + od)*out_h + oh.
+// Layout: [N, D, H, W, C] dense, lower ranks as 3-D with leading sizes of 1.
+// Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
+//   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is NaN, or when
+//   its current maximum is not NaN and the tap is strictly greater; the first in-bounds tap seeds it.
+// Prepended by the host: layout.wgsl (encode_index, valid_taps).
+
+struct PoolParams {
+  total: u32,
+  channels: u32,
+  channels_last: u32,
+  in_d: u32,
+  in_h: u32,
+  in_w: u32,
+  out_d: u32,
+  out_h: u32,
+  out_w: u32,
+  kernel_d: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride_d: u32,
+  stride_h: u32,
+  stride_w: u32,
+  pad_d: u32,
+  pad_h: u32,
+  pad_w: u32,
+  dilation_d: u32,
+  dilation_h: u32,
+  dilation_w: u32,
+  index_stride_n: u32,
+  index_stride_c: u32,
+  index_stride_s: u32,
+}
+
+override WORKGROUP_X: u32 = 8u;
+override WORKGROUP_Y: u32 = 8u;
+
+@group(0) @binding(0) var<uniform> params: PoolParams;
+@group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
+
+fn is_nan4(bits: vec4<u32>) -> vec4<bool> {
+  return (bits & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+@compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let groups = params.channels / 4u;
+  let c4 = gid.x;
+  let ow = gid.y;
+  if (c4 >= groups || ow >= params.out_w) {
+    return;
+  }
+  let oh = gid.z % params.out_h;
+  let od = (gid.z / params.out_h) % params.out_d;
+  let n = gid.z / (params.out_h * params.out_d);
+  let in_volume = params.in_d * params.in_h * params.in_w;
+  let taps_d = valid_taps(od, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d, params.in_d);
+  let taps_h = valid_taps(oh, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h, params.in_h);
+  let taps_w = valid_taps(ow, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w, params.in_w);
+  let d0 = od * params.stride_d - params.pad_d;
+  let h0 = oh * params.stride_h - params.pad_h;
+  let w0 = ow * params.stride_w - params.pad_w;
+  let plane_base = n * in_volume * groups + c4;
+
+  var best_bits = vec4<u32>(0u);
+  var best_pos = vec4<u32>(0u);
+  var best_nan = vec4<bool>(false);
+  var first = true;
+  for (var kd = taps_d.x; kd < taps_d.y; kd++) {
+    let d = d0 + kd * params.dilation_d;
+    for (var kh = taps_h.x; kh < taps_h.y; kh++) {
+      let row = (d * params.in_h + h0 + kh * params.dilation_h) * params.in_w;
+      for (var kw = taps_w.x; kw < taps_w.y; kw++) {
+        let pos = row + w0 + kw * params.dilation_w;
+        let bits = input[plane_base + pos * groups];
+        let nan = is_nan4(bits);
+        let take = vec4<bool>(first) | nan | (!best_nan & (bitcast<vec4<f32>>(bits) > bitcast<vec4<f32>>(best_bits)));
+        best_bits = select(best_bits, bits, take);
+        best_pos = select(best_pos, vec4<u32>(pos), take);
+        best_nan = select(best_nan, nan, take);
+        first = false;
+      }
+    }
+  }
+  let p = (od * params.out_h + oh) * params.out_w + ow;
+  let out_index = (n * params.out_d * params.out_h * params.out_w + p) * groups + c4;
+  values[out_index] = best_bits;
+  let c = c4 * 4u;
+  indices[out_index] = vec4<i32>(
+    encode_index(Element(n, c, best_pos.x), params.index_stride_n, params.index_stride_c, params.index_stride_s),
+    encode_index(Element(n, c + 1u, best_pos.y), params.index_stride_n, params.index_stride_c, params.index_stride_s),
+    encode_index(Element(n, c + 2u, best_pos.z), params.index_stride_n, params.index_stride_c, params.index_stride_s),
+    encode_index(Element(n, c + 3u, best_pos.w), params.index_stride_n, params.index_stride_c, params.index_stride_s));
+}
