@@ -1,15 +1,17 @@
 // Max pooling with argmax indices when the windows tile the input exactly: channels-first, stride
 // equal to the kernel, no padding, no dilation, every input size a multiple of its kernel size and
-// the output width a multiple of 4. Each invocation computes four adjacent outputs of one row from
-// whole vec4 loads, so the work per output is a few vector instructions and no division.
+// the output width a multiple of 4. Each invocation computes four adjacent outputs in each of ROWS
+// consecutive output rows from whole vec4 loads: per output a few vector instructions, and the
+// divisions of the addressing once per invocation. (On SwiftShader, which runs invocations on CPU
+// cores, the fixed cost per invocation dominates a kernel this light, hence the rows.)
 //
-// Grid: x = group of four output columns, y = output row, z = plane * out_d + output depth.
+// Grid: x = group of four output columns, y = group of ROWS output rows, z = plane * out_d + depth.
 // Layout: [N, C, D, H, W] dense, lower ranks as 3-D with leading sizes of 1. Output element
 //   ((plane*out_d + od)*out_h + oh)*out_w + ow.
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
-//   must reproduce bit for bit (lane j of the vectors is output ow + j). Taps are walked in window
-//   order (depth, row, column); a lane takes a tap when it is NaN, or when its current maximum is not
-//   NaN and the tap is strictly greater.
+//   must reproduce bit for bit (lane j of the vectors is output ow + j). The maximum is seeded with
+//   the window's first tap; each later tap in window order (depth, row, column) replaces it when it is
+//   NaN, or when the maximum is not NaN and the tap is strictly greater.
 // Prepended by the host: layout.wgsl (for encode_index).
 
 struct PoolParams {
@@ -41,78 +43,84 @@ struct PoolParams {
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
-// Kernel width, fixed per pipeline so the lane shuffles below are static (1, 2 or 4).
+// The kernel, fixed per pipeline so loops and lane shuffles are static: width 1, 2 or 4, any height
+// and depth (these equal params.kernel_*).
 override KERNEL_W: u32 = 2u;
+override KERNEL_H: u32 = 2u;
+override KERNEL_D: u32 = 1u;
+// Output rows per invocation.
+override ROWS: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
 @group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
 
+struct Best {
+  bits: vec4<u32>,
+  pos: vec4<u32>,
+  nan: vec4<bool>,
+}
+
 fn is_nan4(bits: vec4<u32>) -> vec4<bool> {
   return (bits & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
 }
 
-// Tap `k` of the four windows, from the 4*KERNEL_W consecutive elements of one input row.
-fn lanes(row: array<vec4<u32>, 4>, k: u32) -> vec4<u32> {
+// Lane by lane: tap `bits` at `pos` replaces the maximum when `seed` is set (the window's first tap),
+// when it is NaN, or when the maximum is not NaN and the tap is strictly greater.
+fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>, seed: bool) -> Best {
+  let nan = is_nan4(bits);
+  let wins = vec4<bool>(seed) | nan | (!best.nan & (bitcast<vec4<f32>>(bits) > bitcast<vec4<f32>>(best.bits)));
+  return Best(select(best.bits, bits, wins), select(best.pos, pos, wins), select(best.nan, nan, wins));
+}
+
+// All taps of one input row for the four windows, in column order; `at` is the row segment's first
+// vec4, `pos` the spatial positions of the four windows' first columns. Written out per kernel width:
+// SwiftShader keeps local arrays in memory, which costs more than the whole comparison.
+fn take_row(best: Best, at: u32, pos: vec4<u32>, seed: bool) -> Best {
   if (KERNEL_W == 1u) {
-    return row[0];
+    return take(best, input[at], pos, seed);
   }
   if (KERNEL_W == 2u) {
-    if (k == 0u) {
-      return vec4<u32>(row[0].x, row[0].z, row[1].x, row[1].z);
-    }
-    return vec4<u32>(row[0].y, row[0].w, row[1].y, row[1].w);
+    let a = input[at];
+    let b = input[at + 1u];
+    let first = take(best, vec4<u32>(a.x, a.z, b.x, b.z), pos, seed);
+    return take(first, vec4<u32>(a.y, a.w, b.y, b.w), pos + vec4<u32>(1u), false);
   }
-  return vec4<u32>(row[0][k], row[1][k], row[2][k], row[3][k]);
+  let a = input[at];
+  let b = input[at + 1u];
+  let c = input[at + 2u];
+  let d = input[at + 3u];
+  let t0 = take(best, vec4<u32>(a.x, b.x, c.x, d.x), pos, seed);
+  let t1 = take(t0, vec4<u32>(a.y, b.y, c.y, d.y), pos + vec4<u32>(1u), false);
+  let t2 = take(t1, vec4<u32>(a.z, b.z, c.z, d.z), pos + vec4<u32>(2u), false);
+  return take(t2, vec4<u32>(a.w, b.w, c.w, d.w), pos + vec4<u32>(3u), false);
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ow = gid.x * 4u;
-  let oh = gid.y;
-  if (ow >= params.out_w || oh >= params.out_h) {
+  if (ow >= params.out_w) {
     return;
   }
   let plane = gid.z / params.out_d;
   let od = gid.z % params.out_d;
-  let in_volume = params.in_d * params.in_h * params.in_w;
-  let lane_offset = vec4<u32>(0u, 1u, 2u, 3u) * KERNEL_W;
-
-  var best_bits = vec4<u32>(0u);
-  var best_pos = vec4<u32>(0u);
-  var best_nan = vec4<bool>(false);
-  var first = true;
-  for (var kd = 0u; kd < params.kernel_d; kd++) {
-    let d = od * params.kernel_d + kd;
-    for (var kh = 0u; kh < params.kernel_h; kh++) {
-      let h = oh * params.kernel_h + kh;
-      let row_start = (d * params.in_h + h) * params.in_w + ow * KERNEL_W;
-      let base = (plane * in_volume + row_start) / 4u;
-      var row: array<vec4<u32>, 4>;
-      for (var i = 0u; i < KERNEL_W; i++) {
-        row[i] = input[base + i];
-      }
-      for (var kw = 0u; kw < KERNEL_W; kw++) {
-        let bits = lanes(row, kw);
-        let pos = vec4<u32>(row_start + kw) + lane_offset;
-        let nan = is_nan4(bits);
-        // The first tap seeds every lane; later ones replace by the max-pool rule.
-        let take = vec4<bool>(first) | nan | (!best_nan & (bitcast<vec4<f32>>(bits) > bitcast<vec4<f32>>(best_bits)));
-        best_bits = select(best_bits, bits, take);
-        best_pos = select(best_pos, pos, take);
-        best_nan = select(best_nan, nan, take);
-        first = false;
-      }
+  let in_plane = plane * params.in_d * params.in_h * params.in_w;
+  let base_index = encode_index(Element(plane / params.channels, plane % params.channels, 0u),
+      params.index_stride_n, params.index_stride_c, params.index_stride_s);
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u) * KERNEL_W + vec4<u32>(ow * KERNEL_W);
+  let first_row = gid.y * ROWS;
+  let rows = min(ROWS, params.out_h - min(first_row, params.out_h));
+  for (var r = 0u; r < rows; r++) {
+    let oh = first_row + r;
+    let top = (od * KERNEL_D * params.in_h + oh * KERNEL_H) * params.in_w;
+    var best = Best(vec4<u32>(0u), vec4<u32>(0u), vec4<bool>(false));
+    for (var k = 0u; k < KERNEL_D * KERNEL_H; k++) {
+      let row = top + ((k / KERNEL_H) * params.in_h + k % KERNEL_H) * params.in_w;
+      best = take_row(best, (in_plane + row + ow * KERNEL_W) / 4u, vec4<u32>(row) + lanes, k == 0u);
     }
+    let out_index = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
+    values[out_index] = best.bits;
+    indices[out_index] = vec4<i32>(base_index) + vec4<i32>(best.pos) * i32(params.index_stride_s);
   }
-  let out_index = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
-  values[out_index] = best_bits;
-  let n = plane / params.channels;
-  let c = plane % params.channels;
-  indices[out_index] = vec4<i32>(
-    encode_index(Element(n, c, best_pos.x), params.index_stride_n, params.index_stride_c, params.index_stride_s),
-    encode_index(Element(n, c, best_pos.y), params.index_stride_n, params.index_stride_c, params.index_stride_s),
-    encode_index(Element(n, c, best_pos.z), params.index_stride_n, params.index_stride_c, params.index_stride_s),
-    encode_index(Element(n, c, best_pos.w), params.index_stride_n, params.index_stride_c, params.index_stride_s));
 }

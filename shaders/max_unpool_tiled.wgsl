@@ -1,11 +1,12 @@
 // Unpooling, or the pooling gradient, for indices that max_pool_tiled.wgsl's kind of pooling produced:
 // windows that tile the pooling input exactly (see that file), each index inside its own window.
 // Every output element then lies in exactly one window, so each invocation writes the whole blocks of
-// four adjacent windows, once, with vec4 stores: no zero-fill pass, no atomics.
+// four adjacent windows in each of ROWS pooled rows, once, with vec4 stores: no zero-fill pass, no
+// atomics.
 //
-// Grid, layout and PoolParams: as max_pool_tiled.wgsl, with "in" the unpooled (pooling input) size
-//   and "out" the pooled size. `values` are the pooled values (or output gradients), `output` the
-//   unpooled tensor (or input gradient).
+// Grid, layout, PoolParams and the KERNEL_* and ROWS constants: as max_pool_tiled.wgsl, with "in" the
+//   unpooled (pooling input) size and "out" the pooled size. `values` are the pooled values (or output
+//   gradients), `output` the unpooled tensor (or input gradient).
 // Element q of window k holds values[k] when indices[k] names q, else +0.0. With GRADIENT, the
 //   element is the f32 sum 0.0 + values[k], so -0.0 becomes +0.0, as in a scatter-add from zero.
 // Values are copied as bits otherwise. Prepended by the host: layout.wgsl (for encode_index).
@@ -40,6 +41,9 @@ struct PoolParams {
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
 override KERNEL_W: u32 = 2u;
+override KERNEL_H: u32 = 2u;
+override KERNEL_D: u32 = 1u;
+override ROWS: u32 = 16u;
 override GRADIENT: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
@@ -47,49 +51,57 @@ override GRADIENT: bool = false;
 @group(0) @binding(2) var<storage, read> indices: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
 
+// One row of the four windows' blocks: element kw of window j is bits[j] where chosen[j] == want[j] + kw*step.
+fn write_row(at: u32, bits: vec4<u32>, chosen: vec4<i32>, want: vec4<i32>, step: i32) {
+  let zero = vec4<u32>(0u);
+  let t0 = select(zero, bits, chosen == want);
+  if (KERNEL_W == 1u) {
+    output[at] = t0;
+    return;
+  }
+  let t1 = select(zero, bits, chosen == want + vec4<i32>(step));
+  if (KERNEL_W == 2u) {
+    output[at] = vec4<u32>(t0.x, t1.x, t0.y, t1.y);
+    output[at + 1u] = vec4<u32>(t0.z, t1.z, t0.w, t1.w);
+    return;
+  }
+  let t2 = select(zero, bits, chosen == want + vec4<i32>(2 * step));
+  let t3 = select(zero, bits, chosen == want + vec4<i32>(3 * step));
+  output[at] = vec4<u32>(t0.x, t1.x, t2.x, t3.x);
+  output[at + 1u] = vec4<u32>(t0.y, t1.y, t2.y, t3.y);
+  output[at + 2u] = vec4<u32>(t0.z, t1.z, t2.z, t3.z);
+  output[at + 3u] = vec4<u32>(t0.w, t1.w, t2.w, t3.w);
+}
+
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ow = gid.x * 4u;
-  let oh = gid.y;
-  if (ow >= params.out_w || oh >= params.out_h) {
+  if (ow >= params.out_w) {
     return;
   }
   let plane = gid.z / params.out_d;
   let od = gid.z % params.out_d;
-  let pooled = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
-  var bits = values[pooled];
-  if (GRADIENT) {
-    bits = select(bits, vec4<u32>(0u), bits == vec4<u32>(0x80000000u));
-  }
-  let chosen = indices[pooled];
+  let in_plane = plane * params.in_d * params.in_h * params.in_w;
   // Index of spatial position q is base + q * index_stride_s (layout.wgsl's encoding).
   let base = encode_index(Element(plane / params.channels, plane % params.channels, 0u),
       params.index_stride_n, params.index_stride_c, params.index_stride_s);
   let step = i32(params.index_stride_s);
-  let in_volume = params.in_d * params.in_h * params.in_w;
-  let lane_offset = vec4<u32>(0u, 1u, 2u, 3u) * KERNEL_W;
-  for (var kd = 0u; kd < params.kernel_d; kd++) {
-    let d = od * params.kernel_d + kd;
-    for (var kh = 0u; kh < params.kernel_h; kh++) {
-      let h = oh * params.kernel_h + kh;
-      let row_start = (d * params.in_h + h) * params.in_w + ow * KERNEL_W;
-      // taps[kw] lane j: the element of window j at kernel column kw.
-      var taps: array<vec4<u32>, 4>;
-      for (var kw = 0u; kw < KERNEL_W; kw++) {
-        let want = vec4<i32>(base) + vec4<i32>(vec4<u32>(row_start + kw) + lane_offset) * step;
-        taps[kw] = select(vec4<u32>(0u), bits, chosen == want);
-      }
-      let out_base = (plane * in_volume + row_start) / 4u;
-      if (KERNEL_W == 1u) {
-        output[out_base] = taps[0];
-      } else if (KERNEL_W == 2u) {
-        output[out_base] = vec4<u32>(taps[0].x, taps[1].x, taps[0].y, taps[1].y);
-        output[out_base + 1u] = vec4<u32>(taps[0].z, taps[1].z, taps[0].w, taps[1].w);
-      } else {
-        for (var j = 0u; j < 4u; j++) {
-          output[out_base + j] = vec4<u32>(taps[0][j], taps[1][j], taps[2][j], taps[3][j]);
-        }
-      }
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u) * KERNEL_W + vec4<u32>(ow * KERNEL_W);
+  let first_row = gid.y * ROWS;
+  let rows = min(ROWS, params.out_h - min(first_row, params.out_h));
+  for (var r = 0u; r < rows; r++) {
+    let oh = first_row + r;
+    let pooled = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
+    var bits = values[pooled];
+    if (GRADIENT) {
+      bits = select(bits, vec4<u32>(0u), bits == vec4<u32>(0x80000000u));
+    }
+    let chosen = indices[pooled];
+    let top = (od * KERNEL_D * params.in_h + oh * KERNEL_H) * params.in_w;
+    for (var k = 0u; k < KERNEL_D * KERNEL_H; k++) {
+      let row = top + ((k / KERNEL_H) * params.in_h + k % KERNEL_H) * params.in_w;
+      let want = vec4<i32>(base) + vec4<i32>(vec4<u32>(row) + lanes) * step;
+      write_row((in_plane + row + ow * KERNEL_W) / 4u, bits, chosen, want, step);
     }
   }
 }

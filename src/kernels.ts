@@ -120,8 +120,14 @@ export function channelsLastPlan(
 /** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
 export interface TiledPlan {
   grid: [number, number, number];
-  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number };
+  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number; KERNEL_H: number; KERNEL_D: number; ROWS: number };
 }
+
+/**
+ * Invocations below which the tiled kernels give each invocation fewer rows: many rows per
+ * invocation suit CPU emulations (SwiftShader), while a GPU needs enough invocations to fill it.
+ */
+const TILED_MIN_INVOCATIONS = 16384;
 
 /**
  * The tiled kernel applies when windows tile the input exactly (channels-first, stride = kernel, no
@@ -133,14 +139,21 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number): TiledPlan |
   const tiles =
     g.layout === 'NCHW' &&
     g.kernel.every((k, i) => g.stride[i] === k && g.dilation[i] === 1 && g.padBegin[i] === 0 && g.padEnd[i] === 0 && g.inSpatial[i] === g.outSpatial[i] * k);
-  const kernelW = g.kernel[last];
+  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
   if (!tiles || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
   const [outD, outH, outW] = toDHW(g.outSpatial, 1);
   const groupsPerRow = outW / 4;
+  const planes = g.batch * g.channels * outD;
+  let rows = 16;
+  while (rows > 1 && groupsPerRow * Math.ceil(outH / rows) * planes < TILED_MIN_INVOCATIONS) rows /= 2;
   const shape = workgroupShape(groupsPerRow);
-  const grid: [number, number, number] = [Math.ceil(groupsPerRow / shape.WORKGROUP_X), Math.ceil(outH / shape.WORKGROUP_Y), g.batch * g.channels * outD];
+  const grid: [number, number, number] = [
+    Math.ceil(groupsPerRow / shape.WORKGROUP_X),
+    Math.ceil(outH / (rows * shape.WORKGROUP_Y)),
+    planes,
+  ];
   if (grid.some((n) => n > maxPerDimension)) return null;
-  return { grid, constants: { ...shape, KERNEL_W: kernelW } };
+  return { grid, constants: { ...shape, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, ROWS: rows } };
 }
 
 /** Copies the first bad element's index next to its position in a status buffer (index_fault.wgsl). */

@@ -1,6 +1,6 @@
 /** Random pooling configurations for property-based GPU-versus-CPU tests (fast-check arbitraries). */
 import fc from 'fast-check';
-import type { IndexFormat, Layout, PoolOptions } from '../src/index';
+import type { FillMode, IndexFormat, Layout, PoolOptions } from '../src/index';
 import { VALUE_KINDS, type ValueKind } from './data';
 
 export interface PoolCase {
@@ -8,6 +8,8 @@ export interface PoolCase {
   options: PoolOptions;
   kind: ValueKind;
   seed: number;
+  /** How the pooled result is unpooled afterwards (default 'zero'). */
+  fill?: FillMode;
 }
 
 const dimension = fc.record({
@@ -33,8 +35,9 @@ export const poolCase: fc.Arbitrary<PoolCase> = fc
     padding: fc.constantFrom<PaddingForm>('number', 'per-dim', 'begin-end', 'same', 'valid', 'none'),
     kind: fc.constantFrom(...VALUE_KINDS),
     seed: fc.integer(),
+    fill: fc.constantFrom<FillMode>('zero', 'zero', 'nearest', 'bilinear'),
   })
-  .map(({ rank, dims, batch, channels, ceilMode, layout, indexFormat, padding, kind, seed }) => {
+  .map(({ rank, dims, batch, channels, ceilMode, layout, indexFormat, padding, kind, seed, fill }) => {
     const used = dims.slice(0, rank).map((d) => {
       const half = Math.floor(d.kernel / 2);
       return { ...d, padBegin: Math.min(d.padBegin, half), padEnd: Math.min(d.padEnd, half) };
@@ -55,5 +58,5 @@ export const poolCase: fc.Arbitrary<PoolCase> = fc
     if (padding === 'begin-end') options.padding = [...used.map((d) => d.padBegin), ...used.map((d) => d.padEnd)];
     if (padding === 'same' || padding === 'valid') options.padding = padding;
     const shape = layout === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
-    return { shape, options, kind, seed };
+    return { shape, options, kind, seed, fill };
   });

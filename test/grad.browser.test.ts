@@ -55,6 +55,7 @@ describe('maxPoolBackward', () => {
       [[2, 3, 8, 16], 2],
       [[1, 2, 64], 4],
       [[1, 2, 4, 6, 8], [2, 3, 1]],
+      [[1, 8, 200, 1024], 2], // several rows per invocation
     ] as const) {
       const data = makeValues('ties', size(shape), 3);
       const ref = cpu.maxPool({ data, shape: [...shape] }, { kernelSize });

@@ -62,6 +62,7 @@ async function checkPool(c: PoolCase): Promise<void> {
     stride: c.options.stride,
     layout: c.options.layout,
     indexFormat: c.options.indexFormat,
+    fill: c.fill,
   };
   if (c.options.padding !== 'same') unpoolOptions.padding = c.options.padding;
   const inSpatial = c.options.layout === 'NHWC' ? c.shape.slice(1, -1) : c.shape.slice(2);
@@ -168,6 +169,21 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
     }
     // Every shape above tiles (output widths are multiples of 4): the tiled kernels really ran.
     expect(tiledCases).toBe(3 * 3 * 3 * 5 * 2);
+  });
+
+  it('on tiling shapes large enough for several output rows per invocation, with a partial last group', async () => {
+    ap = specialised;
+    for (const [shape, kernelSize] of [
+      [[1, 10, 400, 1024], 2],
+      [[2, 3, 20, 100, 512], [2, 2, 4]],
+      [[1, 80, 16384], 4],
+    ] as [number[], number | number[]][]) {
+      const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535);
+      expect(plan?.constants.ROWS).toBeGreaterThan(1);
+      const outH = shape[shape.length - 2] / (Array.isArray(kernelSize) ? kernelSize[kernelSize.length - 2] : kernelSize);
+      if (shape.length > 3) expect(outH % plan!.constants.ROWS).not.toBe(0);
+      await checkPool({ shape, options: { kernelSize }, kind: 'nan', seed: shape.length });
+    }
   });
 
   it('for every value kind with overlapping windows in each rank', async () => {
