@@ -55,3 +55,21 @@ fn valid_taps(o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, size: u
   let last = (i32(size) - 1 - start) / step + 1;
   return vec2<u32>(u32(first), u32(clamp(last, first, i32(kernel))));
 }
+
+// The outputs whose window can hold coordinate x along one dimension: tap k reaches x from output
+// (x + pad - k*dilation) / stride. Returns the first and one-past-last candidate output; `is_tap`
+// then keeps those for which the division is exact under the dilation.
+fn candidate_outputs(x: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, out_size: u32) -> vec2<i32> {
+  // Smallest output o >= 0 with o*stride >= x + pad - (kernel-1)*dilation; largest with o*stride <= x + pad.
+  let hi_pos = i32(x + pad);
+  let lo_pos = hi_pos - i32((kernel - 1u) * dilation);
+  let s = i32(stride);
+  let lo = max(select((lo_pos + s - 1) / s, 0, lo_pos <= 0), 0);
+  let hi = min(hi_pos / s, i32(out_size) - 1);
+  return vec2<i32>(lo, hi + 1);
+}
+
+fn is_tap(x: u32, o: i32, stride: u32, pad: u32, dilation: u32) -> bool {
+  let r = i32(x + pad) - o * i32(stride);
+  return r % i32(dilation) == 0;
+}

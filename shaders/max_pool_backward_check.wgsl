@@ -42,7 +42,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(2) var<storage, read_write> status: array<atomic<u32>, 2>;
 
 // Whether input coordinate x is a tap of output o's window along one dimension.
-fn is_tap(x: u32, o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32) -> bool {
+fn in_window(x: u32, o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32) -> bool {
   let r = i32(x) - (i32(o * stride) - i32(pad));
   return r >= 0 && r % i32(dilation) == 0 && r / i32(dilation) < i32(kernel);
 }
@@ -64,9 +64,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     let ow = e.p % params.out_w;
     let oh = (e.p / params.out_w) % params.out_h;
     let od = e.p / (params.out_w * params.out_h);
-    inside = is_tap(x % params.in_w, ow, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w)
-        && is_tap((x / params.in_w) % params.in_h, oh, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h)
-        && is_tap(x / (params.in_w * params.in_h), od, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d);
+    inside = in_window(x % params.in_w, ow, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w)
+        && in_window((x / params.in_w) % params.in_h, oh, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h)
+        && in_window(x / (params.in_w * params.in_h), od, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d);
   }
   if (!inside) {
     atomicMax(&status[0], ~t);

@@ -13,6 +13,10 @@
 // Layout and index convention: as in max_pool.wgsl (`pooled`, the gradients or values, and `indices`
 //   have the pooled shape, `result` the pooling input's shape, all in one layout); prepended by the
 //   host: layout.wgsl.
+// Grid: channels-first x = column, y = row, z = plane * in_d + depth; channels-last x = channel,
+//   y = column, z = (n * in_d + depth) * in_h + row. z walks in steps of the grid's z size, so any
+//   number of planes fits. The window (KERNEL_*, STRIDE_*, DILATION_*) is fixed per pipeline: the
+//   divisions that find an element's windows are then by constants, which compilers make cheap.
 
 struct PoolParams {
   total: u32,
@@ -41,7 +45,17 @@ struct PoolParams {
   index_stride_s: u32,
 }
 
-override WORKGROUP_SIZE: u32 = 64u;
+override WORKGROUP_X: u32 = 64u;
+override WORKGROUP_Y: u32 = 1u;
+override KERNEL_D: u32 = 1u;
+override KERNEL_H: u32 = 1u;
+override KERNEL_W: u32 = 1u;
+override STRIDE_D: u32 = 1u;
+override STRIDE_H: u32 = 1u;
+override STRIDE_W: u32 = 1u;
+override DILATION_D: u32 = 1u;
+override DILATION_H: u32 = 1u;
+override DILATION_W: u32 = 1u;
 override LAST_MATCH: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
@@ -49,64 +63,68 @@ override LAST_MATCH: bool = false;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> result: array<u32>;
 
-// The outputs whose window can hold coordinate x along one dimension: tap k reaches x from output
-// (x + pad - k*dilation) / stride. Returns the first and one-past-last candidate output; `is_tap`
-// then keeps those for which the division is exact under the dilation.
-fn candidate_outputs(x: u32, stride: u32, pad: u32, dilation: u32, kernel: u32, out_size: u32) -> vec2<i32> {
-  // Smallest output o >= 0 with o*stride >= x + pad - (kernel-1)*dilation; largest with o*stride <= x + pad.
-  let hi_pos = i32(x + pad);
-  let lo_pos = hi_pos - i32((kernel - 1u) * dilation);
-  let s = i32(stride);
-  let lo = max(select((lo_pos + s - 1) / s, 0, lo_pos <= 0), 0);
-  let hi = min(hi_pos / s, i32(out_size) - 1);
-  return vec2<i32>(lo, hi + 1);
-}
-
-fn is_tap(x: u32, o: i32, stride: u32, pad: u32, dilation: u32) -> bool {
-  let r = i32(x + pad) - o * i32(stride);
-  return r % i32(dilation) == 0;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let t = ((wid.z * groups.y + wid.y) * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+@compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let channels_last = params.channels_last != 0u;
   let in_volume = params.in_d * params.in_h * params.in_w;
   let out_volume = params.out_d * params.out_h * params.out_w;
-  let channels_last = params.channels_last != 0u;
-  if (t >= params.total / out_volume * in_volume) {
-    return;
-  }
-  let e = element_at(t, params.channels, in_volume, channels_last);
-  let want = encode_index(e, params.index_stride_n, params.index_stride_c, params.index_stride_s);
-  let x = e.p % params.in_w;
-  let y = (e.p / params.in_w) % params.in_h;
-  let z = e.p / (params.in_w * params.in_h);
-  let range_d = candidate_outputs(z, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d, params.out_d);
-  let range_h = candidate_outputs(y, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h, params.out_h);
-  let range_w = candidate_outputs(x, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w, params.out_w);
-  var sum = 0.0;
-  var last = 0u;
-  for (var od = range_d.x; od < range_d.y; od++) {
-    if (!is_tap(z, od, params.stride_d, params.pad_d, params.dilation_d)) {
-      continue;
+  let batch = params.total / (out_volume * params.channels);
+  var z_total: u32;
+  if (channels_last) {
+    if (gid.x >= params.channels || gid.y >= params.in_w) {
+      return;
     }
-    for (var oh = range_h.x; oh < range_h.y; oh++) {
-      if (!is_tap(y, oh, params.stride_h, params.pad_h, params.dilation_h)) {
+    z_total = batch * params.in_d * params.in_h;
+  } else {
+    if (gid.x >= params.in_w || gid.y >= params.in_h) {
+      return;
+    }
+    z_total = batch * params.channels * params.in_d;
+  }
+  for (var zz = gid.z; zz < z_total; zz += groups.z) {
+    var e: Element;
+    var x: u32;
+    var y: u32;
+    var z: u32;
+    if (channels_last) {
+      x = gid.y;
+      y = zz % params.in_h;
+      z = (zz / params.in_h) % params.in_d;
+      e = Element(zz / (params.in_h * params.in_d), gid.x, (z * params.in_h + y) * params.in_w + x);
+    } else {
+      x = gid.x;
+      y = gid.y;
+      z = zz % params.in_d;
+      let plane = zz / params.in_d;
+      e = Element(plane / params.channels, plane % params.channels, (z * params.in_h + y) * params.in_w + x);
+    }
+    let want = encode_index(e, params.index_stride_n, params.index_stride_c, params.index_stride_s);
+    let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
+    let range_h = candidate_outputs(y, STRIDE_H, params.pad_h, DILATION_H, KERNEL_H, params.out_h);
+    let range_w = candidate_outputs(x, STRIDE_W, params.pad_w, DILATION_W, KERNEL_W, params.out_w);
+    var sum = 0.0;
+    var last = 0u;
+    for (var od = range_d.x; od < range_d.y; od++) {
+      if (!is_tap(z, od, STRIDE_D, params.pad_d, DILATION_D)) {
         continue;
       }
-      for (var ow = range_w.x; ow < range_w.y; ow++) {
-        if (!is_tap(x, ow, params.stride_w, params.pad_w, params.dilation_w)) {
+      for (var oh = range_h.x; oh < range_h.y; oh++) {
+        if (!is_tap(y, oh, STRIDE_H, params.pad_h, DILATION_H)) {
           continue;
         }
-        let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
-        let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
-        if (indices[k] == want) {
-          sum += bitcast<f32>(pooled[k]);
-          last = pooled[k];
+        for (var ow = range_w.x; ow < range_w.y; ow++) {
+          if (!is_tap(x, ow, STRIDE_W, params.pad_w, DILATION_W)) {
+            continue;
+          }
+          let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
+          let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
+          if (indices[k] == want) {
+            sum += bitcast<f32>(pooled[k]);
+            last = pooled[k];
+          }
         }
       }
     }
+    result[element_offset(e, params.channels, in_volume, channels_last)] = select(bitcast<u32>(sum), last, LAST_MATCH);
   }
-  result[t] = select(bitcast<u32>(sum), last, LAST_MATCH);
 }

@@ -16,9 +16,10 @@ import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
 import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
 import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
+import windowGatherChannelsLastWgsl from '../shaders/window_gather_channels_last.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import { dispatchGrid } from './dispatch';
-import { product, type PoolGeometry, type UnpoolGeometry } from './options';
+import { product, show, type PoolGeometry, type UnpoolGeometry } from './options';
 import { packPoolParams, packUnpoolParams, toDHW } from './params';
 import { getPipeline } from './pipelines';
 
@@ -395,9 +396,35 @@ function recordWindowGather(
     pass.dispatchWorkgroups(...tiled.grid);
     return;
   }
-  const pipeline = pipelineFor(device, 'window_gather.wgsl', windowGatherWgsl, { WORKGROUP_SIZE, LAST_MATCH: gradient ? 0 : 1 });
-  const count = pooling.batch * pooling.channels * product(pooling.inSpatial);
-  dispatch(device, pass, pipeline, `${op} gather`, bindings, count, op);
+  const [kernelD, kernelH, kernelW] = toDHW(pooling.kernel, 1);
+  const [strideD, strideH, strideW] = toDHW(pooling.stride, 1);
+  const [dilationD, dilationH, dilationW] = toDHW(pooling.dilation, 1);
+  const window = {
+    KERNEL_D: kernelD, KERNEL_H: kernelH, KERNEL_W: kernelW,
+    STRIDE_D: strideD, STRIDE_H: strideH, STRIDE_W: strideW,
+    DILATION_D: dilationD, DILATION_H: dilationH, DILATION_W: dilationW,
+    LAST_MATCH: gradient ? 0 : 1,
+  };
+  const [inD, inH, inW] = toDHW(pooling.inSpatial, 1);
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  const vectorised = pooling.layout === 'NHWC' && pooling.channels % 4 === 0;
+  // x and y per invocation, and the rows z walks (see the kernels' grid notes).
+  const [countX, countY, countZ] =
+    pooling.layout === 'NCHW'
+      ? [inW, inH, pooling.batch * pooling.channels * inD]
+      : [vectorised ? pooling.channels / 4 : pooling.channels, inW, pooling.batch * inD * inH];
+  const shape = workgroupShape(countX);
+  const grid: [number, number, number] = [Math.ceil(countX / shape.WORKGROUP_X), Math.ceil(countY / shape.WORKGROUP_Y), Math.min(countZ, limit)];
+  if (grid[0] > limit || grid[1] > limit) {
+    throw new RangeError(`${op}: an input of spatial size ${show(pooling.inSpatial)} needs more workgroups than maxComputeWorkgroupsPerDimension (${limit})`);
+  }
+  const [name, code] = vectorised
+    ? ['window_gather_channels_last.wgsl', windowGatherChannelsLastWgsl]
+    : ['window_gather.wgsl', windowGatherWgsl];
+  const pipeline = pipelineFor(device, name, code, { ...shape, ...window });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup(device, pipeline, `${op} gather`, bindings));
+  pass.dispatchWorkgroups(...grid);
 }
 
 /** Whether an unpooling puts back exactly what a pooling took: its output is that pooling's input. */
