@@ -1,5 +1,5 @@
 // Shared addressing and window helpers, prepended by the host to every kernel that reads indices or walks a
-// layout (see `withLayout` in src/kernels.ts). No entry point of its own.
+// layout (see `withShared` in src/kernels.ts). No entry point of its own.
 //
 // A tensor [N, C, spatial...] with `volume` spatial elements is stored channels-first
 // ((n*C + c)*volume + p) or channels-last ((n*volume + p)*C + c).

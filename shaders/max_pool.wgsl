@@ -16,34 +16,7 @@
 //   detected on the bit pattern because WGSL has no isNan and `x != x` may be folded away.
 // All -inf: the first in-bounds element is never replaced, so its index is the result.
 // Values are copied as bits (the input is read as u32), so NaN payloads and -0 survive exactly.
-// Prepended by the host: layout.wgsl (Element, element_at, element_offset, encode_index, valid_taps).
-
-struct PoolParams {
-  total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_d: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_d: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_d: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_d: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-}
+// Prepended by the host: params.wgsl and layout.wgsl (Element, element_at, element_offset, encode_index, valid_taps).
 
 override WORKGROUP_SIZE: u32 = 64u;
 

@@ -3,37 +3,10 @@
 // (max_pool_backward.wgsl) gathers over windows, so an index outside its window would silently
 // contribute nothing; this pass reports it instead.
 //
-// Layout and index convention: as in max_pool.wgsl; prepended by the host: layout.wgsl.
+// Layout and index convention: as in max_pool.wgsl; prepended by the host: params.wgsl and layout.wgsl.
 // Faults: status[0] takes the atomic maximum of ~t for each bad pooled element t, so afterwards
 //   ~status[0] is the first one in memory order (0: none). The host tells "names no input element"
 //   from "outside its window" by decoding the reported index itself.
-
-struct PoolParams {
-  total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_d: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_d: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_d: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_d: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-}
 
 override WORKGROUP_SIZE: u32 = 64u;
 

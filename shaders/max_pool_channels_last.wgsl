@@ -8,34 +8,7 @@
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is NaN, or when
 //   its current maximum is not NaN and the tap is strictly greater; the first in-bounds tap seeds it.
-// Prepended by the host: layout.wgsl (encode_index, valid_taps).
-
-struct PoolParams {
-  total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_d: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_d: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_d: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_d: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-}
+// Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps).
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;

@@ -2,27 +2,9 @@
 // gradient at the position its index names (a gather: one read and one write per element).
 //
 // Layout and index convention: as in max_unpool_claim.wgsl; grad_output has the unpooled shape,
-//   grad_values the shape of indices. Values are copied as bits. Prepended by the host: layout.wgsl.
+//   grad_values the shape of indices. Values are copied as bits. Prepended by the host: params.wgsl and layout.wgsl.
 // Faults: an index that names no position of its plane gives 0 and sets status[0] to the atomic
 //   maximum of ~t (the first bad element in memory order is ~status[0]).
-
-struct UnpoolParams {
-  total: u32,
-  out_total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-  fill: u32,
-  rank: u32,
-}
 
 override WORKGROUP_SIZE: u32 = 64u;
 

@@ -3,7 +3,7 @@
 //
 // Layout: values/indices are [N, C, in_volume] channels-first or [N, in_volume, C] channels-last
 //   (`channels_last` = 1); the output is [N, C, out_volume] or [N, out_volume, C] in the same layout.
-// Index convention: see layout.wgsl (prepended by the host); p is a position in the output's spatial
+// Index convention: see layout.wgsl (prepended by the host, with params.wgsl); p is a position in the output's spatial
 //   volume. An index may point anywhere in its own (n, c) plane, not only inside its pooling window.
 // Duplicates: several pooled elements may point at one position (overlapping windows, or any indices a
 //   caller supplies). `owner` takes the atomic maximum of (pooled element + 1), so the element that is
@@ -11,24 +11,6 @@
 //   must be zero when the pass starts.
 // Faults: an index that names no position of its plane claims nothing; status[0] takes the atomic
 //   maximum of ~t, so afterwards ~status[0] is the first bad element in memory order (0: none).
-
-struct UnpoolParams {
-  total: u32,
-  out_total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-  fill: u32,
-  rank: u32,
-}
 
 override WORKGROUP_SIZE: u32 = 64u;
 

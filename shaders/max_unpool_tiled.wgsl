@@ -9,34 +9,7 @@
 //   gradients), `output` the unpooled tensor (or input gradient).
 // Element q of window k holds values[k] when indices[k] names q, else +0.0. With GRADIENT, the
 //   element is the f32 sum 0.0 + values[k], so -0.0 becomes +0.0, as in a scatter-add from zero.
-// Values are copied as bits otherwise. Prepended by the host: layout.wgsl (for encode_index).
-
-struct PoolParams {
-  total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_d: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_d: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_d: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_d: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-}
+// Values are copied as bits otherwise. Prepended by the host: params.wgsl and layout.wgsl (for encode_index).
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;

@@ -12,25 +12,7 @@
 //                 two taps weighted (1 - l, l), both taken even when l = 0, as PyTorch does, so an
 //                 infinity beside a zero weight gives NaN there too. Computed in f32: it matches a
 //                 float64 reference to a small tolerance, not bit for bit.
-// Prepended by the host: layout.wgsl.
-
-struct UnpoolParams {
-  total: u32,
-  out_total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-  fill: u32,
-  rank: u32,
-}
+// Prepended by the host: params.wgsl and layout.wgsl.
 
 const FILL_NEAREST: u32 = 1u;
 const FILL_BILINEAR: u32 = 2u;

@@ -12,38 +12,11 @@
 //
 // Layout and index convention: as in max_pool.wgsl (`pooled`, the gradients or values, and `indices`
 //   have the pooled shape, `result` the pooling input's shape, all in one layout); prepended by the
-//   host: layout.wgsl.
+//   host: params.wgsl and layout.wgsl.
 // Grid: channels-first x = column, y = row, z = plane * in_d + depth; channels-last x = channel,
 //   y = column, z = (n * in_d + depth) * in_h + row. z walks in steps of the grid's z size, so any
 //   number of planes fits. The window (KERNEL_*, STRIDE_*, DILATION_*) is fixed per pipeline: the
 //   divisions that find an element's windows are then by constants, which compilers make cheap.
-
-struct PoolParams {
-  total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_d: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_d: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_d: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_d: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-}
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;

@@ -5,34 +5,7 @@
 //
 // Grid: x = group of four channels, y = column, z = (n * in_d + depth) * in_h + row, walked in steps
 //   of the grid's z size. Layout [N, D, H, W, C]; lane j is channel 4*x + j.
-// Prepended by the host: layout.wgsl.
-
-struct PoolParams {
-  total: u32,
-  channels: u32,
-  channels_last: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-  out_d: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_d: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_d: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_d: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_d: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  index_stride_n: u32,
-  index_stride_c: u32,
-  index_stride_s: u32,
-}
+// Prepended by the host: params.wgsl and layout.wgsl.
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;

@@ -8,6 +8,7 @@
  */
 import indexFaultWgsl from '../shaders/index_fault.wgsl?raw';
 import layoutWgsl from '../shaders/layout.wgsl?raw';
+import paramsWgsl from '../shaders/params.wgsl?raw';
 import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
 import maxPoolBackwardCheckWgsl from '../shaders/max_pool_backward_check.wgsl?raw';
 import maxPoolChannelsLastWgsl from '../shaders/max_pool_channels_last.wgsl?raw';
@@ -83,14 +84,14 @@ function requireSize(op: string, name: string, buffer: GPUBuffer, bytes: number)
   }
 }
 
-/** Kernels that address tensors by layout get the shared helpers in front of their own text. */
-export function withLayout(code: string): string {
-  return `${layoutWgsl}\n${code}`;
+/** Every kernel gets the params structs and the shared addressing helpers in front of its own text. */
+export function withShared(code: string): string {
+  return `${paramsWgsl}\n${layoutWgsl}\n${code}`;
 }
 
-/** The pipeline of a kernel file, with the layout helpers prepended. */
+/** The pipeline of a kernel file, with the shared text prepended. */
 function pipelineFor(device: GPUDevice, name: string, code: string, constants: Record<string, number> = { WORKGROUP_SIZE }): GPUComputePipeline {
-  return getPipeline(device, name, withLayout(code), constants);
+  return getPipeline(device, name, withShared(code), constants);
 }
 
 /** Workgroup width (a power of two up to 64) for `count` items along x; the rest of 64 goes to y. */

@@ -1,8 +1,6 @@
 /** Host logic that needs no GPU: params packing against the WGSL structs, and the dispatch grid. */
 import { describe, expect, it } from 'vitest';
-import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
-import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
-import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
+import paramsWgsl from '../shaders/params.wgsl?raw';
 import { dispatchGrid } from '../src/dispatch';
 import { resolvePoolGeometry, resolveUnpoolGeometry } from '../src/options';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
@@ -16,16 +14,23 @@ function structFields(wgsl: string, name: string): [string, string][] {
 
 describe('params uniforms', () => {
   it('pool params match the WGSL struct field for field, all u32', () => {
-    const fields = structFields(maxPoolWgsl, 'PoolParams');
+    const fields = structFields(paramsWgsl, 'PoolParams');
     expect(fields.map(([n]) => n)).toEqual([...POOL_PARAM_FIELDS]);
     expect(fields.every(([, t]) => t === 'u32')).toBe(true);
   });
 
-  it('both unpooling passes declare the same params struct as the packer', () => {
-    for (const wgsl of [maxUnpoolClaimWgsl, maxUnpoolWriteWgsl]) {
-      const fields = structFields(wgsl, 'UnpoolParams');
-      expect(fields.map(([n]) => n)).toEqual([...UNPOOL_PARAM_FIELDS]);
-      expect(fields.every(([, t]) => t === 'u32')).toBe(true);
+  it('unpool params match the WGSL struct field for field, all u32', () => {
+    const fields = structFields(paramsWgsl, 'UnpoolParams');
+    expect(fields.map(([n]) => n)).toEqual([...UNPOOL_PARAM_FIELDS]);
+    expect(fields.every(([, t]) => t === 'u32')).toBe(true);
+  });
+
+  it('every kernel declares no params struct of its own (they all get params.wgsl)', () => {
+    const kernels = import.meta.glob('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    expect(Object.keys(kernels).length).toBeGreaterThan(8);
+    for (const [file, text] of Object.entries(kernels)) {
+      if (file.endsWith('/params.wgsl')) continue;
+      expect(text, file).not.toMatch(/struct \w*Params/);
     }
   });
 
