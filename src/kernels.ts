@@ -170,6 +170,17 @@ function completeFault(device: GPUDevice, pass: GPUComputePassEncoder, op: strin
   pass.dispatchWorkgroups(1);
 }
 
+/** Elements of a [batch, channels, ...spatial] tensor. */
+function elements(g: { batch: number; channels: number }, spatial: readonly number[]): number {
+  return g.batch * g.channels * product(spatial);
+}
+
+/** Checks each buffer against the bytes the operation needs, and returns the scratch allocator. */
+function prepare(device: GPUDevice, op: string, options: RecordOptions, needs: [string, GPUBuffer, number][]): Allocate {
+  for (const [name, buffer, bytes] of needs) requireSize(op, name, buffer, bytes);
+  return options.allocate ?? ((d) => device.createBuffer(d));
+}
+
 function uniform(device: GPUDevice, allocate: Allocate, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
   const buffer = allocate({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buffer, 0, words);
@@ -209,12 +220,12 @@ export function recordMaxPool(
   options: RecordOptions = {},
 ): Recorded {
   const op = geometry.op;
-  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
-  const inputCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
-  const outputCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
-  requireSize(op, 'input', buffers.input, inputCount * 4);
-  requireSize(op, 'values', buffers.values, outputCount * 4);
-  requireSize(op, 'indices', buffers.indices, outputCount * 4);
+  const outputCount = elements(geometry, geometry.outSpatial);
+  const allocate = prepare(device, op, options, [
+    ['input', buffers.input, elements(geometry, geometry.inSpatial) * 4],
+    ['values', buffers.values, outputCount * 4],
+    ['indices', buffers.indices, outputCount * 4],
+  ]);
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
   const bindings = [params, buffers.input, buffers.values, buffers.indices];
   const pass = encoder.beginComputePass({ label: op, timestampWrites: options.timestampWrites });
@@ -251,13 +262,14 @@ export function recordMaxUnpool(
   options: RecordOptions = {},
 ): Recorded {
   const op = geometry.op;
-  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
-  const pooledCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
-  const outputCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
-  requireSize(op, 'values', buffers.values, pooledCount * 4);
-  requireSize(op, 'indices', buffers.indices, pooledCount * 4);
-  requireSize(op, 'output', buffers.output, outputCount * 4);
-  requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  const pooledCount = elements(geometry, geometry.inSpatial);
+  const outputCount = elements(geometry, geometry.outSpatial);
+  const allocate = prepare(device, op, options, [
+    ['values', buffers.values, pooledCount * 4],
+    ['indices', buffers.indices, pooledCount * 4],
+    ['output', buffers.output, outputCount * 4],
+    ['status', buffers.status, STATUS_BYTES],
+  ]);
   encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
   const source = options.specialised === false ? undefined : options.pooledBy;
   if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
@@ -309,13 +321,13 @@ export function recordMaxPoolBackward(
   options: RecordOptions = {},
 ): Recorded {
   const op = geometry.op;
-  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
-  const inputCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
-  const pooledCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
-  requireSize(op, 'gradOutput', buffers.gradOutput, pooledCount * 4);
-  requireSize(op, 'indices', buffers.indices, pooledCount * 4);
-  requireSize(op, 'gradInput', buffers.gradInput, inputCount * 4);
-  requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  const pooledCount = elements(geometry, geometry.outSpatial);
+  const allocate = prepare(device, op, options, [
+    ['gradOutput', buffers.gradOutput, pooledCount * 4],
+    ['indices', buffers.indices, pooledCount * 4],
+    ['gradInput', buffers.gradInput, elements(geometry, geometry.inSpatial) * 4],
+    ['status', buffers.status, STATUS_BYTES],
+  ]);
   const params = uniform(device, allocate, `${op} params`, packPoolParams(geometry));
   encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
   const source = options.specialised === false ? undefined : options.pooledBy;
@@ -353,13 +365,13 @@ export function recordMaxUnpoolBackward(
   options: RecordOptions = {},
 ): Recorded {
   const op = geometry.op;
-  const allocate = options.allocate ?? ((d) => device.createBuffer(d));
-  const pooledCount = geometry.batch * geometry.channels * product(geometry.inSpatial);
-  const outputCount = geometry.batch * geometry.channels * product(geometry.outSpatial);
-  requireSize(op, 'gradOutput', buffers.gradOutput, outputCount * 4);
-  requireSize(op, 'indices', buffers.indices, pooledCount * 4);
-  requireSize(op, 'gradValues', buffers.gradValues, pooledCount * 4);
-  requireSize(op, 'status', buffers.status, STATUS_BYTES);
+  const pooledCount = elements(geometry, geometry.inSpatial);
+  const allocate = prepare(device, op, options, [
+    ['gradOutput', buffers.gradOutput, elements(geometry, geometry.outSpatial) * 4],
+    ['indices', buffers.indices, pooledCount * 4],
+    ['gradValues', buffers.gradValues, pooledCount * 4],
+    ['status', buffers.status, STATUS_BYTES],
+  ]);
   const params = uniform(device, allocate, `${op} params`, packUnpoolParams(geometry));
   encoder.clearBuffer(buffers.status, 0, STATUS_BYTES);
   const gather = pipelineFor(device, 'max_unpool_backward.wgsl', maxUnpoolBackwardWgsl);
