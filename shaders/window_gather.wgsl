@@ -13,13 +13,16 @@
 // Layout and index convention: as in max_pool.wgsl (`pooled`, the gradients or values, and `indices`
 //   have the pooled shape, `result` the pooling input's shape, all in one layout); prepended by the
 //   host: params.wgsl and layout.wgsl.
-// Grid: channels-first x = column, y = row, z = plane * in_d + depth; channels-last x = channel,
+// Grid: channels-first x = column, y = group of ROWS rows, z = plane * in_d + depth; channels-last x = channel,
 //   y = column, z = (n * in_d + depth) * in_h + row. z walks in steps of the grid's z size, so any
 //   number of planes fits. The window (KERNEL_*, STRIDE_*, DILATION_*) is fixed per pipeline: the
 //   divisions that find an element's windows are then by constants, which compilers make cheap.
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
+// Channels-first: input rows per invocation, which share the column's candidate windows (the host
+// passes 1 for channels-last).
+override ROWS: u32 = 1u;
 override KERNEL_D: u32 = 1u;
 override KERNEL_H: u32 = 1u;
 override KERNEL_W: u32 = 1u;
@@ -36,68 +39,77 @@ override LAST_MATCH: bool = false;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> result: array<u32>;
 
+// What element e, at coordinates (x, y, z), receives from the outputs whose windows hold it;
+// `range_w` and `range_d` are its candidate outputs along the width and depth.
+fn gather(e: Element, x: u32, y: u32, z: u32, range_w: vec2<i32>, range_d: vec2<i32>) -> u32 {
+  let channels_last = params.channels_last != 0u;
+  let out_volume = params.out_d * params.out_h * params.out_w;
+  let want = encode_index(e, params.index_stride_n, params.index_stride_c, params.index_stride_s);
+  let range_h = candidate_outputs(y, STRIDE_H, params.pad_h, DILATION_H, KERNEL_H, params.out_h);
+  var sum = 0.0;
+  var last = 0u;
+  for (var od = range_d.x; od < range_d.y; od++) {
+    if (!is_tap(z, od, STRIDE_D, params.pad_d, DILATION_D)) {
+      continue;
+    }
+    for (var oh = range_h.x; oh < range_h.y; oh++) {
+      if (!is_tap(y, oh, STRIDE_H, params.pad_h, DILATION_H)) {
+        continue;
+      }
+      for (var ow = range_w.x; ow < range_w.y; ow++) {
+        if (!is_tap(x, ow, STRIDE_W, params.pad_w, DILATION_W)) {
+          continue;
+        }
+        let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
+        let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
+        if (indices[k] == want) {
+          sum += bitcast<f32>(pooled[k]);
+          last = pooled[k];
+        }
+      }
+    }
+  }
+  return select(bitcast<u32>(sum), last, LAST_MATCH);
+}
+
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let channels_last = params.channels_last != 0u;
   let in_volume = params.in_d * params.in_h * params.in_w;
   let out_volume = params.out_d * params.out_h * params.out_w;
   let batch = params.total / (out_volume * params.channels);
-  var z_total: u32;
   if (channels_last) {
     if (gid.x >= params.channels || gid.y >= params.in_w) {
       return;
     }
-    z_total = batch * params.in_d * params.in_h;
-  } else {
-    if (gid.x >= params.in_w || gid.y >= params.in_h) {
-      return;
-    }
-    z_total = batch * params.channels * params.in_d;
-  }
-  for (var zz = gid.z; zz < z_total; zz += groups.z) {
-    var e: Element;
-    var x: u32;
-    var y: u32;
-    var z: u32;
-    if (channels_last) {
-      x = gid.y;
-      y = zz % params.in_h;
-      z = (zz / params.in_h) % params.in_d;
-      e = Element(zz / (params.in_h * params.in_d), gid.x, (z * params.in_h + y) * params.in_w + x);
-    } else {
-      x = gid.x;
-      y = gid.y;
-      z = zz % params.in_d;
-      let plane = zz / params.in_d;
-      e = Element(plane / params.channels, plane % params.channels, (z * params.in_h + y) * params.in_w + x);
-    }
-    let want = encode_index(e, params.index_stride_n, params.index_stride_c, params.index_stride_s);
-    let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
-    let range_h = candidate_outputs(y, STRIDE_H, params.pad_h, DILATION_H, KERNEL_H, params.out_h);
+    let x = gid.y;
     let range_w = candidate_outputs(x, STRIDE_W, params.pad_w, DILATION_W, KERNEL_W, params.out_w);
-    var sum = 0.0;
-    var last = 0u;
-    for (var od = range_d.x; od < range_d.y; od++) {
-      if (!is_tap(z, od, STRIDE_D, params.pad_d, DILATION_D)) {
-        continue;
-      }
-      for (var oh = range_h.x; oh < range_h.y; oh++) {
-        if (!is_tap(y, oh, STRIDE_H, params.pad_h, DILATION_H)) {
-          continue;
-        }
-        for (var ow = range_w.x; ow < range_w.y; ow++) {
-          if (!is_tap(x, ow, STRIDE_W, params.pad_w, DILATION_W)) {
-            continue;
-          }
-          let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
-          let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
-          if (indices[k] == want) {
-            sum += bitcast<f32>(pooled[k]);
-            last = pooled[k];
-          }
-        }
-      }
+    for (var zz = gid.z; zz < batch * params.in_d * params.in_h; zz += groups.z) {
+      let y = zz % params.in_h;
+      let z = (zz / params.in_h) % params.in_d;
+      let e = Element(zz / (params.in_h * params.in_d), gid.x, (z * params.in_h + y) * params.in_w + x);
+      let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
+      result[element_offset(e, params.channels, in_volume, true)] = gather(e, x, y, z, range_w, range_d);
     }
-    result[element_offset(e, params.channels, in_volume, channels_last)] = select(bitcast<u32>(sum), last, LAST_MATCH);
+    return;
+  }
+  let x = gid.x;
+  let first_row = gid.y * ROWS;
+  if (x >= params.in_w || first_row >= params.in_h) {
+    return;
+  }
+  let range_w = candidate_outputs(x, STRIDE_W, params.pad_w, DILATION_W, KERNEL_W, params.out_w);
+  for (var zz = gid.z; zz < batch * params.channels * params.in_d; zz += groups.z) {
+    let z = zz % params.in_d;
+    let plane = zz / params.in_d;
+    let n = plane / params.channels;
+    let c = plane % params.channels;
+    let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
+    let rows = min(ROWS, params.in_h - first_row);
+    for (var r = 0u; r < rows; r++) {
+      let y = first_row + r;
+      let e = Element(n, c, (z * params.in_h + y) * params.in_w + x);
+      result[plane * in_volume + e.p] = gather(e, x, y, z, range_w, range_d);
+    }
   }
 }

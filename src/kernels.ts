@@ -26,6 +26,7 @@ import { getPipeline } from './pipelines';
 
 export const WORKGROUP_SIZE = 64;
 
+
 /** Bytes of the fault status an unpooling (or any index-reading) kernel writes: two u32 words. */
 export const STATUS_BYTES = 8;
 
@@ -126,10 +127,17 @@ export interface TiledPlan {
 }
 
 /**
- * Invocations below which the tiled kernels give each invocation fewer rows: many rows per
+ * Invocations below which kernels that take several rows per invocation take fewer: many rows per
  * invocation suit CPU emulations (SwiftShader), while a GPU needs enough invocations to fill it.
  */
-const TILED_MIN_INVOCATIONS = 16384;
+const MIN_INVOCATIONS = 16384;
+
+/** The most rows (up to `most`, halving) that keep `invocations(rows)` at MIN_INVOCATIONS or more. */
+function rowsPerInvocation(most: number, invocations: (rows: number) => number): number {
+  let rows = most;
+  while (rows > 1 && invocations(rows) < MIN_INVOCATIONS) rows /= 2;
+  return rows;
+}
 
 /**
  * The tiled kernel applies when windows tile the input exactly (channels-first, stride = kernel, no
@@ -146,8 +154,7 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number): TiledPlan |
   const [outD, outH, outW] = toDHW(g.outSpatial, 1);
   const groupsPerRow = outW / 4;
   const planes = g.batch * g.channels * outD;
-  let rows = 16;
-  while (rows > 1 && groupsPerRow * Math.ceil(outH / rows) * planes < TILED_MIN_INVOCATIONS) rows /= 2;
+  const rows = rowsPerInvocation(16, (r) => groupsPerRow * Math.ceil(outH / r) * planes);
   const shape = workgroupShape(groupsPerRow);
   const grid: [number, number, number] = [
     Math.ceil(groupsPerRow / shape.WORKGROUP_X),
@@ -409,6 +416,23 @@ function recordWindowGather(
     pass.dispatchWorkgroups(...tiled.grid);
     return;
   }
+  const plan = windowGatherPlan(pooling, device.limits.maxComputeWorkgroupsPerDimension, op, !gradient);
+  const pipeline = pipelineFor(device, plan.name, plan.code, plan.constants);
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup(device, pipeline, `${op} gather`, bindings));
+  pass.dispatchWorkgroups(...plan.grid);
+}
+
+/**
+ * How the window gather covers a pooling input: channels-last with channels in fours takes the
+ * vectorised kernel; both walk several input rows per invocation (fewer where the input is small).
+ */
+export function windowGatherPlan(
+  pooling: PoolGeometry,
+  limit: number,
+  op = pooling.op,
+  lastMatch = false,
+): { name: string; code: string; grid: [number, number, number]; constants: Record<string, number> } {
   const [kernelD, kernelH, kernelW] = toDHW(pooling.kernel, 1);
   const [strideD, strideH, strideW] = toDHW(pooling.stride, 1);
   const [dilationD, dilationH, dilationW] = toDHW(pooling.dilation, 1);
@@ -416,16 +440,20 @@ function recordWindowGather(
     KERNEL_D: kernelD, KERNEL_H: kernelH, KERNEL_W: kernelW,
     STRIDE_D: strideD, STRIDE_H: strideH, STRIDE_W: strideW,
     DILATION_D: dilationD, DILATION_H: dilationH, DILATION_W: dilationW,
-    LAST_MATCH: gradient ? 0 : 1,
+    LAST_MATCH: lastMatch ? 1 : 0,
   };
   const [inD, inH, inW] = toDHW(pooling.inSpatial, 1);
-  const limit = device.limits.maxComputeWorkgroupsPerDimension;
   const vectorised = pooling.layout === 'NHWC' && pooling.channels % 4 === 0;
-  // x and y per invocation, and the rows z walks (see the kernels' grid notes).
+  // x and y per invocation, and the rows z walks (see the kernels' grid notes). Channels-first and
+  // the vectorised channels-last kernel walk several input rows per invocation; the scalar
+  // channels-last fallback takes one.
+  const lanes = vectorised ? pooling.channels / 4 : pooling.channels;
+  const planes = pooling.layout === 'NCHW' ? pooling.batch * pooling.channels * inD : pooling.batch * inD;
+  const rows = pooling.layout === 'NCHW' || vectorised ? rowsPerInvocation(32, (r) => inW * Math.ceil(inH / r) * planes * (pooling.layout === 'NCHW' ? 1 : lanes)) : 1;
   const [countX, countY, countZ] =
     pooling.layout === 'NCHW'
-      ? [inW, inH, pooling.batch * pooling.channels * inD]
-      : [vectorised ? pooling.channels / 4 : pooling.channels, inW, pooling.batch * inD * inH];
+      ? [inW, Math.ceil(inH / rows), planes]
+      : [lanes, inW, planes * Math.ceil(inH / rows)];
   const shape = workgroupShape(countX);
   const grid: [number, number, number] = [Math.ceil(countX / shape.WORKGROUP_X), Math.ceil(countY / shape.WORKGROUP_Y), Math.min(countZ, limit)];
   if (grid[0] > limit || grid[1] > limit) {
@@ -434,10 +462,7 @@ function recordWindowGather(
   const [name, code] = vectorised
     ? ['window_gather_channels_last.wgsl', windowGatherChannelsLastWgsl]
     : ['window_gather.wgsl', windowGatherWgsl];
-  const pipeline = pipelineFor(device, name, code, { ...shape, ...window });
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup(device, pipeline, `${op} gather`, bindings));
-  pass.dispatchWorkgroups(...grid);
+  return { name, code, grid, constants: { ...shape, ...window, ROWS: rows } };
 }
 
 /** Whether an unpooling puts back exactly what a pooling took: its output is that pooling's input. */

@@ -74,6 +74,24 @@ describe('maxPoolBackward', () => {
     }
   });
 
+  it('matches the CPU reference with overlapping windows on inputs large enough for several rows per invocation', async () => {
+    for (const [shape, options] of [
+      [[1, 32, 100, 130], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 102, 130, 32], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' as const }],
+    ] as const) {
+      const data = makeValues('ties', size(shape), 9);
+      const ref = cpu.maxPool({ data, shape: [...shape] }, options);
+      const grad = makeValues('random', ref.values.data.length, 10);
+      const backward = { ...options, inputShape: [...shape] };
+      const expected = cpu.maxPoolBackward({ data: grad, shape: ref.values.shape }, ref.indices, backward);
+      const x = ap.tensor(data, [...shape]);
+      const { values, indices } = ap.maxPool(x, options);
+      const dx = await ap.maxPoolBackward(ap.tensor(grad, ref.values.shape), indices, backward).read();
+      expectClose(dx, expected.data, expected.shape, 0, `gradient ${JSON.stringify(shape)}`);
+      for (const t of [x, values, indices]) t.destroy();
+    }
+  });
+
   it('sums the gradients of overlapping windows that chose the same element, identically on every run', async () => {
     // 3x3 windows with stride 1 over a single peak: all nine outputs choose the centre.
     const shape = [1, 1, 5, 5];

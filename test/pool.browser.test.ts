@@ -1,8 +1,8 @@
 /** GPU against the CPU reference: bit-exact values, exact indices, over random configurations. */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, resolvePoolGeometry, type UnpoolOptions } from '../src/index';
-import { channelsLastPlan, tiledPlan } from '../src/kernels';
+import { ArgPool, cpu, resolvePoolGeometry, type PoolOptions, type UnpoolOptions } from '../src/index';
+import { channelsLastPlan, tiledPlan, windowGatherPlan } from '../src/kernels';
 import { poolCase, type PoolCase } from './cases';
 import { expectBitsEqual, expectClose, expectIntsEqual } from './compare';
 import { makeValues, randomSpatialIndices } from './data';
@@ -209,6 +209,20 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       const gpu = ap.maxPool(x, { kernelSize: 2, stride: 1 });
       await checkUnpool(gpu.values, gpu.indices, pooled.values, pooled.indices, { kernelSize: 2, stride: 1, fill: 'bilinear' }, `length ${length}`);
       for (const t of [x, gpu.values, gpu.indices]) t.destroy();
+    }
+  });
+
+  it('unpools overlapping windows on inputs large enough for several rows per gather invocation', async () => {
+    ap = specialised;
+    for (const [shape, options] of [
+      [[1, 32, 100, 130], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 102, 130, 32], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
+      [[1, 4, 20, 30, 40], { kernelSize: 3, stride: [1, 2, 2], dilation: [2, 1, 1] }],
+    ] as [number[], PoolOptions][]) {
+      const plan = windowGatherPlan(resolvePoolGeometry('maxPool', shape, options), 65535);
+      expect(plan.constants.ROWS).toBeGreaterThan(1);
+      // checkPool unpools the pooled values and other features with these indices (the gather path).
+      await checkPool({ shape, options, kind: 'ties', seed: shape[1] });
     }
   });
 
