@@ -28,6 +28,9 @@ describe('ArgPool', () => {
     expect(ap.device).toBeDefined();
     const adapter = await navigator.gpu.requestAdapter();
     expect(ap.device.limits.maxStorageBufferBindingSize).toBe(adapter!.limits.maxStorageBufferBindingSize);
+    const info = ap.device.adapterInfo;
+    // Shown in the test output, so a CI log says which adapter the GPU tests ran on.
+    console.log(`WebGPU adapter: ${info.vendor} ${info.architecture} ${info.description}`.trim());
     await expectContextWorks();
   });
 
