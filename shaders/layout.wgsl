@@ -73,3 +73,16 @@ fn is_tap(x: u32, o: i32, stride: u32, pad: u32, dilation: u32) -> bool {
   let r = i32(x + pad) - o * i32(stride);
   return r % i32(dilation) == 0;
 }
+
+// Unpooling: the output offset that pooled element t's index names, or -1 when it names no position
+// of its own (n, c) plane ("in" is the pooled size, "out" the unpooled size).
+fn unpool_target(u: UnpoolParams, t: u32, index: i32) -> i32 {
+  let channels_last = u.channels_last != 0u;
+  let out_volume = u.out_d * u.out_h * u.out_w;
+  let e = element_at(t, u.channels, u.in_d * u.in_h * u.in_w, channels_last);
+  let p = decode_index(index, e.n, e.c, u.index_stride_n, u.index_stride_c, u.index_stride_s, out_volume);
+  if (p < 0) {
+    return -1;
+  }
+  return i32(element_offset(Element(e.n, e.c, u32(p)), u.channels, out_volume, channels_last));
+}

@@ -26,15 +26,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (t >= params.total) {
     return;
   }
-  let channels_last = params.channels_last != 0u;
-  let in_volume = params.in_d * params.in_h * params.in_w;
-  let out_volume = params.out_d * params.out_h * params.out_w;
-  let e = element_at(t, params.channels, in_volume, channels_last);
-  let p = decode_index(indices[t], e.n, e.c, params.index_stride_n, params.index_stride_c, params.index_stride_s, out_volume);
-  if (p < 0) {
+  let target_offset = unpool_target(params, t, indices[t]);
+  if (target_offset < 0) {
     atomicMax(&status[0], ~t);
     return;
   }
-  let target_offset = element_offset(Element(e.n, e.c, u32(p)), params.channels, out_volume, channels_last);
   atomicMax(&owner[target_offset], t + 1u);
 }

@@ -224,7 +224,7 @@ export class ArgPool implements TensorHost {
     this.track(
       recordMaxPoolBackward(this.device, this.currentEncoder(), geometry, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: fault.buffer }, this.recordOptions(op, indices)),
     );
-    return new Tensor(this, gradInput, inShape, 'float32', true, [...new Set([...gradOutput.faults, ...indices.faults, fault])]);
+    return new Tensor(this, gradInput, inShape, 'float32', true, carriedFaults([gradOutput, indices], fault));
   }
 
   /**
@@ -245,7 +245,7 @@ export class ArgPool implements TensorHost {
     this.track(
       recordMaxUnpoolBackward(this.device, this.currentEncoder(), geometry, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: fault.buffer }, this.recordOptions(op)),
     );
-    return new Tensor(this, gradValues, indices.shape, 'float32', true, [...new Set([...gradOutput.faults, ...indices.faults, fault])]);
+    return new Tensor(this, gradValues, indices.shape, 'float32', true, carriedFaults([gradOutput, indices], fault));
   }
 
   /** Submits pending work and resolves when the GPU has finished it. */
@@ -299,21 +299,16 @@ export class ArgPool implements TensorHost {
     if (count === 0) return { result, gpuMs: 0, passes: [], method: 'timestamp-query' };
     const bytes = count * 16;
     const resolved = this.pool.acquire({ label: 'measure resolve', size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    const staging = this.pool.acquire({ label: 'measure staging', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const encoder = this.currentEncoder();
-    encoder.resolveQuerySet(timer.querySet, 0, 2 * count, resolved, 0);
-    encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
-    const errors = this.flush();
     try {
-      await this.untilLost(op, staging.mapAsync(GPUMapMode.READ));
-      await this.throwSubmitErrors(op, errors);
-      const stamps = new BigUint64Array(staging.getMappedRange(0, bytes).slice(0));
+      const mapped = await this.readBack(op, bytes, (encoder, staging) => {
+        encoder.resolveQuerySet(timer.querySet, 0, 2 * count, resolved, 0);
+        encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+      });
+      const stamps = new BigUint64Array(mapped);
       const passes = timer.labels.map((label, i) => ({ label, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 }));
       return { result, gpuMs: passes.reduce((sum, p) => sum + p.ms, 0), passes, method: 'timestamp-query' };
     } finally {
-      if (staging.mapState === 'mapped') staging.unmap();
       this.pool.release(resolved);
-      this.pool.release(staging);
     }
   }
 
@@ -334,25 +329,30 @@ export class ArgPool implements TensorHost {
     this.checkTensor(op, 'tensor', tensor);
     const faults = [...new Set(tensor.faults)];
     const bytes = tensor.byteLength;
-    const staging = this.pool.acquire({
-      label: 'read staging',
-      size: bytes + STATUS_BYTES * faults.length,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    const mapped = await this.readBack(op, bytes + STATUS_BYTES * faults.length, (encoder, staging) => {
+      encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
+      faults.forEach((fault, i) => encoder.copyBufferToBuffer(fault.buffer, 0, staging, bytes + i * STATUS_BYTES, STATUS_BYTES));
     });
-    const encoder = this.currentEncoder();
-    encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
-    faults.forEach((fault, i) => encoder.copyBufferToBuffer(fault.buffer, 0, staging, bytes + i * STATUS_BYTES, STATUS_BYTES));
+    faults.forEach((fault, i) => {
+      const found = decodeStatus(new Uint32Array(mapped, bytes + i * STATUS_BYTES, 2));
+      if (found) throw new RangeError(fault.describe(found.position, found.index));
+    });
+    return mapped.slice(0, bytes);
+  }
+
+  /**
+   * Records copies into a MAP_READ staging buffer of `bytes` (with `record`), submits everything
+   * pending, and resolves with a copy of the staging contents once the GPU is done. Rejects with the
+   * loss reason if the device is lost, or with the GPU's error if the submitted commands were invalid.
+   */
+  private async readBack(op: string, bytes: number, record: (encoder: GPUCommandEncoder, staging: GPUBuffer) => void): Promise<ArrayBuffer> {
+    const staging = this.pool.acquire({ label: `${op} staging`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    record(this.currentEncoder(), staging);
     const errors = this.flush();
     try {
       await this.untilLost(op, staging.mapAsync(GPUMapMode.READ));
       await this.throwSubmitErrors(op, errors);
-      const mapped = staging.getMappedRange(0, bytes + STATUS_BYTES * faults.length).slice(0);
-      staging.unmap();
-      faults.forEach((fault, i) => {
-        const found = decodeStatus(new Uint32Array(mapped, bytes + i * STATUS_BYTES, 2));
-        if (found) throw new RangeError(fault.describe(found.position, found.index));
-      });
-      return mapped.slice(0, bytes);
+      return staging.getMappedRange(0, bytes).slice(0);
     } finally {
       if (staging.mapState === 'mapped') staging.unmap();
       if (!this.disposed) this.pool.release(staging);
@@ -404,7 +404,7 @@ export class ArgPool implements TensorHost {
     this.track(
       recordMaxUnpool(this.device, this.currentEncoder(), geometry, { values: values.buffer, indices: indices.buffer, output, status: fault.buffer }, this.recordOptions(op, indices)),
     );
-    return new Tensor(this, output, outShape, 'float32', true, [...new Set([...values.faults, ...indices.faults, fault])]);
+    return new Tensor(this, output, outShape, 'float32', true, carriedFaults([values, indices], fault));
   }
 
   /**
@@ -500,6 +500,11 @@ export class ArgPool implements TensorHost {
       if (error) throw new Error(`${op}: the GPU rejected argpool's commands: ${error.message}`);
     }
   }
+}
+
+/** The faults a result carries: those of the tensors it was computed from, and its own. */
+function carriedFaults(inputs: Tensor[], own: FaultStatus): FaultStatus[] {
+  return [...new Set([...inputs.flatMap((t) => t.faults), own])];
 }
 
 /** PyTorch's words for an index that names no element of its plane. */

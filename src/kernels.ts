@@ -167,14 +167,7 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number): TiledPlan |
 
 /** Copies the first bad element's index next to its position in a status buffer (index_fault.wgsl). */
 function completeFault(device: GPUDevice, pass: GPUComputePassEncoder, op: string, indices: GPUBuffer, status: GPUBuffer): void {
-  const pipeline = getPipeline(device, 'index_fault.wgsl', indexFaultWgsl, {});
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, device.createBindGroup({
-    label: `${op} fault`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [{ binding: 0, resource: { buffer: indices } }, { binding: 1, resource: { buffer: status } }],
-  }));
-  pass.dispatchWorkgroups(1);
+  run(device, pass, getPipeline(device, 'index_fault.wgsl', indexFaultWgsl, {}), `${op} fault`, [indices, status], [1, 1, 1]);
 }
 
 /** Elements of a [batch, channels, ...spatial] tensor. */
@@ -203,6 +196,21 @@ function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: strin
   });
 }
 
+/** Binds `buffers` at 0, 1, 2, ... and dispatches `grid` workgroups of `pipeline`. */
+function run(
+  device: GPUDevice,
+  pass: GPUComputePassEncoder,
+  pipeline: GPUComputePipeline,
+  label: string,
+  buffers: GPUBuffer[],
+  grid: [number, number, number],
+): void {
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup(device, pipeline, label, buffers));
+  pass.dispatchWorkgroups(...grid);
+}
+
+/** Runs a kernel that takes one invocation per item of a flat count (see dispatchGrid). */
 function dispatch(
   device: GPUDevice,
   pass: GPUComputePassEncoder,
@@ -212,10 +220,7 @@ function dispatch(
   invocations: number,
   op: string,
 ): void {
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup(device, pipeline, label, buffers));
-  const [x, y, z] = dispatchGrid(invocations, WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension, op);
-  pass.dispatchWorkgroups(x, y, z);
+  run(device, pass, pipeline, label, buffers, dispatchGrid(invocations, WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension, op));
 }
 
 /** Records max pooling with indices: one pass writes both outputs. */
@@ -240,15 +245,10 @@ export function recordMaxPool(
   const tiled = options.specialised === false ? null : tiledPlan(geometry, limit);
   const channelsLast = options.specialised === false || tiled ? null : channelsLastPlan(geometry, limit);
   if (tiled) {
-    const pipeline = pipelineFor(device, 'max_pool_tiled.wgsl', maxPoolTiledWgsl, tiled.constants);
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup(device, pipeline, op, bindings));
-    pass.dispatchWorkgroups(...tiled.grid);
+    run(device, pass, pipelineFor(device, 'max_pool_tiled.wgsl', maxPoolTiledWgsl, tiled.constants), op, bindings, tiled.grid);
   } else if (channelsLast) {
     const pipeline = pipelineFor(device, 'max_pool_channels_last.wgsl', maxPoolChannelsLastWgsl, channelsLast.constants);
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup(device, pipeline, op, bindings));
-    pass.dispatchWorkgroups(...channelsLast.grid);
+    run(device, pass, pipeline, op, bindings, channelsLast.grid);
   } else {
     dispatch(device, pass, pipelineFor(device, 'max_pool.wgsl', maxPoolWgsl), op, bindings, outputCount, op);
   }
@@ -411,16 +411,11 @@ function recordWindowGather(
   const tiled = tiledPlan(pooling, device.limits.maxComputeWorkgroupsPerDimension);
   if (tiled) {
     const pipeline = pipelineFor(device, 'max_unpool_tiled.wgsl', maxUnpoolTiledWgsl, { ...tiled.constants, GRADIENT: gradient ? 1 : 0 });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup(device, pipeline, `${op} tiled`, bindings));
-    pass.dispatchWorkgroups(...tiled.grid);
+    run(device, pass, pipeline, `${op} tiled`, bindings, tiled.grid);
     return;
   }
   const plan = windowGatherPlan(pooling, device.limits.maxComputeWorkgroupsPerDimension, op, !gradient);
-  const pipeline = pipelineFor(device, plan.name, plan.code, plan.constants);
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup(device, pipeline, `${op} gather`, bindings));
-  pass.dispatchWorkgroups(...plan.grid);
+  run(device, pass, pipelineFor(device, plan.name, plan.code, plan.constants), `${op} gather`, bindings, plan.grid);
 }
 
 /**
