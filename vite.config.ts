@@ -26,8 +26,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/*.test.ts'],
-          exclude: ['test/*.browser.test.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.browser.test.ts', 'test/e2e/**'],
         },
       },
       {
@@ -44,7 +44,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: ['test/*.browser.test.ts'],
+          include: ['test/**/*.browser.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           browser: {
