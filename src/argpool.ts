@@ -31,6 +31,7 @@ import {
   type UnpoolOptions,
 } from './options';
 import { Tensor, type DType, type FaultStatus, type TensorHost } from './tensor';
+import { BufferUsage, MapMode } from './webgpu_constants';
 
 export interface ArgPoolCreateOptions {
   /** Share an existing device; ArgPool never destroys a device it did not create. */
@@ -170,7 +171,7 @@ export class ArgPool implements TensorHost {
     if (buffer.size < bytes) {
       throw new RangeError(`${op}: buffer holds ${buffer.size} bytes but shape ${show(dims)} of ${dtype} needs ${bytes}`);
     }
-    const needed = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+    const needed = BufferUsage.STORAGE | BufferUsage.COPY_SRC;
     if ((buffer.usage & needed) !== needed) {
       throw new TypeError(`${op}: buffer needs STORAGE and COPY_SRC usage, got usage ${buffer.usage}`);
     }
@@ -298,7 +299,7 @@ export class ArgPool implements TensorHost {
     const count = timer.labels.length;
     if (count === 0) return { result, gpuMs: 0, passes: [], method: 'timestamp-query' };
     const bytes = count * 16;
-    const resolved = this.pool.acquire({ label: 'measure resolve', size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const resolved = this.pool.acquire({ label: 'measure resolve', size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
     try {
       const mapped = await this.readBack(op, bytes, (encoder, staging) => {
         encoder.resolveQuerySet(timer.querySet, 0, 2 * count, resolved, 0);
@@ -346,11 +347,11 @@ export class ArgPool implements TensorHost {
    * loss reason if the device is lost, or with the GPU's error if the submitted commands were invalid.
    */
   private async readBack(op: string, bytes: number, record: (encoder: GPUCommandEncoder, staging: GPUBuffer) => void): Promise<ArrayBuffer> {
-    const staging = this.pool.acquire({ label: `${op} staging`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.pool.acquire({ label: `${op} staging`, size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     record(this.currentEncoder(), staging);
     const errors = this.flush();
     try {
-      await this.untilLost(op, staging.mapAsync(GPUMapMode.READ));
+      await this.untilLost(op, staging.mapAsync(MapMode.READ));
       await this.throwSubmitErrors(op, errors);
       return staging.getMappedRange(0, bytes).slice(0);
     } finally {
@@ -415,7 +416,7 @@ export class ArgPool implements TensorHost {
     const buffer = this.pool.acquire({
       label: `${op} status`,
       size: STATUS_BYTES,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
     });
     const shape = indices.shape;
     return { buffer, refs: 0, describe: (position, index) => message(index, logicalCoordinates(shape, layout, position)) };
@@ -451,7 +452,7 @@ export class ArgPool implements TensorHost {
     return this.pool.acquire({
       label,
       size: bytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
     });
   }
 

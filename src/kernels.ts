@@ -20,6 +20,7 @@ import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
 import windowGatherChannelsLastWgsl from '../shaders/window_gather_channels_last.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import { dispatchGrid } from './dispatch';
+import { BufferUsage } from './webgpu_constants';
 import { product, show, type PoolGeometry, type UnpoolGeometry } from './options';
 import { packPoolParams, packUnpoolParams, toDHW } from './params';
 import { getPipeline } from './pipelines';
@@ -80,7 +81,7 @@ function requireSize(op: string, name: string, buffer: GPUBuffer, bytes: number)
   if (buffer.size < bytes) {
     throw new RangeError(`${op}: ${name} buffer holds ${buffer.size} bytes, the operation needs ${bytes}`);
   }
-  if (!(buffer.usage & GPUBufferUsage.STORAGE)) {
+  if (!(buffer.usage & BufferUsage.STORAGE)) {
     throw new TypeError(`${op}: ${name} buffer must have STORAGE usage`);
   }
 }
@@ -182,7 +183,7 @@ function prepare(device: GPUDevice, op: string, options: RecordOptions, needs: [
 }
 
 function uniform(device: GPUDevice, allocate: Allocate, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
-  const buffer = allocate({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const buffer = allocate({ label, size: words.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
   device.queue.writeBuffer(buffer, 0, words);
   return buffer;
 }
@@ -291,7 +292,7 @@ export function recordMaxUnpool(
   const owner = allocate({
     label: `${op} owner map`,
     size: outputCount * 4,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
   });
   encoder.clearBuffer(owner, 0, outputCount * 4);
   const claim = pipelineFor(device, 'max_unpool_claim.wgsl', maxUnpoolClaimWgsl);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
 import { expectBitsEqual, expectIntsEqual } from './compare';
 import { makeValues } from './data';
+import { BufferUsage, MapMode } from '../src/webgpu_constants';
 
 let ap: ArgPool;
 beforeAll(async () => {
@@ -142,14 +143,14 @@ describe('ArgPool', () => {
 
   it('records into a caller-owned encoder on caller-owned buffers (low-level layer)', async () => {
     const device = ap.device;
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const usage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     const input = device.createBuffer({ size: 36, usage });
     device.queue.writeBuffer(input, 0, WORKED);
     const values = device.createBuffer({ size: 16, usage });
     const indices = device.createBuffer({ size: 16, usage });
     const output = device.createBuffer({ size: 36, usage });
     const status = device.createBuffer({ size: STATUS_BYTES, usage });
-    const readback = device.createBuffer({ size: 36 + STATUS_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const readback = device.createBuffer({ size: 36 + STATUS_BYTES, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder();
     const pool = resolvePoolGeometry('maxPool', [1, 1, 3, 3], { kernelSize: 2, stride: 1 });
     const unpool = resolveUnpoolGeometry('maxUnpool', [1, 1, 2, 2], [1, 1, 2, 2], { kernelSize: 2, stride: 1, outputSize: [3, 3] });
@@ -158,7 +159,7 @@ describe('ArgPool', () => {
     encoder.copyBufferToBuffer(output, 0, readback, 0, 36);
     encoder.copyBufferToBuffer(status, 0, readback, 36, STATUS_BYTES);
     device.queue.submit([encoder.finish()]);
-    await readback.mapAsync(GPUMapMode.READ);
+    await readback.mapAsync(MapMode.READ);
     const bytes = readback.getMappedRange().slice(0);
     readback.unmap();
     expect(Array.from(new Float32Array(bytes, 0, 9))).toEqual([0, 0, 0, 0, 5, 6, 0, 8, 9]);
