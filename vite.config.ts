@@ -1,6 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import { chromiumLaunchOptions } from './test/chromium.ts';
+import { chromiumLaunchOptions } from './test/environment.mjs';
 
 // Vitest 5's reporter calls Map.groupBy (Node 21+) when it prints failures; this machine runs Node 20.
 if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
@@ -19,7 +19,7 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
   });
 }
 
-export default defineConfig({
+export default defineConfig(async (): Promise<ViteUserConfig> => ({
   test: {
     projects: [
       {
@@ -42,6 +42,8 @@ export default defineConfig({
         },
       },
       {
+        // ORT Web loads its wasm files relative to its own module: keep it out of pre-bundling.
+        optimizeDeps: { exclude: ['onnxruntime-web'] },
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
@@ -50,11 +52,11 @@ export default defineConfig({
           browser: {
             enabled: true,
             headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+            provider: playwright({ launchOptions: await chromiumLaunchOptions() }),
             instances: [{ browser: 'chromium' }],
           },
         },
       },
     ],
   },
-});
+}));

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: serves bench/ with Vite on 127.0.0.1, opens it in headless Chromium with WebGPU
-// (the same launch as the browser tests: test/chromium.ts, loaded through Vite so there is one source
-// of truth), runs every workload in the page (bench/page.ts) and writes bench/results.json,
-// bench/results.md and bench/chart.svg.
+// (the same launch as the browser tests: test/environment.mjs), runs every workload in the page
+// (bench/page.ts) and writes bench/results.json, bench/results.md and bench/chart.svg.
 //
 // Options:
 //   --quick           fewer repetitions and smaller tensors (development); writes *.dev.* files
@@ -17,6 +16,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
+import { chromiumLaunchOptions } from '../test/environment.mjs';
 import { createServer } from 'vite';
 import { renderMarkdown, renderSvg } from './report.mjs';
 
@@ -105,8 +105,7 @@ async function main() {
     await server.listen();
     const address = server.httpServer.address();
     const url = `http://127.0.0.1:${address.port}/index.html`;
-    const { chromiumLaunchOptions } = await server.ssrLoadModule(join(repoRoot, 'test', 'chromium.ts'));
-    const launch = chromiumLaunchOptions();
+    const launch = await chromiumLaunchOptions();
     console.log(`bench: ${options.quick ? 'QUICK ' : ''}run${options.only ? ` (only "${options.only}")` : ''}, page ${url}`);
     console.log(`bench: launching ${launch.executablePath} ${launch.args.join(' ')}`);
     browser = await chromium.launch({ ...launch, headless: !options.headed });

@@ -12,7 +12,7 @@ import { extname, join, normalize } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright';
 import { build, createServer, type ViteDevServer } from 'vite';
-import { chromiumLaunchOptions } from '../chromium';
+import { chromiumLaunchOptions } from '../environment.mjs';
 
 const SCREENSHOTS = 'test-results/e2e';
 const RUN_TIMEOUT_MS = 60_000;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   url = server.resolvedUrls?.local[0] ?? '';
   // WebGPU needs a secure context: http://127.0.0.1 or http://localhost is one.
   expect(url).toMatch(/^http:\/\/(127\.0\.0\.1|localhost):\d+\/$/);
-  browser = await chromium.launch(chromiumLaunchOptions());
+  browser = await chromium.launch(await chromiumLaunchOptions());
 });
 
 afterAll(async () => {

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm test`: finds a Chromium for the browser tests and a Vulkan driver for the Node GPU tests
+// (test/environment.mjs), then runs Vitest with them in its environment; arguments pass through
+// (`npm test -- --project node`). The Vulkan variables must be set before Vitest's processes start,
+// because the dynamic linker reads them when Dawn loads.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { findChromium, vulkanEnvironment } from './environment.mjs';
+
+const env = { ...process.env };
+try {
+  const chromium = await findChromium(env);
+  env.CHROMIUM_PATH = chromium.executablePath;
+  if (chromium.packaged) env.ARGPOOL_CHROMIUM_PACKAGED = '1';
+  console.log(`test: Chromium from ${chromium.source}: ${chromium.executablePath}`);
+  const vulkan = await vulkanEnvironment(env);
+  Object.assign(env, vulkan);
+  console.log(`test: Vulkan for Dawn: ${vulkan.VK_ICD_FILENAMES ?? 'the system setup (VK_ICD_FILENAMES, VK_DRIVER_FILES or ARGPOOL_VULKAN=system)'}`);
+} catch (error) {
+  console.error(`test: ${error.message}`);
+  process.exit(1);
+}
+
+const vitestPackage = createRequire(import.meta.url).resolve('vitest/package.json');
+const vitest = join(dirname(vitestPackage), 'vitest.mjs');
+const child = spawn(process.execPath, [vitest, 'run', ...process.argv.slice(2)], { env, stdio: 'inherit' });
+child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1));
