@@ -1,0 +1,129 @@
+/**
+ * The GPU-versus-CPU check in Node, on the `webgpu` package (Dawn over Vulkan), the way a Node user
+ * runs argpool: `ArgPool.create({ gpu: create([]) })`, no browser and no WebGPU globals installed.
+ * `npm test` (test/run.mjs) points Dawn at a Vulkan driver; with none, these tests fail, never skip.
+ */
+import fc from 'fast-check';
+import { create } from 'webgpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArgPool, cpu, type PoolBackwardOptions, type UnpoolOptions } from '../../src/index';
+import { poolCase, type PoolCase } from '../cases';
+import { expectBitsEqual, expectIntsEqual } from '../compare';
+import { makeValues } from '../data';
+
+let ap: ArgPool;
+let general: ArgPool;
+
+beforeAll(async () => {
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new Error(
+      'The `webgpu` package found no adapter: Dawn needs a Vulkan loader and driver. Run the tests with ' +
+        '`npm test` (test/run.mjs points Dawn at SwiftShader), or set VK_ICD_FILENAMES.',
+    );
+  }
+  console.log(`Dawn adapter: ${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.device} ${adapter.info.description}`.trim());
+  ap = await ArgPool.create({ gpu });
+  general = await ArgPool.create({ device: ap.device, specialisedKernels: false });
+});
+afterAll(() => ap?.destroy());
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Pools, unpools and takes both gradients on one context; everything bit-exact against the reference. */
+async function check(context: ArgPool, c: PoolCase): Promise<boolean> {
+  const data = makeValues(c.kind, size(c.shape), c.seed);
+  let expected;
+  try {
+    expected = cpu.maxPool({ data, shape: c.shape }, c.options);
+  } catch (e) {
+    // A refused configuration must be refused by the GPU path with the same words.
+    const x = context.tensor(data, c.shape);
+    expect(() => context.maxPool(x, c.options)).toThrow((e as Error).message);
+    x.destroy();
+    return false;
+  }
+  const label = JSON.stringify(c);
+  const x = context.tensor(data, c.shape);
+  const { values, indices } = context.maxPool(x, c.options);
+  expectBitsEqual(await values.read(), expected.values.data, expected.values.shape, `values ${label}`);
+  expectIntsEqual(await indices.read(), expected.indices.data, expected.indices.shape, `indices ${label}`);
+
+  // Unpool to the input's size where the options allow it (PyTorch checks outputSize against them).
+  const unpoolBase: UnpoolOptions = { kernelSize: c.options.kernelSize, stride: c.options.stride, layout: c.options.layout, indexFormat: c.options.indexFormat };
+  if (c.options.padding !== 'same') unpoolBase.padding = c.options.padding;
+  const inSpatial = c.options.layout === 'NHWC' ? c.shape.slice(1, -1) : c.shape.slice(2);
+  let unpoolOptions: UnpoolOptions = { ...unpoolBase, outputSize: inSpatial };
+  try {
+    cpu.maxUnpool(expected.values, expected.indices, unpoolOptions);
+  } catch (e) {
+    if (!/outputSize/.test((e as Error).message)) throw e;
+    unpoolOptions = unpoolBase;
+  }
+  let expectedUnpooled;
+  let refusal = '';
+  try {
+    expectedUnpooled = cpu.maxUnpool(expected.values, expected.indices, unpoolOptions);
+  } catch (e) {
+    refusal = (e as Error).message;
+  }
+  if (refusal && !/invalid max index/.test(refusal)) {
+    // Options refused (an empty default output): refused by the GPU path before any work, alike.
+    expect(() => context.maxUnpool(values, indices, unpoolOptions)).toThrow(refusal);
+  } else if (refusal) {
+    // An index outside the default output size: the reference throws, the GPU result's read rejects.
+    const unpooled = context.maxUnpool(values, indices, unpoolOptions);
+    await expect(unpooled.read()).rejects.toThrow(refusal);
+    unpooled.destroy();
+  } else if (expectedUnpooled) {
+    const unpooled = context.maxUnpool(values, indices, unpoolOptions);
+    expectBitsEqual(await unpooled.read(), expectedUnpooled.data, expectedUnpooled.shape, `unpool ${label}`);
+    const gradValues = context.maxUnpoolBackward(unpooled, indices, unpoolOptions);
+    const expectedGradValues = cpu.maxUnpoolBackward(expectedUnpooled, expected.indices, unpoolOptions);
+    expectBitsEqual(await gradValues.read(), expectedGradValues.data, expectedGradValues.shape, `maxUnpoolBackward ${label}`);
+    for (const t of [unpooled, gradValues]) t.destroy();
+  }
+
+  const gradOutput = makeValues('random', expected.values.data.length, c.seed + 1);
+  const backward: PoolBackwardOptions = { ...c.options, inputShape: c.shape };
+  const gradOutputTensor = context.tensor(gradOutput, expected.values.shape);
+  const gradInput = context.maxPoolBackward(gradOutputTensor, indices, backward);
+  const expectedGradInput = cpu.maxPoolBackward({ data: gradOutput, shape: expected.values.shape }, expected.indices, backward);
+  // The gradient sums where overlapping windows chose one element: both sides add in the same fixed
+  // order, so the bits agree.
+  expectBitsEqual(await gradInput.read(), expectedGradInput.data, expectedGradInput.shape, `maxPoolBackward ${label}`);
+
+  for (const t of [x, values, indices, gradOutputTensor, gradInput]) t.destroy();
+  return true;
+}
+
+describe('argpool in Node on Dawn matches the CPU reference', () => {
+  for (const kernels of ['specialised', 'general'] as const) {
+    it(`pooling, unpooling and both gradients over random configurations (${kernels} kernels)`, async () => {
+      const context = kernels === 'specialised' ? ap : general;
+      let compared = 0;
+      await fc.assert(
+        fc.asyncProperty(poolCase, async (c) => {
+          if (await check(context, c)) compared++;
+        }),
+        { numRuns: 60, seed: kernels === 'specialised' ? 8 : 9 },
+      );
+      expect(compared).toBeGreaterThan(40);
+    }, 120_000);
+  }
+
+  it('pools a 1x64x256x256 tensor with 2x2/2 windows, the README example, bit-exact', async () => {
+    const shape = [1, 64, 256, 256];
+    const data = makeValues('random', size(shape), 3);
+    const options = { kernelSize: 2, stride: 2 };
+    const x = ap.tensor(data, shape);
+    const { values, indices } = ap.maxPool2d(x, options);
+    const expected = cpu.maxPool({ data, shape }, options);
+    expectBitsEqual(await values.read(), expected.values.data, expected.values.shape, 'values');
+    expectIntsEqual(await indices.read(), expected.indices.data, expected.indices.shape, 'indices');
+    for (const t of [x, values, indices]) t.destroy();
+  }, 60_000);
+});
