@@ -1,0 +1,524 @@
+/**
+ * `InferenceSession` for ONNX models whose pooling needs argmax indices: the graph is split at every
+ * MaxPool with an Indices output and every MaxUnpool (plan.ts); ONNX Runtime runs the parts on its
+ * WebGPU provider, argpool runs those nodes on ORT's own GPUDevice, and tensors cross as GPU buffers.
+ *
+ * Ordering on the shared queue: ORT submits a part's work before its `run` resolves; argpool records
+ * into its own encoder, which is flushed before every ORT run and every submit of the adapter's own
+ * index conversions. A buffer that a step read is given back (to ORT, argpool or the adapter's
+ * scratch pool) only after that flush, so whoever reuses it next writes it in a later submit.
+ */
+import type * as OrtModule from 'onnxruntime-web';
+import { ArgPool, type Tensor as ArgTensor } from '../index';
+import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes';
+import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices';
+import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx';
+import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan';
+
+type Ort = typeof OrtModule;
+type OrtTensor = OrtModule.Tensor;
+type OrtSession = OrtModule.InferenceSession;
+type Location = OrtModule.Tensor.DataLocation;
+
+/** ORT's session options plus `ort`, the application's own `onnxruntime-web` module. */
+export interface SessionOptions extends OrtModule.InferenceSession.SessionOptions {
+  ort: Ort;
+}
+
+export type Feeds = Record<string, OrtTensor>;
+export type Outputs = Record<string, OrtTensor>;
+
+/** One step of a timed run: an ORT part or an argpool node, with the GPU finished after it. */
+export interface StepTiming {
+  kind: 'ort' | 'argpool';
+  label: string;
+  /** Wall time from the step's start until the GPU finished its work. */
+  ms: number;
+  /** argpool steps, where the device has timestamp queries: GPU time of argpool's own passes. */
+  gpuMs?: number;
+}
+
+/** What the adapter knows about one value during a run; any of the forms may be present. */
+interface Slot {
+  /** An ORT tensor (on the CPU or a GPU buffer); `ownsOrt`: the adapter disposes it. */
+  ort?: OrtTensor;
+  ownsOrt?: boolean;
+  /** An argpool tensor: float32 values, or int32 'flat' indices (`pooled` set) of a MaxPool. */
+  ap?: ArgTensor;
+  /** When `ap` is a reshaped view: the tensor that owns its buffer (and carries its faults). */
+  owner?: ArgTensor;
+  /** For indices from a MaxPool run here: the pooling input's spatial size and storage order. */
+  pooled?: { inSpatial: number[]; columnMajor: boolean };
+  /** int32 indices narrowed from `ort` (int64), for argpool's unpooling. */
+  narrow?: ArgTensor;
+  /** Adapter-owned buffers behind `ort` or `narrow`. */
+  scratch: GPUBuffer[];
+  /** Who made the value: ORT (a part's output, a feed, an initializer) or an argpool step. */
+  origin: 'ort' | 'argpool';
+}
+
+const WEBGPU = 'webgpu';
+
+function usesWebGpu(options: SessionOptions): boolean {
+  return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === WEBGPU);
+}
+
+function toBytes(model: Uint8Array | ArrayBufferLike): Uint8Array {
+  if (model instanceof Uint8Array) return model;
+  if (model instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && model instanceof SharedArrayBuffer)) return new Uint8Array(model);
+  throw new TypeError('InferenceSession.create: model must be a Uint8Array or an ArrayBuffer of an .onnx file');
+}
+
+/** A one-node model that makes ORT create its WebGPU device when the graph has no ORT part. */
+function identityModel(): Uint8Array {
+  const info = { name: 'x', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } } };
+  return encodeModel({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: { name: 'device', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info], output: [{ ...info, name: 'y' }] },
+  });
+}
+
+export class InferenceSession {
+  /** Graph inputs the caller feeds. */
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /**
+   * What a run does, in order: 'ORT part 0', 'MaxPool node "pool1"', ... Empty when ORT runs the
+   * model unchanged (no node for argpool, or no 'webgpu' provider in the options).
+   */
+  readonly steps: readonly string[];
+
+  private released = false;
+
+  private constructor(
+    private readonly ort: Ort,
+    private readonly plan: Plan,
+    /** The whole model on ORT, when nothing needs argpool (or no WebGPU provider was asked for). */
+    private readonly whole: OrtSession | null,
+    /** One ORT session per ORT step, by step. */
+    private readonly parts: Map<OrtStep, OrtSession>,
+    private readonly ap: ArgPool | null,
+    private readonly scratch: ScratchBuffers | null,
+    private readonly locations: SessionOptions['preferredOutputLocation'],
+  ) {
+    this.inputNames = whole ? whole.inputNames : plan.inputNames;
+    this.outputNames = whole ? whole.outputNames : plan.outputNames;
+    this.steps = whole ? [] : plan.steps.map((step) => step.label);
+  }
+
+  /**
+   * Parses the model, splits it, and creates the ORT sessions of its parts on the WebGPU provider
+   * and an ArgPool on ORT's device. A model with no node that argpool runs, or options without the
+   * 'webgpu' provider, gives one plain ORT session.
+   */
+  static async create(model: Uint8Array | ArrayBufferLike, options: SessionOptions): Promise<InferenceSession> {
+    if (!options || typeof options !== 'object' || !options.ort || typeof options.ort.InferenceSession?.create !== 'function') {
+      throw new TypeError("InferenceSession.create: options.ort must be the application's onnxruntime-web module (import * as ort from 'onnxruntime-web/webgpu')");
+    }
+    const { ort, preferredOutputLocation, ...ortOptions } = options;
+    const bytes = toBytes(model);
+    const plan = planModel(bytes);
+    if (!plan.split || !usesWebGpu(options)) {
+      const whole = await ort.InferenceSession.create(bytes, { ...ortOptions, preferredOutputLocation });
+      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation);
+    }
+    const types = new Map(plan.knownTypes);
+    const parts = new Map<OrtStep, OrtSession>();
+    try {
+      for (const [s, step] of plan.steps.entries()) {
+        if (step.kind !== 'ort') continue;
+        const sub = partModel(plan, step, (name) => types.get(name) ?? 0);
+        const where: Record<string, Location> = {};
+        for (const name of step.outputs) where[name] = partOutputLocation(plan, s, name, preferredOutputLocation);
+        const session = await ort.InferenceSession.create(encodeModel(sub), { ...ortOptions, preferredOutputLocation: where });
+        parts.set(step, session);
+        for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
+      }
+      if (parts.size === 0) {
+        // ORT makes its device with its first WebGPU session; argpool must share that device.
+        const probe = await ort.InferenceSession.create(identityModel(), { executionProviders: [WEBGPU] });
+        await probe.release();
+      }
+      const device = (await ort.env.webgpu.device) as GPUDevice;
+      if (!device) throw new Error('InferenceSession.create: ONNX Runtime has no WebGPU device (ort.env.webgpu.device is empty)');
+      const ap = await ArgPool.create({ device });
+      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation);
+    } catch (error) {
+      for (const session of parts.values()) await session.release();
+      throw error;
+    }
+  }
+
+  /** Runs the model: `feeds` and the result map input and output names to the `ort` module's tensors. */
+  async run(feeds: Feeds): Promise<Outputs> {
+    return (await this.execute(feeds, null)).outputs;
+  }
+
+  /**
+   * Runs the model waiting for the GPU after every step, and reports each step's time: the split
+   * between ORT's parts and argpool's operations (a benchmark aid; slower than `run`).
+   */
+  async runTimed(feeds: Feeds): Promise<{ outputs: Outputs; steps: StepTiming[] }> {
+    const steps: StepTiming[] = [];
+    const outputs = (await this.execute(feeds, steps)).outputs;
+    return { outputs, steps };
+  }
+
+  /** Releases the ORT sessions and argpool's buffers. Outputs already returned stay valid until disposed. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.whole) await this.whole.release();
+    for (const session of this.parts.values()) await session.release();
+    this.scratch?.destroy();
+    this.ap?.destroy();
+  }
+
+  private async execute(feeds: Feeds, timings: StepTiming[] | null): Promise<{ outputs: Outputs }> {
+    if (this.released) throw new Error('InferenceSession.run: this session has been released');
+    if (!feeds || typeof feeds !== 'object') throw new TypeError('InferenceSession.run: feeds must be an object of ort.Tensor by input name');
+    for (const name of this.inputNames) {
+      if (!(name in feeds)) throw new Error(`InferenceSession.run: input ${JSON.stringify(name)} is missing from feeds (inputs: ${this.inputNames.join(', ')})`);
+    }
+    if (this.whole) {
+      const start = performance.now();
+      const outputs = (await this.whole.run(feeds)) as Outputs;
+      timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
+      return { outputs };
+    }
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds);
+    try {
+      for (const [s, step] of this.plan.steps.entries()) {
+        const start = performance.now();
+        let gpuMs: number | undefined;
+        if (step.kind === 'ort') await run.ortStep(step, this.parts.get(step)!);
+        else gpuMs = await run.argpoolStep(step, timings !== null);
+        if (timings) {
+          run.flush();
+          await this.ap!.device.queue.onSubmittedWorkDone();
+          timings.push({ kind: step.kind === 'ort' ? 'ort' : 'argpool', label: step.label, ms: performance.now() - start, gpuMs });
+        }
+        run.releaseAfter(s);
+      }
+      const outputs: Outputs = {};
+      for (const name of this.plan.outputNames) outputs[name] = await run.output(name, outputLocation(name, this.locations));
+      return { outputs };
+    } finally {
+      run.finish();
+    }
+  }
+}
+
+/** The caller's preferred location for a graph output (ORT's default: the CPU). */
+function outputLocation(name: string, preferred: SessionOptions['preferredOutputLocation']): Location {
+  if (!preferred) return 'cpu';
+  if (typeof preferred === 'string') return preferred;
+  return preferred[name] ?? 'cpu';
+}
+
+/** Where an ORT part should leave an output: on the GPU when a later step reads it there. */
+function partOutputLocation(plan: Plan, step: number, name: string, preferred: SessionOptions['preferredOutputLocation']): Location {
+  const readLaterOnGpu =
+    plan.readByArgpool.has(name) || plan.steps.some((s, i) => i > step && s.kind === 'ort' && s.inputs.includes(name));
+  if (readLaterOnGpu) return 'gpu-buffer';
+  if (plan.outputNames.includes(name)) return outputLocation(name, preferred);
+  return 'cpu';
+}
+
+/** The state of one run: the values by name, in whatever forms the steps have needed. */
+class Run {
+  private readonly slots = new Map<string, Slot>();
+  /** Slots whose last reader was recorded but maybe not submitted: released at the next flush. */
+  private pending: Slot[] = [];
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly plan: Plan,
+    private readonly ap: ArgPool,
+    private readonly scratch: ScratchBuffers,
+    private readonly feeds: Feeds,
+  ) {}
+
+  /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
+  flush(): void {
+    this.ap.flush();
+    for (const slot of this.pending) this.releaseSlot(slot);
+    this.pending = [];
+  }
+
+  async ortStep(step: OrtStep, session: OrtSession): Promise<void> {
+    const feeds: Feeds = {};
+    for (const name of step.inputs) feeds[name] = this.ortTensor(name);
+    this.flush();
+    let results: Outputs;
+    try {
+      results = (await session.run(feeds)) as Outputs;
+    } catch (error) {
+      throw new Error(`InferenceSession.run: ${step.label} failed on ONNX Runtime: ${(error as Error).message}`);
+    }
+    for (const name of step.outputs) this.slots.set(name, { ort: results[name], ownsOrt: true, scratch: [], origin: 'ort' });
+    // ORT returns every output of the part; dispose those nobody reads (none by construction).
+    for (const [name, tensor] of Object.entries(results)) if (!step.outputs.includes(name)) tensor.dispose();
+  }
+
+  /** Runs a MaxPool or MaxUnpool in argpool; with `time`, returns argpool's GPU time for it. */
+  async argpoolStep(step: MaxPoolStep | MaxUnpoolStep, time: boolean): Promise<number | undefined> {
+    const label = step.label;
+    if (step.kind === 'maxPool') {
+      const x = this.argpoolFloat(step.input, label, 'X');
+      const resolved = resolveMaxPool(step.attributes, x.shape);
+      const pool = () => this.call(label, () => this.ap.maxPool(x, resolved.options));
+      const { result, gpuMs } = await this.measured(pool, time);
+      if (result.values.shape.some((d, i) => d !== resolved.outShape[i])) {
+        throw new Error(`${label}: argpool pooled to ${show(result.values.shape)}, ONNX Runtime's size is ${show(resolved.outShape)}`);
+      }
+      if (step.values) this.slots.set(step.values, { ap: result.values, scratch: [], origin: 'argpool' });
+      else result.values.destroy();
+      const columnMajor = step.attributes.storageOrder === 1;
+      this.slots.set(step.indices, { ap: result.indices, pooled: { inSpatial: x.shape.slice(2), columnMajor }, scratch: [], origin: 'argpool' });
+      return gpuMs;
+    }
+    const x = this.argpoolFloat(step.values, label, 'X');
+    const shape = step.outputShape ? await this.cpuShape(step.outputShape, label) : undefined;
+    const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, x.shape, shape));
+    const source = this.slot(step.indices);
+    const outSpatial = resolved.outShape.slice(2);
+    if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inSpatial, outSpatial)) {
+      // Indices of a pooling run here, unpooled to that pooling's input size: ONNX's flat indices
+      // are argpool's 'flat' ones, and argpool knows they lie in their windows.
+      const indices = source.ap!;
+      const { result, gpuMs } = await this.measured(() => this.call(label, () => this.ap.maxUnpool(x, indices, resolved.options)), time);
+      this.slots.set(step.output, { ap: result, scratch: [], origin: 'argpool' });
+      return gpuMs;
+    }
+    // Anything else is ONNX's flat scatter over the whole tensor: one 1-D plane in argpool.
+    const indices = this.argpoolIndices(step.indices, label);
+    const inCount = x.size;
+    const outCount = resolved.outShape.reduce((a, b) => a * b, 1);
+    const options = flatScatterOptions(label, inCount, outCount);
+    const flatX = this.call(label, () => this.ap.fromBuffer(x.buffer, [1, 1, inCount], 'float32'));
+    const flatI = this.call(label, () => this.ap.fromBuffer(indices.buffer, [1, 1, inCount], 'int32'));
+    const { result, gpuMs } = await this.measured(() => this.call(label, () => this.ap.maxUnpool1d(flatX, flatI, options)), time);
+    flatX.destroy();
+    flatI.destroy();
+    const view = this.call(label, () => this.ap.fromBuffer(result.buffer, resolved.outShape, 'float32'));
+    this.slots.set(step.output, { ap: view, owner: result, scratch: [], origin: 'argpool' });
+    return gpuMs;
+  }
+
+  private async measured<T>(fn: () => T, time: boolean): Promise<{ result: T; gpuMs?: number }> {
+    if (!time || !this.ap.device.features.has('timestamp-query')) return { result: fn() };
+    const m = await this.ap.measure(fn);
+    return { result: m.result, gpuMs: m.gpuMs };
+  }
+
+  /** Gives back the values whose last reader was step `s` (after the work that reads them is submitted). */
+  releaseAfter(s: number): void {
+    for (const [name, last] of this.plan.lastUse) {
+      if (last !== s) continue;
+      const slot = this.slots.get(name);
+      if (!slot) continue;
+      this.slots.delete(name);
+      this.pending.push(slot);
+    }
+  }
+
+  /** A graph output at the caller's preferred location; what is handed over leaves the slot. */
+  async output(name: string, location: Location): Promise<OrtTensor> {
+    const slot = this.slot(name);
+    if (slot.origin === 'argpool' && !slot.pooled) {
+      const values = slot.ap!;
+      // The owner's read reports invalid indices of the unpooling that made a reshaped view.
+      const owner = slot.owner ?? values;
+      this.flush();
+      if (location === 'gpu-buffer' && values.buffer.size % 16 === 0) {
+        slot.ap = slot.owner = undefined;
+        return this.ort.Tensor.fromGpuBuffer(values.buffer, {
+          dataType: 'float32',
+          dims: values.shape,
+          download: async () => (await owner.read()) as Float32Array,
+          dispose: () => {
+            values.destroy();
+            owner.destroy();
+          },
+        });
+      }
+      return new this.ort.Tensor('float32', (await owner.read()) as Float32Array, values.shape);
+    }
+    if (slot.origin === 'argpool') {
+      const wide = this.widen(slot).gpuBuffer as GPUBuffer;
+      const dims = slot.ap!.shape;
+      if (location === 'gpu-buffer') {
+        slot.scratch = slot.scratch.filter((b) => b !== wide);
+        this.scratch.detach(wide);
+        const device = this.ap.device;
+        const count = dims.reduce((a, b) => a * b, 1);
+        return this.ort.Tensor.fromGpuBuffer(wide, {
+          dataType: 'int64',
+          dims,
+          download: async () => new BigInt64Array(await readBuffer(device, wide, count * 8)),
+          dispose: () => wide.destroy(),
+        });
+      }
+      const count = dims.reduce((a, b) => a * b, 1);
+      return new this.ort.Tensor('int64', new BigInt64Array(await readBuffer(this.ap.device, wide, count * 8)), dims);
+    }
+    const tensor = slot.ort!;
+    if (tensor.location === 'gpu-buffer' && location === 'cpu') {
+      return new this.ort.Tensor(tensor.type as 'float32', (await tensor.getData()) as Float32Array, tensor.dims);
+    }
+    slot.ownsOrt = false;
+    return tensor;
+  }
+
+  /** Releases everything this run still holds (after an error too). */
+  finish(): void {
+    this.flush();
+    for (const slot of this.slots.values()) this.releaseSlot(slot);
+    this.slots.clear();
+    this.scratch.submitted();
+  }
+
+  private releaseSlot(slot: Slot): void {
+    slot.ap?.destroy();
+    slot.owner?.destroy();
+    slot.narrow?.destroy();
+    if (slot.ownsOrt) slot.ort?.dispose();
+    for (const buffer of slot.scratch) this.scratch.release(buffer);
+    slot.scratch = [];
+  }
+
+  private call<T>(label: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      const e = error as Error;
+      if (e.message.startsWith(label)) throw e;
+      const wrapped = new (e.constructor as ErrorConstructor)(`${label}: ${e.message}`);
+      throw wrapped;
+    }
+  }
+
+  /** The slot of a value: computed earlier, fed by the caller, or an initializer. */
+  private slot(name: string): Slot {
+    let slot = this.slots.get(name);
+    if (slot) return slot;
+    if (name in this.feeds) slot = { ort: this.feeds[name], ownsOrt: false, scratch: [], origin: 'ort' };
+    else if (this.plan.initializers.has(name)) slot = { ort: tensorFromProto(this.ort, this.plan.initializers.get(name)!), ownsOrt: false, scratch: [], origin: 'ort' };
+    else throw new Error(`InferenceSession.run: no value ${JSON.stringify(name)} (not fed, not computed)`);
+    this.slots.set(name, slot);
+    return slot;
+  }
+
+  /** A value as an ORT tensor, for an ORT part. */
+  private ortTensor(name: string): OrtTensor {
+    const slot = this.slot(name);
+    if (slot.ort) return slot.ort;
+    const ap = slot.ap!;
+    if (slot.pooled) return this.widen(slot);
+    let buffer = ap.buffer;
+    if (buffer.size % 16 !== 0) {
+      // ORT takes GPU buffers whose size is a multiple of 16 bytes.
+      buffer = this.scratch.acquire('onnx float copy', ap.byteLength);
+      slot.scratch.push(buffer);
+      this.flush();
+      const encoder = this.ap.device.createCommandEncoder({ label: 'onnx float copy' });
+      encoder.copyBufferToBuffer(ap.buffer, 0, buffer, 0, ap.byteLength);
+      this.ap.device.queue.submit([encoder.finish()]);
+    }
+    slot.ort = this.ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: ap.shape });
+    slot.ownsOrt = false;
+    return slot.ort;
+  }
+
+  /** argpool's int32 indices of a MaxPool as ONNX's int64 (column-major if its storage_order asks). */
+  private widen(slot: Slot): OrtTensor {
+    if (slot.ort) return slot.ort;
+    const indices = slot.ap!;
+    const wide = this.scratch.acquire('onnx indices int64', indices.size * 8);
+    slot.scratch.push(wide);
+    this.flush();
+    const device = this.ap.device;
+    const encoder = device.createCommandEncoder({ label: 'onnx indices widen' });
+    const params = recordWiden(device, encoder, indices.buffer, wide, indices.size, slot.pooled!.inSpatial, slot.pooled!.columnMajor);
+    device.queue.submit([encoder.finish()]);
+    params.destroy();
+    slot.ort = this.ort.Tensor.fromGpuBuffer(wide, { dataType: 'int64', dims: indices.shape });
+    slot.ownsOrt = false;
+    return slot.ort;
+  }
+
+  private argpoolFloat(name: string, label: string, input: string): ArgTensor {
+    const slot = this.slot(name);
+    if (slot.ap && !slot.pooled) return slot.ap;
+    const tensor = slot.ort;
+    if (!tensor || tensor.type !== 'float32') {
+      throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) must be a float32 tensor, got ${tensor ? tensor.type : 'int64 indices'}`);
+    }
+    slot.ap =
+      tensor.location === 'gpu-buffer'
+        ? this.call(label, () => this.ap.fromBuffer(tensor.gpuBuffer as GPUBuffer, tensor.dims, 'float32'))
+        : this.call(label, () => this.ap.tensor(tensor.data as Float32Array, tensor.dims));
+    return slot.ap;
+  }
+
+  private argpoolIndices(name: string, label: string): ArgTensor {
+    const slot = this.slot(name);
+    if (slot.ap && slot.pooled && !slot.pooled.columnMajor) return slot.ap;
+    if (slot.narrow) return slot.narrow;
+    const tensor = slot.ap ? this.widen(slot) : slot.ort!;
+    if (tensor.type !== 'int64') throw new TypeError(`${label}: input I (${JSON.stringify(name)}) must be an int64 tensor, got ${tensor.type}`);
+    if (tensor.location !== 'gpu-buffer') {
+      slot.narrow = this.call(label, () => this.ap.tensor(tensor.data as BigInt64Array, tensor.dims));
+      return slot.narrow;
+    }
+    const count = tensor.dims.reduce((a, b) => a * b, 1);
+    const narrow = this.scratch.acquire('onnx indices int32', count * 4);
+    slot.scratch.push(narrow);
+    this.flush();
+    const device = this.ap.device;
+    const encoder = device.createCommandEncoder({ label: 'onnx indices narrow' });
+    const params = recordNarrow(device, encoder, tensor.gpuBuffer as GPUBuffer, narrow, count);
+    device.queue.submit([encoder.finish()]);
+    params.destroy();
+    slot.narrow = this.call(label, () => this.ap.fromBuffer(narrow, tensor.dims, 'int32'));
+    return slot.narrow;
+  }
+
+  /** MaxUnpool's output_shape, read on the CPU. */
+  private async cpuShape(name: string, label: string): Promise<number[]> {
+    const slot = this.slot(name);
+    const tensor = slot.ort;
+    if (!tensor || tensor.type !== 'int64') throw new TypeError(`${label}: input output_shape (${JSON.stringify(name)}) must be an int64 tensor`);
+    const data = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as BigInt64Array;
+    return Array.from(data, (v) => Number(v));
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function show(values: readonly number[]): string {
+  return `[${values.join(', ')}]`;
+}
+
+/** A CPU ORT tensor of an initializer (float32, int32 or int64; raw or typed fields). */
+export function tensorFromProto(ort: Ort, proto: TensorProto): OrtTensor {
+  const dims = (proto.dims ?? []).map(toNumber);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const raw = proto.rawData && proto.rawData.length > 0 ? proto.rawData : null;
+  const copy = (bytes: number) => raw!.slice(0, count * bytes).buffer;
+  switch (proto.dataType) {
+    case DataType.FLOAT:
+      return new ort.Tensor('float32', raw ? new Float32Array(copy(4)) : Float32Array.from(proto.floatData ?? []), dims);
+    case DataType.INT32:
+      return new ort.Tensor('int32', raw ? new Int32Array(copy(4)) : Int32Array.from(proto.int32Data ?? []), dims);
+    case DataType.INT64:
+      return new ort.Tensor('int64', raw ? new BigInt64Array(copy(8)) : BigInt64Array.from((proto.int64Data ?? []).map((v) => BigInt(toNumber(v)))), dims);
+    default:
+      throw new TypeError(`InferenceSession.run: initializer ${JSON.stringify(proto.name)} of type ${ortTypeName(proto.dataType ?? 0)} cannot be read here`);
+  }
+}
+

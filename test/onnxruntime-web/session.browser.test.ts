@@ -1,0 +1,97 @@
+/**
+ * The ONNX Runtime Web adapter end to end: models with pooling indices run split between ORT's
+ * WebGPU provider and argpool, compared with ORT's wasm (CPU) provider running the unsplit model.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-web/webgpu';
+import { InferenceSession } from '../../src/onnxruntime-web/index';
+import { oneDimensionalModel, randomFloats, segnetModel, threeDimensionalModel } from './graphs';
+
+// Threads need cross-origin isolation, which the test page does not have.
+ort.env.wasm.numThreads = 1;
+
+type Outputs = Record<string, ort.Tensor>;
+
+const sessions: { release(): Promise<void> }[] = [];
+afterAll(async () => {
+  for (const s of sessions) await s.release();
+});
+
+async function onWasm(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Outputs> {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  sessions.push(session);
+  return (await session.run(feeds)) as Outputs;
+}
+
+async function adapter(bytes: Uint8Array, options: Partial<ort.InferenceSession.SessionOptions> = {}): Promise<InferenceSession> {
+  const session = await InferenceSession.create(bytes, { ort, executionProviders: ['webgpu'], ...options });
+  sessions.push(session);
+  return session;
+}
+
+/** Float outputs within 1e-4 of the expected output's scale (its largest magnitude); int64 exactly. */
+async function expectOutputsMatch(actual: Outputs, expected: Outputs): Promise<void> {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [name, want] of Object.entries(expected)) {
+    const got = actual[name];
+    expect(got.type, name).toBe(want.type);
+    expect(got.dims, name).toEqual(want.dims);
+    const data = got.location === 'cpu' ? got.data : await got.getData();
+    if (want.type === 'int64') {
+      const a = data as BigInt64Array;
+      const e = want.data as BigInt64Array;
+      const first = e.findIndex((v, i) => v !== a[i]);
+      expect(first, `${name}: first differing index at ${first}: ${a[first]} instead of ${e[first]}`).toBe(-1);
+      continue;
+    }
+    const a = data as Float32Array;
+    const e = want.data as Float32Array;
+    const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(scale, `${name} is not all zero`).toBeGreaterThan(0);
+    let worst = 0;
+    let at = -1;
+    for (let i = 0; i < e.length; i++) {
+      const err = Math.abs(a[i] - e[i]);
+      if (!(err <= worst)) {
+        worst = err;
+        at = i;
+      }
+    }
+    expect(worst / scale, `${name}: worst error ${worst} at ${at} (${a[at]} instead of ${e[at]}), scale ${scale}`).toBeLessThanOrEqual(1e-4);
+  }
+}
+
+function feed(name: string, dims: number[], seed: number): Record<string, ort.Tensor> {
+  const count = dims.reduce((a, b) => a * b, 1);
+  return { [name]: new ort.Tensor('float32', randomFloats(count, seed), dims) };
+}
+
+describe('InferenceSession (argpool/onnxruntime-web)', () => {
+  it('runs a two-level SegNet with batch 2 at an odd size like ORT on the CPU', async () => {
+    const { bytes, input } = segnetModel();
+    const feeds = feed('image', input, 7);
+    const session = await adapter(bytes);
+    expect(session.inputNames).toEqual(['image']);
+    expect(session.outputNames).toEqual(['decoded', 'i1', 'v2']);
+    expect(session.steps).toEqual([
+      'ORT part 0', 'MaxPool node "pool1"', 'ORT part 1', 'MaxPool node "pool2"', 'ORT part 2',
+      'MaxUnpool node "unpool2"', 'ORT part 3', 'MaxUnpool node "unpool1"', 'ORT part 4',
+    ]);
+    const expected = await onWasm(bytes, feeds);
+    await expectOutputsMatch(await session.run(feeds), expected);
+    // A second run reuses every buffer and gives the same result.
+    await expectOutputsMatch(await session.run(feeds), expected);
+  });
+
+  it('runs 1-D pooling with auto_pad SAME_UPPER and MaxUnpool without output_shape', async () => {
+    const { bytes, input } = oneDimensionalModel();
+    const feeds = feed('signal', input, 11);
+    await expectOutputsMatch(await (await adapter(bytes)).run(feeds), await onWasm(bytes, feeds));
+  });
+
+  it('runs 3-D pooling of a graph input with SAME_LOWER and storage_order 1, unpooling to a constant output_shape', async () => {
+    const { bytes, input } = threeDimensionalModel();
+    const feeds = feed('volume', input, 13);
+    await expectOutputsMatch(await (await adapter(bytes)).run(feeds), await onWasm(bytes, feeds));
+  });
+});
