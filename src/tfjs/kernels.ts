@@ -1,0 +1,284 @@
+/**
+ * tfjs kernels for argpool's operations, on the `webgpu` backend (argpool's WGSL kernels on tfjs's
+ * device, recorded on tfjs's own buffers) and on the `cpu` backend (argpool's CPU reference), with
+ * gradients registered so that `tf.grad` differentiates through pooling and unpooling.
+ *
+ * Kernels take their options as attributes, already checked by the ops in `./index`; they check them
+ * again, as any tfjs kernel can be run directly through `tf.engine().runKernel`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  cpu,
+  recordMaxPool,
+  recordMaxPoolBackward,
+  recordMaxUnpool,
+  recordMaxUnpoolBackward,
+  resolvePoolBackwardGeometry,
+  resolvePoolGeometry,
+  resolveUnpoolBackwardGeometry,
+  resolveUnpoolGeometry,
+  STATUS_BYTES,
+  type PoolBackwardOptions,
+  type PoolGeometry,
+  type PoolOptions,
+  type UnpoolOptions,
+} from '../index';
+import { gpuBufferOf, gpuOutput, hostData, submitOnTfjsDevice, type HostBackendLike, type WebGPUBackendLike } from './backends';
+
+/** Kernel names, for `tf.engine().runKernel`, `tf.getKernel` and profiles. */
+export const MaxPoolWithIndices = 'ArgpoolMaxPoolWithIndices';
+export const MaxPoolWithIndicesBackward = 'ArgpoolMaxPoolWithIndicesBackward';
+export const MaxUnpool = 'ArgpoolMaxUnpool';
+export const MaxUnpoolBackward = 'ArgpoolMaxUnpoolBackward';
+
+/** The backends these kernels are registered for. */
+export const SUPPORTED_BACKENDS = ['webgpu', 'cpu'] as const;
+
+const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat'] as const;
+const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
+
+/** Attributes of the pooling kernel: its options plus the input shape, which its gradient needs. */
+export type PoolAttrs = PoolOptions & { inputShape: readonly number[] };
+
+function pick<T>(attrs: NamedAttrMap | undefined, keys: readonly string[]): T {
+  const options: Record<string, unknown> = {};
+  for (const key of keys) if (attrs?.[key] !== undefined) options[key] = attrs[key];
+  return options as T;
+}
+
+const poolOptions = (attrs?: NamedAttrMap): PoolOptions => pick(attrs, POOL_KEYS);
+const unpoolOptions = (attrs?: NamedAttrMap): UnpoolOptions => pick(attrs, UNPOOL_KEYS);
+const poolBackwardOptions = (attrs?: NamedAttrMap): PoolBackwardOptions => pick(attrs, [...POOL_KEYS, 'inputShape']);
+
+function shapeOf(batch: number, channels: number, spatial: readonly number[], layout: string): number[] {
+  return layout === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
+}
+
+/**
+ * The pooling that produced an indices tensor on the webgpu backend, by its data id. tfjs never
+ * changes the data behind a data id (clones share it), so indices found here still lie inside their
+ * windows, which lets unpooling and the gradient take argpool's single-pass gathers.
+ */
+const pooledBy = new WeakMap<object, PoolGeometry>();
+
+function checkBinding(device: GPUDevice, op: string, argument: string, elements: number): void {
+  const bytes = elements * 4;
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (bytes > limit) {
+    const name = limit === device.limits.maxBufferSize ? 'maxBufferSize' : 'maxStorageBufferBindingSize';
+    throw new RangeError(`${op}: ${argument} needs ${bytes} bytes, more than the tfjs device's ${name} (${limit})`);
+  }
+}
+
+/** GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, spelled out: some TypeScript setups lack the global. */
+const STATUS_USAGE = 0x80 | 0x04 | 0x08;
+
+const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `record` with outputs already made; on a refusal the outputs are given back to tfjs. */
+function withOutputs(backend: WebGPUBackendLike, outputs: TensorInfo[], run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    for (const output of outputs) backend.disposeData(output.dataId, true);
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// webgpu
+// ---------------------------------------------------------------------------------------------
+
+function maxPoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo[] {
+  const b = backend as WebGPUBackendLike;
+  const x = inputs.x!;
+  const geometry = resolvePoolGeometry('maxPoolWithIndices', x.shape, poolOptions(attrs));
+  const outShape = shapeOf(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  checkBinding(b.device, geometry.op, 'x', count(x.shape));
+  checkBinding(b.device, geometry.op, 'values', count(outShape));
+  const input = gpuBufferOf(b, geometry.op, 'x', x);
+  const values = gpuOutput(b, outShape, 'float32');
+  const indices = gpuOutput(b, outShape, 'int32');
+  withOutputs(b, [values.info, indices.info], () =>
+    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) =>
+      recordMaxPool(b.device, encoder, geometry, { input, values: values.buffer, indices: indices.buffer }, { allocate }),
+    ),
+  );
+  pooledBy.set(indices.info.dataId, geometry);
+  return [values.info, indices.info];
+}
+
+function maxPoolBackwardWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const b = backend as WebGPUBackendLike;
+  const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
+  const geometry = resolvePoolBackwardGeometry(dy.shape, indices.shape, poolBackwardOptions(attrs));
+  const inShape = shapeOf(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
+  checkBinding(b.device, geometry.op, 'dx', count(inShape));
+  const gradOutput = gpuBufferOf(b, geometry.op, 'dy', dy);
+  const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
+  const dx = gpuOutput(b, inShape, 'float32');
+  withOutputs(b, [dx.info], () =>
+    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) => {
+      const status = allocate({ size: STATUS_BYTES, usage: STATUS_USAGE });
+      return recordMaxPoolBackward(
+        b.device,
+        encoder,
+        geometry,
+        { gradOutput, indices: indexBuffer, gradInput: dx.buffer, status },
+        { allocate, pooledBy: pooledBy.get(indices.dataId) },
+      );
+    }),
+  );
+  return dx.info;
+}
+
+function maxUnpoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const b = backend as WebGPUBackendLike;
+  const { values, indices } = inputs as { values: TensorInfo; indices: TensorInfo };
+  const geometry = resolveUnpoolGeometry('maxUnpool', values.shape, indices.shape, unpoolOptions(attrs));
+  const outShape = shapeOf(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  checkBinding(b.device, geometry.op, 'values', count(values.shape));
+  checkBinding(b.device, geometry.op, 'output', count(outShape));
+  const valueBuffer = gpuBufferOf(b, geometry.op, 'values', values);
+  const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
+  const output = gpuOutput(b, outShape, 'float32');
+  withOutputs(b, [output.info], () =>
+    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) => {
+      const status = allocate({ size: STATUS_BYTES, usage: STATUS_USAGE });
+      return recordMaxUnpool(
+        b.device,
+        encoder,
+        geometry,
+        { values: valueBuffer, indices: indexBuffer, output: output.buffer, status },
+        { allocate, pooledBy: pooledBy.get(indices.dataId) },
+      );
+    }),
+  );
+  return output.info;
+}
+
+function maxUnpoolBackwardWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const b = backend as WebGPUBackendLike;
+  const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
+  const geometry = resolveUnpoolBackwardGeometry(dy.shape, indices.shape, unpoolOptions(attrs));
+  checkBinding(b.device, geometry.op, 'dy', count(dy.shape));
+  const gradOutput = gpuBufferOf(b, geometry.op, 'dy', dy);
+  const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
+  const dValues = gpuOutput(b, indices.shape.slice(), 'float32');
+  withOutputs(b, [dValues.info], () =>
+    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) => {
+      const status = allocate({ size: STATUS_BYTES, usage: STATUS_USAGE });
+      return recordMaxUnpoolBackward(b.device, encoder, geometry, { gradOutput, indices: indexBuffer, gradValues: dValues.buffer, status }, { allocate });
+    }),
+  );
+  return dValues.info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cpu: the CPU reference on the backend's host arrays
+// ---------------------------------------------------------------------------------------------
+
+function maxPoolHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo[] {
+  const b = backend as HostBackendLike;
+  const x = inputs.x!;
+  const op = 'maxPoolWithIndices';
+  const result = cpu.maxPool({ data: hostData(b, op, 'x', x, 'float32') as Float32Array, shape: x.shape }, poolOptions(attrs));
+  return [
+    b.makeTensorInfo(result.values.shape, 'float32', result.values.data),
+    b.makeTensorInfo(result.indices.shape, 'int32', result.indices.data),
+  ];
+}
+
+function maxPoolBackwardHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const b = backend as HostBackendLike;
+  const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
+  const op = 'maxPoolBackward';
+  const result = cpu.maxPoolBackward(
+    { data: hostData(b, op, 'dy', dy, 'float32') as Float32Array, shape: dy.shape },
+    { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
+    poolBackwardOptions(attrs),
+  );
+  return b.makeTensorInfo(result.shape, 'float32', result.data);
+}
+
+function maxUnpoolHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const b = backend as HostBackendLike;
+  const { values, indices } = inputs as { values: TensorInfo; indices: TensorInfo };
+  const op = 'maxUnpool';
+  const result = cpu.maxUnpool(
+    { data: hostData(b, op, 'values', values, 'float32') as Float32Array, shape: values.shape },
+    { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
+    unpoolOptions(attrs),
+  );
+  return b.makeTensorInfo(result.shape, 'float32', result.data);
+}
+
+function maxUnpoolBackwardHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const b = backend as HostBackendLike;
+  const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
+  const op = 'maxUnpoolBackward';
+  const result = cpu.maxUnpoolBackward(
+    { data: hostData(b, op, 'dy', dy, 'float32') as Float32Array, shape: dy.shape },
+    { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
+    unpoolOptions(attrs),
+  );
+  return b.makeTensorInfo(result.shape, 'float32', result.data);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradients
+// ---------------------------------------------------------------------------------------------
+
+const gradients: GradConfig[] = [
+  {
+    // Pooling: the gradient scatters dValues to the positions the saved indices name (argpool's
+    // maxPoolBackward, summing where overlapping windows chose one element twice). The indices
+    // output is piecewise constant: its gradient is zero and takes no part.
+    kernelName: MaxPoolWithIndices,
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [dValues] = dys as tf.Tensor[];
+      const [indices] = saved;
+      return { x: () => tf.engine().runKernel(MaxPoolWithIndicesBackward, { dy: dValues, indices }, attrs) as tf.Tensor };
+    },
+  },
+  {
+    // Unpooling: each pooled value's gradient is the output gradient where its index put it
+    // (argpool's maxUnpoolBackward). Indices are integers: their gradient is zero, in float32 as
+    // tfjs requires of every gradient.
+    kernelName: MaxUnpool,
+    inputsToSave: ['indices'],
+    gradFunc: (dy, saved, attrs) => {
+      const [indices] = saved;
+      return {
+        values: () => tf.engine().runKernel(MaxUnpoolBackward, { dy: dy as tf.Tensor, indices }, attrs) as tf.Tensor,
+        indices: () => tf.zeros(indices.shape, 'float32'),
+      };
+    },
+  },
+];
+
+const kernels: KernelConfig[] = [
+  { kernelName: MaxPoolWithIndices, backendName: 'webgpu', kernelFunc: maxPoolWebGPU as tf.KernelFunc },
+  { kernelName: MaxPoolWithIndicesBackward, backendName: 'webgpu', kernelFunc: maxPoolBackwardWebGPU },
+  { kernelName: MaxUnpool, backendName: 'webgpu', kernelFunc: maxUnpoolWebGPU },
+  { kernelName: MaxUnpoolBackward, backendName: 'webgpu', kernelFunc: maxUnpoolBackwardWebGPU },
+  { kernelName: MaxPoolWithIndices, backendName: 'cpu', kernelFunc: maxPoolHost as tf.KernelFunc },
+  { kernelName: MaxPoolWithIndicesBackward, backendName: 'cpu', kernelFunc: maxPoolBackwardHost },
+  { kernelName: MaxUnpool, backendName: 'cpu', kernelFunc: maxUnpoolHost },
+  { kernelName: MaxUnpoolBackward, backendName: 'cpu', kernelFunc: maxUnpoolBackwardHost },
+];
+
+/**
+ * Registers the kernels and gradients with tfjs, once. The ops call this themselves; call it
+ * directly to run the kernels through `tf.engine().runKernel` before any op has run.
+ */
+export function registerKernels(): void {
+  for (const config of kernels) {
+    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+  }
+  for (const config of gradients) {
+    if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+  }
+}
