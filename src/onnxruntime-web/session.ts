@@ -55,6 +55,8 @@ interface Slot {
   scratch: GPUBuffer[];
   /** Who made the value: ORT (a part's output, a feed, an initializer) or an argpool step. */
   origin: 'ort' | 'argpool';
+  /** The argpool step that made it. */
+  label?: string;
 }
 
 const WEBGPU = 'webgpu';
@@ -289,7 +291,7 @@ class Run {
       // are argpool's 'flat' ones, and argpool knows they lie in their windows.
       const indices = source.ap!;
       const { result, gpuMs } = await this.measured(() => this.call(label, () => this.ap.maxUnpool(x, indices, resolved.options)), time);
-      this.slots.set(step.output, { ap: result, scratch: [], origin: 'argpool' });
+      this.slots.set(step.output, { ap: result, scratch: [], origin: 'argpool', label });
       return gpuMs;
     }
     // Anything else is ONNX's flat scatter over the whole tensor: one 1-D plane in argpool.
@@ -303,7 +305,7 @@ class Run {
     flatX.destroy();
     flatI.destroy();
     const view = this.call(label, () => this.ap.fromBuffer(result.buffer, resolved.outShape, 'float32'));
-    this.slots.set(step.output, { ap: view, owner: result, scratch: [], origin: 'argpool' });
+    this.slots.set(step.output, { ap: view, owner: result, scratch: [], origin: 'argpool', label });
     return gpuMs;
   }
 
@@ -344,7 +346,12 @@ class Run {
           },
         });
       }
-      return new this.ort.Tensor('float32', (await owner.read()) as Float32Array, values.shape);
+      try {
+        return new this.ort.Tensor('float32', (await owner.read()) as Float32Array, values.shape);
+      } catch (error) {
+        // An unpooling found an invalid index: name the node that ran it.
+        throw slot.label ? renamed(error, slot.label) : error;
+      }
     }
     if (slot.origin === 'argpool') {
       const wide = this.widen(slot).gpuBuffer as GPUBuffer;
@@ -393,10 +400,7 @@ class Run {
     try {
       return fn();
     } catch (error) {
-      const e = error as Error;
-      if (e.message.startsWith(label)) throw e;
-      const wrapped = new (e.constructor as ErrorConstructor)(`${label}: ${e.message}`);
-      throw wrapped;
+      throw renamed(error, label);
     }
   }
 
@@ -494,6 +498,13 @@ class Run {
     const data = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as BigInt64Array;
     return Array.from(data, (v) => Number(v));
   }
+}
+
+/** The error with the node's name in front of its message (same class). */
+function renamed(error: unknown, label: string): Error {
+  const e = error as Error;
+  if (!(e instanceof Error) || e.message.startsWith(label)) return e;
+  return new (e.constructor as ErrorConstructor)(`${label}: ${e.message}`);
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -184,3 +184,42 @@ export function threeDimensionalModel(storageOrder = 1): { bytes: Uint8Array; in
   g.output('out').output('i', DataType.INT64).output('v');
   return { bytes: g.build(), input: [1, 2, 6, 7, 8] };
 }
+
+/**
+ * MaxUnpool with indices from outside argpool: fed by the caller (`indices`, int64 on the CPU), and a
+ * pooling's indices passed through an ORT node (Identity) before unpooling, so they arrive as an
+ * int64 GPU buffer. The unpooling output is larger than the pooling input, so indices land in other
+ * planes: ONNX's flat scatter.
+ */
+export function foreignIndicesModel(): { bytes: Uint8Array; input: number[]; indicesShape: number[] } {
+  const g = new GraphBuilder(41);
+  g.input('x', [2, 3, 6, 5]);
+  g.input('values', [1, 2, 2, 3]);
+  g.input('indices', [1, 2, 2, 3], DataType.INT64);
+  g.node('MaxPool', ['x'], ['v', 'i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool');
+  g.node('Identity', ['i'], ['i_passed']);
+  g.node('Neg', ['v'], ['nv']);
+  g.node('MaxUnpool', ['nv', 'i_passed'], ['u'], { kernel_shape: [2, 3], strides: [2, 3] }, 'unpool_passed');
+  g.node('MaxUnpool', ['values', 'indices'], ['w'], { kernel_shape: [2, 2], strides: [2, 2] }, 'unpool_fed');
+  g.output('u').output('w');
+  return { bytes: g.build(), input: [2, 3, 6, 5], indicesShape: [1, 2, 2, 3] };
+}
+
+/** Conv and a MaxPool without Indices: nothing for argpool, so ORT runs it unchanged. */
+export function plainModel(): Uint8Array {
+  const g = new GraphBuilder(51);
+  g.input('x', [1, 2, 8, 8]);
+  g.conv('x', 'c', 2, 4, [3, 3], { pads: [1, 1, 1, 1] });
+  g.node('MaxPool', ['c'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] });
+  g.output('y');
+  return g.build();
+}
+
+/** A 3x3 pooling with pads 2: ONNX Runtime allows pads below the kernel, argpool at most half of it. */
+export function widePaddingModel(): Uint8Array {
+  const g = new GraphBuilder(61);
+  g.input('x', [1, 1, 6, 6]);
+  g.node('MaxPool', ['x'], ['v', 'i'], { kernel_shape: [3, 3], strides: [1, 1], pads: [2, 2, 2, 2] }, 'wide');
+  g.output('v').output('i', DataType.INT64);
+  return g.build();
+}

@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web/webgpu';
 import { InferenceSession } from '../../src/onnxruntime-web/index';
-import { oneDimensionalModel, randomFloats, segnetModel, threeDimensionalModel } from './graphs';
+import { decodeModel } from '../../src/onnxruntime-web/onnx';
+import { foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 // Threads need cross-origin isolation, which the test page does not have.
 ort.env.wasm.numThreads = 1;
@@ -94,4 +95,59 @@ describe('InferenceSession (argpool/onnxruntime-web)', () => {
     const feeds = feed('volume', input, 13);
     await expectOutputsMatch(await (await adapter(bytes)).run(feeds), await onWasm(bytes, feeds));
   });
+
+  it('returns outputs as GPU buffers with preferredOutputLocation "gpu-buffer", argpool\'s and ORT\'s alike', async () => {
+    for (const { bytes, input } of [threeDimensionalModel(0), oneDimensionalModel()]) {
+      const name = decodeInputName(bytes);
+      const feeds = feed(name, input, 17);
+      const session = await adapter(bytes, { preferredOutputLocation: 'gpu-buffer' });
+      const outputs = await session.run(feeds);
+      for (const tensor of Object.values(outputs)) {
+        expect(tensor.location).toBe('gpu-buffer');
+        expect(tensor.gpuBuffer.size % 16).toBe(0);
+      }
+      await expectOutputsMatch(outputs, await onWasm(bytes, feeds));
+      for (const tensor of Object.values(outputs)) tensor.dispose();
+    }
+  });
+
+  it('unpools indices that were fed, or passed through ORT, as ONNX\'s flat scatter', async () => {
+    const { bytes, input, indicesShape } = foreignIndicesModel();
+    // Indices anywhere in the 1x2x4x6 output, planes crossed, one duplicate (the later value wins).
+    const indices = new BigInt64Array([0, 47, 13, 24, 5, 30, 13, 2, 40, 41, 23, 7].map(BigInt));
+    const feeds = {
+      ...feed('x', input, 19),
+      ...feed('values', indicesShape, 23),
+      indices: new ort.Tensor('int64', indices, indicesShape),
+    };
+    const session = await adapter(bytes);
+    expect(session.steps).toEqual(['MaxPool node "pool"', 'ORT part 0', 'MaxUnpool node "unpool_passed"', 'MaxUnpool node "unpool_fed"']);
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
+    // An index outside the output fails the run when the result is read, naming the node, as ORT fails.
+    indices[3] = 48n;
+    await expect(session.run(feeds)).rejects.toThrow(/^MaxUnpool node "unpool_fed": maxUnpool1d: Found an invalid max index 48 at indices\[0, 0, 3\]/);
+  });
+
+  it('leaves a model without pooling indices to ORT unchanged', async () => {
+    const bytes = plainModel();
+    const feeds = feed('x', [1, 2, 8, 8], 29);
+    const session = await adapter(bytes);
+    expect(session.steps).toEqual([]);
+    expect(session.outputNames).toEqual(['y']);
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
+  });
+
+  it('refuses clearly what argpool does not run, and inputs that are missing, and runs after release', async () => {
+    const feeds = feed('x', [1, 1, 6, 6], 31);
+    const wide = await adapter(widePaddingModel());
+    await expect(wide.run(feeds)).rejects.toThrow(/^MaxPool node "wide": maxPool2d: padding must be at most half of kernelSize/);
+    await expect(wide.run({})).rejects.toThrow(/^InferenceSession.run: input "x" is missing from feeds \(inputs: x\)$/);
+    await wide.release();
+    await expect(wide.run(feeds)).rejects.toThrow(/^InferenceSession.run: this session has been released$/);
+    await expect(InferenceSession.create(plainModel(), {} as never)).rejects.toThrow(/options.ort must be the application's onnxruntime-web module/);
+  });
 });
+
+function decodeInputName(bytes: Uint8Array): string {
+  return decodeModel(bytes).graph!.input![0].name!;
+}
