@@ -1,0 +1,149 @@
+/**
+ * argpool/tfjs on tfjs's `webgpu` backend in headless Chromium: argpool's WGSL kernels on tfjs's own
+ * device and buffers. Without WebGPU, setting the backend fails and so does every test here.
+ */
+import '@tensorflow/tfjs-backend-webgpu';
+// tfjs-core alone registers no gradients (the @tensorflow/tfjs bundle does this import).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cpu } from '../../src/index';
+import { maxPoolWithIndices, maxUnpool } from '../../src/tfjs/index';
+import { expectBitsEqual, expectIntsEqual } from '../compare';
+import { makeValues } from '../data';
+import { defineSuite, size } from './suite';
+
+let backend: WebGPUBackend;
+
+beforeAll(async () => {
+  expect(await tf.setBackend('webgpu')).toBe(true);
+  await tf.ready();
+  backend = tf.backend() as WebGPUBackend;
+  const info = await backend.device.queue.onSubmittedWorkDone().then(() => backend.adapterInfo);
+  console.log(`tfjs webgpu backend on ${JSON.stringify(info)}`);
+});
+
+/** Every GPU error tfjs's device reports while a test runs fails that test. */
+const uncaptured: string[] = [];
+beforeAll(() => {
+  backend.device.addEventListener('uncapturederror', (event) => uncaptured.push((event as GPUUncapturedErrorEvent).error.message));
+});
+afterEach(async () => {
+  await backend.device.queue.onSubmittedWorkDone();
+  expect(uncaptured.splice(0)).toEqual([]);
+});
+
+defineSuite('webgpu');
+
+/** Counts calls of a prototype method while `run` runs. */
+function counting<T>(proto: object, method: string, run: () => T): { result: T; calls: number } {
+  const target = proto as Record<string, (...args: unknown[]) => unknown>;
+  const original = target[method];
+  let calls = 0;
+  target[method] = function (this: unknown, ...args: unknown[]) {
+    calls++;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: run(), calls };
+  } finally {
+    target[method] = original;
+  }
+}
+
+describe('argpool/tfjs on the webgpu backend', () => {
+  it("reads a caller's GPUBuffer wrapped zero-copy by tfjs, on tfjs's device", async () => {
+    const shape = [2, 9, 10, 4];
+    const data = makeValues('random', size(shape), 12);
+    const buffer = backend.device.createBuffer({
+      size: data.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    backend.device.queue.writeBuffer(buffer, 0, data);
+    const x = tf.tensor({ buffer, zeroCopy: true }, shape, 'float32');
+    const options = { kernelSize: 3, stride: 2, padding: 1 };
+    const { values, indices } = maxPoolWithIndices(x, options);
+    const expected = cpu.maxPool({ data, shape }, { ...options, layout: 'NHWC', indexFormat: 'flat-no-batch' });
+    expectBitsEqual((await values.data()) as Float32Array, expected.values.data, expected.values.shape, 'values');
+    expectIntsEqual((await indices.data()) as Int32Array, expected.indices.data, expected.indices.shape, 'indices');
+    tf.dispose([x, values, indices]);
+    buffer.destroy();
+  });
+
+  it('copies nothing: pooling, unpooling and both gradients write straight into tfjs-owned buffers', async () => {
+    const shape = [1, 8, 8, 4];
+    const x = tf.tensor(makeValues('random', size(shape), 2), shape);
+    const dy = tf.tensor(makeValues('random', size(shape), 3), shape);
+    backend.uploadToGPU(x.dataId);
+    backend.uploadToGPU(dy.dataId);
+    const { result, calls } = counting(GPUCommandEncoder.prototype, 'copyBufferToBuffer', () => {
+      const pooled = maxPoolWithIndices(x, { kernelSize: 2 });
+      const y = maxUnpool(pooled.values, pooled.indices, { kernelSize: 2 });
+      const dx = tf.grad((input: tf.Tensor) => {
+        const r = maxPoolWithIndices(input, { kernelSize: 2 });
+        return maxUnpool(r.values, r.indices, { kernelSize: 2 });
+      })(x, dy);
+      return [pooled.values, pooled.indices, y, dx];
+    });
+    expect(calls).toBe(0);
+    for (const t of result) {
+      const resource = backend.tensorMap.get(t.dataId).resource;
+      expect(resource).toBeInstanceOf(GPUBuffer);
+      expect((resource as GPUBuffer).size).toBe(t.size * 4);
+    }
+    // dx = dy where x was its window's maximum, 0 elsewhere.
+    const ref = cpu.maxPool({ data: (await x.data()) as Float32Array, shape }, { kernelSize: 2, layout: 'NHWC', indexFormat: 'flat-no-batch' });
+    const pooledDy = cpu.maxUnpoolBackward({ data: (await dy.data()) as Float32Array, shape }, ref.indices, { kernelSize: 2, layout: 'NHWC', indexFormat: 'flat-no-batch' });
+    const expected = cpu.maxPoolBackward(pooledDy, ref.indices, { kernelSize: 2, layout: 'NHWC', indexFormat: 'flat-no-batch', inputShape: shape });
+    expectBitsEqual((await result[3].data()) as Float32Array, expected.data, shape, 'dx');
+    tf.dispose([x, dy, ...result]);
+  });
+
+  it("sees the results of tfjs work still waiting in tfjs's deferred queue", async () => {
+    const shape = [2, 6, 6, 3];
+    const a = makeValues('random', size(shape), 4);
+    const b = makeValues('random', size(shape), 5);
+    const ta = tf.tensor(a, shape);
+    const tb = tf.tensor(b, shape);
+    // tf.add is recorded into tfjs's encoder and not yet submitted when the pooling runs.
+    const sum = tf.add(ta, tb);
+    const { values, indices } = maxPoolWithIndices(sum, { kernelSize: 2 });
+    const expected = cpu.maxPool({ data: a.map((v, i) => Math.fround(v + b[i])), shape }, { kernelSize: 2, layout: 'NHWC', indexFormat: 'flat-no-batch' });
+    expectBitsEqual((await values.data()) as Float32Array, expected.values.data, expected.values.shape, 'values of a pending sum');
+    tf.dispose([ta, tb, sum, values, indices]);
+  });
+
+  it('skips an index that names no element, as tfjs gathers do on the GPU, and keeps working', async () => {
+    const values = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const indices = tf.tensor4d([0, 5, 99, 15], [1, 2, 2, 1], 'int32');
+    const y = maxUnpool(values, indices, { kernelSize: 2 });
+    const expected = new Float32Array(16);
+    expected[0] = 1;
+    expected[5] = 2;
+    expected[15] = 4;
+    expectBitsEqual((await y.data()) as Float32Array, expected, [1, 4, 4, 1], 'unpooled with one invalid index');
+    tf.dispose([values, indices, y]);
+  });
+
+  it("gives tfjs's GPU memory back: numBytesInGPU and the backend's data ids return to their baseline", async () => {
+    const flush = async () => {
+      const probe = tf.tidy(() => tf.add(tf.scalar(1), 1));
+      await probe.data();
+      probe.dispose();
+    };
+    await flush();
+    const bytes = (tf.memory() as { numBytesInGPU: number }).numBytesInGPU;
+    const ids = backend.numDataIds();
+    const x = tf.tensor(makeValues('random', 2 * 16 * 16 * 8, 6), [2, 16, 16, 8]);
+    const grads = tf.grad((input: tf.Tensor) => {
+      const r = maxPoolWithIndices(input, { kernelSize: 3, stride: 2, padding: 1 });
+      return tf.sum(maxUnpool(r.values, r.indices, { kernelSize: 3, stride: 2, padding: 1, outputSize: [16, 16] }));
+    })(x);
+    await grads.data();
+    tf.dispose([x, grads]);
+    await flush();
+    expect(backend.numDataIds()).toBe(ids);
+    expect((tf.memory() as { numBytesInGPU: number }).numBytesInGPU).toBe(bytes);
+  });
+});
