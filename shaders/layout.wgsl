@@ -86,3 +86,65 @@ fn unpool_target(u: UnpoolParams, t: u32, index: i32) -> i32 {
   }
   return i32(element_offset(Element(e.n, e.c, u32(p)), u.channels, out_volume, channels_last));
 }
+
+// Float comparisons that follow PyTorch on any conforming implementation. WGSL lets an implementation
+// flush subnormals to zero and ignore the sign of zero in float arithmetic and comparisons, so kernels
+// compare integer keys of the bits instead: order_key is monotonic in the value for every non-NaN
+// float (negative values flip all bits, positive ones flip the sign bit), subnormals included, and
+// maps -0 to +0's key, so the two zeros tie (IEEE: -0 == +0). NaN has no place in that order; callers
+// test it with is_nan first.
+fn is_nan(bits: u32) -> bool {
+  return (bits & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn is_nan4(bits: vec4<u32>) -> vec4<bool> {
+  return (bits & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+fn order_key(bits: u32) -> u32 {
+  let b = select(bits, 0u, bits == 0x80000000u);
+  return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+fn order_key4(bits: vec4<u32>) -> vec4<u32> {
+  let b = select(bits, vec4<u32>(0u), bits == vec4<u32>(0x80000000u));
+  return select(b | vec4<u32>(0x80000000u), ~b, (b & vec4<u32>(0x80000000u)) != vec4<u32>(0u));
+}
+
+// The first gradient that reaches an element, as the f32 sum 0.0 + g would give it: -0 becomes +0,
+// every other value (subnormals included) keeps its bits. Kernels that sum gradients start from this
+// instead of adding to 0.0, so an element with one contribution is exact even where the adder
+// flushes subnormals.
+fn first_sum_bits(bits: u32) -> u32 {
+  return select(bits, 0u, bits == 0x80000000u);
+}
+
+fn first_sum_bits4(bits: vec4<u32>) -> vec4<u32> {
+  return select(bits, vec4<u32>(0u), bits == vec4<u32>(0x80000000u));
+}
+
+// a * b = q * c + r with r < c, returned as (q, r), for a * b that does not fit 32 bits. Needs
+// c < 2^31 and q < 2^32; the host refuses sizes beyond that. Binary long multiplication: each step
+// doubles the partial product (q, r) and adds b's remainder when a's bit is set, reducing mod c.
+fn mul_div(a: u32, b: u32, c: u32) -> vec2<u32> {
+  var q = (b / c) * a;
+  let rb = b % c;
+  var hq = 0u;
+  var r = 0u;
+  for (var bit = 31i; bit >= 0i; bit--) {
+    hq = hq * 2u;
+    r = r * 2u;
+    if (r >= c) {
+      r -= c;
+      hq += 1u;
+    }
+    if (((a >> u32(bit)) & 1u) != 0u) {
+      r += rb;
+      if (r >= c) {
+        r -= c;
+        hq += 1u;
+      }
+    }
+  }
+  return vec2<u32>(q + hq, r);
+}

@@ -14,9 +14,13 @@
 // NaN: any NaN replaces the current maximum, and nothing replaces a NaN, so a window holding a NaN
 //   outputs NaN and its index points at the last NaN in window order (PyTorch's CPU loop). NaN is
 //   detected on the bit pattern because WGSL has no isNan and `x != x` may be folded away.
+// Comparison: "greater" is decided on order_key (layout.wgsl), an integer key of the bits, never on
+//   float `>`: WGSL lets an implementation flush subnormals and ignore the sign of zero, which would
+//   pick a different maximum than PyTorch. -0 and +0 have one key, so they tie and the first wins.
 // All -inf: the first in-bounds element is never replaced, so its index is the result.
 // Values are copied as bits (the input is read as u32), so NaN payloads and -0 survive exactly.
-// Prepended by the host: params.wgsl and layout.wgsl (Element, element_at, element_offset, encode_index, valid_taps).
+// Prepended by the host: params.wgsl and layout.wgsl (Element, element_at, element_offset, encode_index, valid_taps,
+// is_nan, order_key).
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -24,10 +28,6 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(1) var<storage, read> input: array<u32>;
 @group(0) @binding(2) var<storage, read_write> values: array<u32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<i32>;
-
-fn is_nan(bits: u32) -> bool {
-  return (bits & 0x7fffffffu) > 0x7f800000u;
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -60,6 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       + w0 + taps_w.x * params.dilation_w;
   var best_bits = input[in_base + best_pos * in_step];
   var best_is_nan = is_nan(best_bits);
+  var best_key = order_key(best_bits);
   for (var kd = taps_d.x; kd < taps_d.y; kd++) {
     let d = d0 + kd * params.dilation_d;
     for (var kh = taps_h.x; kh < taps_h.y; kh++) {
@@ -68,8 +69,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
         let pos = row + w0 + kw * params.dilation_w;
         let bits = input[in_base + pos * in_step];
         let nan = is_nan(bits);
-        if (nan || (!best_is_nan && bitcast<f32>(bits) > bitcast<f32>(best_bits))) {
+        let key = order_key(bits);
+        if (nan || (!best_is_nan && key > best_key)) {
           best_bits = bits;
+          best_key = key;
           best_pos = pos;
           best_is_nan = nan;
         }

@@ -7,8 +7,9 @@
 // Layout: [N, D, H, W, C] dense, lower ranks as 3-D with leading sizes of 1.
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is NaN, or when
-//   its current maximum is not NaN and the tap is strictly greater; the first in-bounds tap seeds it.
-// Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps).
+//   its current maximum is not NaN and the tap is strictly greater (on order_key4, layout.wgsl); the
+//   first in-bounds tap seeds it.
+// Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps, is_nan4, order_key4).
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;
@@ -17,10 +18,6 @@ override WORKGROUP_Y: u32 = 8u;
 @group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
-
-fn is_nan4(bits: vec4<u32>) -> vec4<bool> {
-  return (bits & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-}
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -54,7 +51,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let pos = row + w0 + kw * params.dilation_w;
         let bits = input[plane_base + pos * groups];
         let nan = is_nan4(bits);
-        let take = vec4<bool>(first) | nan | (!best_nan & (bitcast<vec4<f32>>(bits) > bitcast<vec4<f32>>(best_bits)));
+        let take = vec4<bool>(first) | nan | (!best_nan & (order_key4(bits) > order_key4(best_bits)));
         best_bits = select(best_bits, bits, take);
         best_pos = select(best_pos, vec4<u32>(pos), take);
         best_nan = select(best_nan, nan, take);

@@ -11,8 +11,8 @@
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j of the vectors is output ow + j). The maximum is seeded with
 //   the window's first tap; each later tap in window order (depth, row, column) replaces it when it is
-//   NaN, or when the maximum is not NaN and the tap is strictly greater.
-// Prepended by the host: params.wgsl and layout.wgsl (for encode_index).
+//   NaN, or when the maximum is not NaN and the tap is strictly greater (compared on order_key4, layout.wgsl).
+// Prepended by the host: params.wgsl and layout.wgsl (encode_index, is_nan4, order_key4).
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
@@ -35,15 +35,11 @@ struct Best {
   nan: vec4<bool>,
 }
 
-fn is_nan4(bits: vec4<u32>) -> vec4<bool> {
-  return (bits & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-}
-
 // Lane by lane: tap `bits` at `pos` replaces the maximum when `seed` is set (the window's first tap),
 // when it is NaN, or when the maximum is not NaN and the tap is strictly greater.
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>, seed: bool) -> Best {
   let nan = is_nan4(bits);
-  let wins = vec4<bool>(seed) | nan | (!best.nan & (bitcast<vec4<f32>>(bits) > bitcast<vec4<f32>>(best.bits)));
+  let wins = vec4<bool>(seed) | nan | (!best.nan & (order_key4(bits) > order_key4(best.bits)));
   return Best(select(best.bits, bits, wins), select(best.pos, pos, wins), select(best.nan, nan, wins));
 }
 

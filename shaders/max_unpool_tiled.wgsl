@@ -67,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let pooled = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
     var bits = values[pooled];
     if (GRADIENT) {
-      bits = select(bits, vec4<u32>(0u), bits == vec4<u32>(0x80000000u));
+      bits = first_sum_bits4(bits);
     }
     let chosen = indices[pooled];
     let top = (od * KERNEL_D * params.in_h + oh * KERNEL_H) * params.in_w;

@@ -29,19 +29,36 @@ fn pooled_value(n: u32, c: u32, p: u32) -> u32 {
   return values[element_offset(Element(n, c, p), params.channels, in_volume, params.channels_last != 0u)];
 }
 
+// floor(dst * in / out), exact for every size: the product can pass 2^32 on long signals, so it is
+// formed with mul_div (layout.wgsl).
 fn nearest_source(dst: u32, in_size: u32, out_size: u32) -> u32 {
-  return min(dst * in_size / out_size, in_size - 1u);
+  return min(mul_div(dst, in_size, out_size).x, in_size - 1u);
 }
 
 // Lower tap, upper tap and weight of the upper tap for one dimension. The source coordinate
 // (dst + 0.5) * in / out - 0.5 is kept as the exact fraction ((2*dst + 1)*in - out) / (2*out), so only
-// the final weight rounds, whatever the sizes (a float coordinate loses precision as they grow).
+// the final weight rounds, whatever the sizes (a float coordinate loses precision as they grow). The
+// product (2*dst + 1)*in = q*(2*out) + r comes from mul_div, so it may pass 2^32; the numerator is then
+// (q*(2*out) + r - out), whose quotient and remainder by 2*out follow from q and r.
 fn linear_taps(dst: u32, in_size: u32, out_size: u32) -> vec3<f32> {
-  let numerator = max(i32((2u * dst + 1u) * in_size) - i32(out_size), 0);
-  let denominator = i32(2u * out_size);
-  let i0 = min(u32(numerator / denominator), in_size - 1u);
+  let denominator = 2u * out_size;
+  let qr = mul_div(2u * dst + 1u, in_size, denominator);
+  var i0 = 0u;
+  var rest = 0u;
+  if (qr.x > 0u || qr.y >= out_size) {
+    // numerator >= 0 (clamped to 0 below that, as max(src, 0) does).
+    if (qr.y >= out_size) {
+      i0 = qr.x;
+      rest = qr.y - out_size;
+    } else {
+      i0 = qr.x - 1u;
+      rest = qr.y + out_size;
+    }
+  }
+  // (dst + 0.5) * in / out - 0.5 < in - 0.5, so i0 <= in - 1 already; the min only guards the index.
+  i0 = min(i0, in_size - 1u);
   let i1 = min(i0 + 1u, in_size - 1u);
-  let weight = f32(numerator - i32(i0) * denominator) / f32(denominator);
+  let weight = f32(rest) / f32(denominator);
   return vec3<f32>(f32(i0), f32(i1), weight);
 }
 

@@ -3,7 +3,9 @@
 // the result is the same on every run:
 // - the pooling gradient (LAST_MATCH = false): the f32 sum of those outputs' gradients, added in
 //   increasing output order (depth, row, column: the memory order of the pooled tensor) from 0.0, the
-//   same sequence of roundings as a sequential scatter-add over the pooled elements;
+//   same sequence of roundings as a sequential scatter-add over the pooled elements. The first term is
+//   taken as its bits (first_sum_bits, layout.wgsl: 0.0 + g without an adder that may flush
+//   subnormals), so an element that one output chose is exact on every implementation;
 // - unpooling of indices from a pooling with these options (LAST_MATCH = true): the value of the last
 //   such output in that order, as bits, or +0.0 when none names the element; this is the scatter's
 //   "last in memory order wins" rule, since only outputs whose window contains an element can name it.
@@ -14,8 +16,8 @@
 //   have the pooled shape, `result` the pooling input's shape, all in one layout); prepended by the
 //   host: params.wgsl and layout.wgsl.
 // Grid: channels-first x = column, y = group of ROWS rows, z = plane * in_d + depth; channels-last x = channel,
-//   y = column, z = (n * in_d + depth) * in_h + row. z walks in steps of the grid's z size, so any
-//   number of planes fits. The window (KERNEL_*, STRIDE_*, DILATION_*) is fixed per pipeline: the
+//   y = column, z = (n * in_d + depth) * in_h + row. Every dimension walks in steps of the grid's
+//   size along it (grid-stride loops), so the host folds any size into maxComputeWorkgroupsPerDimension. The window (KERNEL_*, STRIDE_*, DILATION_*) is fixed per pipeline: the
 //   divisions that find an element's windows are then by constants, which compilers make cheap.
 
 override WORKGROUP_X: u32 = 64u;
@@ -46,7 +48,8 @@ fn gather(e: Element, x: u32, y: u32, z: u32, range_w: vec2<i32>, range_d: vec2<
   let out_volume = params.out_d * params.out_h * params.out_w;
   let want = encode_index(e, params.index_stride_n, params.index_stride_c, params.index_stride_s);
   let range_h = candidate_outputs(y, STRIDE_H, params.pad_h, DILATION_H, KERNEL_H, params.out_h);
-  var sum = 0.0;
+  var sum = 0u;
+  var found = false;
   var last = 0u;
   for (var od = range_d.x; od < range_d.y; od++) {
     if (!is_tap(z, od, STRIDE_D, params.pad_d, DILATION_D)) {
@@ -63,13 +66,15 @@ fn gather(e: Element, x: u32, y: u32, z: u32, range_w: vec2<i32>, range_d: vec2<
         let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
         let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
         if (indices[k] == want) {
-          sum += bitcast<f32>(pooled[k]);
-          last = pooled[k];
+          let bits = pooled[k];
+          sum = select(first_sum_bits(bits), bitcast<u32>(bitcast<f32>(sum) + bitcast<f32>(bits)), found);
+          found = true;
+          last = bits;
         }
       }
     }
   }
-  return select(bitcast<u32>(sum), last, LAST_MATCH);
+  return select(sum, last, LAST_MATCH);
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
@@ -78,38 +83,39 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let in_volume = params.in_d * params.in_h * params.in_w;
   let out_volume = params.out_d * params.out_h * params.out_w;
   let batch = params.total / (out_volume * params.channels);
+  let step_x = groups.x * WORKGROUP_X;
+  let step_y = groups.y * WORKGROUP_Y;
   if (channels_last) {
-    if (gid.x >= params.channels || gid.y >= params.in_w) {
-      return;
+    for (var c = gid.x; c < params.channels; c += step_x) {
+      for (var x = gid.y; x < params.in_w; x += step_y) {
+        let range_w = candidate_outputs(x, STRIDE_W, params.pad_w, DILATION_W, KERNEL_W, params.out_w);
+        for (var zz = gid.z; zz < batch * params.in_d * params.in_h; zz += groups.z) {
+          let y = zz % params.in_h;
+          let z = (zz / params.in_h) % params.in_d;
+          let e = Element(zz / (params.in_h * params.in_d), c, (z * params.in_h + y) * params.in_w + x);
+          let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
+          result[element_offset(e, params.channels, in_volume, true)] = gather(e, x, y, z, range_w, range_d);
+        }
+      }
     }
-    let x = gid.y;
+    return;
+  }
+  for (var x = gid.x; x < params.in_w; x += step_x) {
     let range_w = candidate_outputs(x, STRIDE_W, params.pad_w, DILATION_W, KERNEL_W, params.out_w);
-    for (var zz = gid.z; zz < batch * params.in_d * params.in_h; zz += groups.z) {
-      let y = zz % params.in_h;
-      let z = (zz / params.in_h) % params.in_d;
-      let e = Element(zz / (params.in_h * params.in_d), gid.x, (z * params.in_h + y) * params.in_w + x);
-      let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
-      result[element_offset(e, params.channels, in_volume, true)] = gather(e, x, y, z, range_w, range_d);
-    }
-    return;
-  }
-  let x = gid.x;
-  let first_row = gid.y * ROWS;
-  if (x >= params.in_w || first_row >= params.in_h) {
-    return;
-  }
-  let range_w = candidate_outputs(x, STRIDE_W, params.pad_w, DILATION_W, KERNEL_W, params.out_w);
-  for (var zz = gid.z; zz < batch * params.channels * params.in_d; zz += groups.z) {
-    let z = zz % params.in_d;
-    let plane = zz / params.in_d;
-    let n = plane / params.channels;
-    let c = plane % params.channels;
-    let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
-    let rows = min(ROWS, params.in_h - first_row);
-    for (var r = 0u; r < rows; r++) {
-      let y = first_row + r;
-      let e = Element(n, c, (z * params.in_h + y) * params.in_w + x);
-      result[plane * in_volume + e.p] = gather(e, x, y, z, range_w, range_d);
+    for (var first_row = gid.y * ROWS; first_row < params.in_h; first_row += step_y * ROWS) {
+      let rows = min(ROWS, params.in_h - first_row);
+      for (var zz = gid.z; zz < batch * params.channels * params.in_d; zz += groups.z) {
+        let z = zz % params.in_d;
+        let plane = zz / params.in_d;
+        let n = plane / params.channels;
+        let c = plane % params.channels;
+        let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
+        for (var r = 0u; r < rows; r++) {
+          let y = first_row + r;
+          let e = Element(n, c, (z * params.in_h + y) * params.in_w + x);
+          result[plane * in_volume + e.p] = gather(e, x, y, z, range_w, range_d);
+        }
+      }
     }
   }
 }

@@ -1,30 +1,28 @@
 /**
- * Per-device compute pipeline cache. The key holds only what changes the compiled shader: the
- * shader's file name and its override constants. A WeakMap keeps a destroyed device collectable.
+ * Per-device compute pipeline cache. The key (a plan's `cacheKey`) holds only what changes the
+ * compiled shader: the shader's file name and its override constants. A WeakMap keeps a destroyed
+ * device collectable.
  */
+import type { ProgramPlan } from './plan';
+import { SHADER_CODE } from './shaders';
+
 const cache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-export function getPipeline(
-  device: GPUDevice,
-  shaderName: string,
-  code: string,
-  constants: Record<string, number>,
-): GPUComputePipeline {
+export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'constants' | 'cacheKey'>): GPUComputePipeline {
   let perDevice = cache.get(device);
   if (!perDevice) {
     perDevice = new Map();
     cache.set(device, perDevice);
   }
-  const key = `${shaderName}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
-  let pipeline = perDevice.get(key);
+  let pipeline = perDevice.get(program.cacheKey);
   if (!pipeline) {
-    const module = device.createShaderModule({ label: shaderName, code });
+    const module = device.createShaderModule({ label: program.shader, code: SHADER_CODE[program.shader] });
     pipeline = device.createComputePipeline({
-      label: key,
+      label: program.cacheKey,
       layout: 'auto',
-      compute: { module, entryPoint: 'main', constants },
+      compute: { module, entryPoint: 'main', constants: program.constants },
     });
-    perDevice.set(key, pipeline);
+    perDevice.set(program.cacheKey, pipeline);
   }
   return pipeline;
 }

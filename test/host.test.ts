@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import paramsWgsl from '../shaders/params.wgsl?raw';
 import { dispatchGrid } from '../src/dispatch';
 import { resolvePoolGeometry, resolveUnpoolGeometry } from '../src/options';
+import { SHADER_CODE } from '../src/shaders';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
 
 /** Field names and types of a WGSL struct, in declaration order. */
@@ -26,11 +27,13 @@ describe('params uniforms', () => {
   });
 
   it('every kernel declares no params struct of its own (they all get params.wgsl)', () => {
-    const kernels = import.meta.glob('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-    expect(Object.keys(kernels).length).toBeGreaterThan(8);
-    for (const [file, text] of Object.entries(kernels)) {
-      if (file.endsWith('/params.wgsl')) continue;
-      expect(text, file).not.toMatch(/struct \w*Params/);
+    const files = import.meta.glob('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const kernels = Object.keys(SHADER_CODE);
+    expect(kernels.length).toBeGreaterThan(8);
+    for (const name of [...kernels, 'layout.wgsl']) {
+      const text = files[`../shaders/${name}`];
+      expect(text, name).toBeDefined();
+      expect(text, name).not.toMatch(/struct \w*Params/);
     }
   });
 

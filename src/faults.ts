@@ -1,0 +1,59 @@
+/**
+ * Faults: GPU-side findings (an index that names no element, or lies outside its window) that a
+ * kernel writes into a status buffer. Results carry the statuses of everything they were computed
+ * from, and a read of any of them turns the first fault into a rejected promise with PyTorch's words.
+ */
+import { indexStrides, product, show, type Layout, type PoolGeometry } from './options';
+import type { Session } from './session';
+import type { FaultStatus, Tensor } from './tensor';
+import { STATUS_BYTES } from './plan';
+
+/**
+ * A status buffer for a kernel that reads `indices`; reading any tensor that carries it reports the
+ * first bad element with `message(index, logical coordinates)`.
+ */
+export function newFault(
+  session: Session,
+  op: string,
+  indices: Tensor,
+  layout: Layout,
+  message: (index: number, where: number[]) => string,
+): FaultStatus {
+  const buffer = session.allocateStorage(`${op} status`, STATUS_BYTES);
+  const shape = indices.shape;
+  return { buffer, refs: 0, describe: (position, index) => message(index, logicalCoordinates(shape, layout, position)) };
+}
+
+/** The faults a result carries: those of the tensors it was computed from, and its own. */
+export function carriedFaults(inputs: Tensor[], own: FaultStatus): FaultStatus[] {
+  return [...new Set([...inputs.flatMap((t) => t.faults), own])];
+}
+
+/** PyTorch's words for an index that names no element of its plane. */
+export function invalidIndex(op: string, index: number, where: number[], volume: number): string {
+  return `${op}: Found an invalid max index ${index} at indices${show(where)} (output plane has ${volume} elements)`;
+}
+
+/** The pooling gradient's fault: an invalid index, or a valid one outside its own window. */
+export function poolBackwardFault(g: PoolGeometry, index: number, where: number[]): string {
+  const volume = product(g.inSpatial);
+  const [strideN, strideC, strideS] = indexStrides(g.indexFormat, g.layout, g.channels, volume);
+  const rel = index - where[0] * strideN - where[1] * strideC;
+  if (rel < 0 || rel % strideS !== 0 || rel / strideS >= volume) return invalidIndex(g.op, index, where, volume);
+  return (
+    `${g.op}: index ${index} at indices${show(where)} is not inside its pooling window ` +
+    '(the gradient takes the indices maxPool returned for the same options)'
+  );
+}
+
+/** The (n, c, spatial...) coordinates of a flat position in a tensor of the given layout. */
+export function logicalCoordinates(shape: readonly number[], layout: Layout, position: number): number[] {
+  const coords: number[] = [];
+  let rest = position;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    coords.unshift(rest % shape[axis]);
+    rest = Math.floor(rest / shape[axis]);
+  }
+  if (layout === 'NHWC') coords.splice(1, 0, coords.pop()!);
+  return coords;
+}

@@ -1,0 +1,434 @@
+/**
+ * Planning: each operation becomes a plan, plain data that says everything the GPU will be asked to do
+ * (ONNX Runtime Web's ProgramInfo is the model): the buffers it reads and writes with their sizes, the
+ * scratch buffers it needs with their packed uniforms, the buffers to clear, and its programs (shader
+ * file, override constants, pipeline cache key, bindings by role, a dispatch already folded to the
+ * device's limits). Every decision and every check happens here, so a plan that comes back can be
+ * recorded without failing (src/encode.ts), and node tests can inspect plans without a GPU.
+ */
+import { dispatchGrid } from './dispatch';
+import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch';
+import { product, show, type PoolGeometry, type UnpoolGeometry } from './options';
+import { packPoolParams, packUnpoolParams, toDHW } from './params';
+import { BufferUsage } from './webgpu_constants';
+
+/** Invocations per workgroup of the kernels that take one invocation per element of a flat count. */
+export const WORKGROUP_SIZE = 64;
+
+/** Bytes of the fault status an unpooling (or any index-reading) kernel writes: two u32 words. */
+export const STATUS_BYTES = 8;
+
+export type ShaderName =
+  | 'index_fault.wgsl'
+  | 'max_pool.wgsl'
+  | 'max_pool_backward_check.wgsl'
+  | 'max_pool_channels_last.wgsl'
+  | 'max_pool_tiled.wgsl'
+  | 'max_unpool_backward.wgsl'
+  | 'max_unpool_claim.wgsl'
+  | 'max_unpool_tiled.wgsl'
+  | 'max_unpool_write.wgsl'
+  | 'window_gather.wgsl'
+  | 'window_gather_channels_last.wgsl';
+
+/** The device limits a plan respects. */
+export interface PlanLimits {
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+}
+
+export function limitsOf(device: GPUDevice): PlanLimits {
+  const { maxComputeWorkgroupsPerDimension, maxStorageBufferBindingSize, maxBufferSize } = device.limits;
+  return { maxComputeWorkgroupsPerDimension, maxStorageBufferBindingSize, maxBufferSize };
+}
+
+export interface PlanContext {
+  limits: PlanLimits;
+  /** Rows per invocation and workgroup counts (see src/launch.ts); default 'emulated'. */
+  launch?: LaunchProfile;
+  /** false: general kernels only. Default true. */
+  specialised?: boolean;
+  /** For operations that read indices: the pooling that produced them (see RecordOptions.pooledBy). */
+  pooledBy?: PoolGeometry;
+}
+
+/** A buffer the caller provides (a tensor): at least `bytes` long, with STORAGE usage. */
+export interface BufferNeed {
+  role: string;
+  bytes: number;
+}
+
+/** A buffer the operation allocates for itself; `uniform` holds the words written into it. */
+export interface ScratchPlan {
+  role: string;
+  label: string;
+  bytes: number;
+  usage: number;
+  uniform?: Uint32Array<ArrayBuffer>;
+}
+
+/** One dispatch: a pipeline (shader + constants), its bindings 0, 1, 2, ... by role, and its grid. */
+export interface ProgramPlan {
+  label: string;
+  shader: ShaderName;
+  constants: Record<string, number>;
+  /** Holds exactly what changes the compiled pipeline: the shader and its override constants. */
+  cacheKey: string;
+  bindings: string[];
+  grid: [number, number, number];
+}
+
+export interface OperationPlan {
+  op: string;
+  needs: BufferNeed[];
+  scratch: ScratchPlan[];
+  /** Zero-filled (clearBuffer) before the pass. */
+  clears: { role: string; bytes: number }[];
+  /** Recorded in one compute pass, in order. */
+  programs: ProgramPlan[];
+}
+
+export function cacheKeyOf(shader: ShaderName, constants: Record<string, number>): string {
+  return `${shader}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+}
+
+function program(label: string, shader: ShaderName, constants: Record<string, number>, bindings: string[], grid: [number, number, number]): ProgramPlan {
+  return { label, shader, constants, cacheKey: cacheKeyOf(shader, constants), bindings, grid };
+}
+
+/** A kernel with one invocation per item of a flat count, folded into a 1-, 2- or 3-D grid. */
+function flatProgram(op: string, label: string, shader: ShaderName, bindings: string[], invocations: number, limits: PlanLimits): ProgramPlan {
+  const grid = dispatchGrid(invocations, WORKGROUP_SIZE, limits.maxComputeWorkgroupsPerDimension, op);
+  return program(label, shader, { WORKGROUP_SIZE }, bindings, grid);
+}
+
+/** Copies the first bad element's index next to its position in the status (index_fault.wgsl). */
+function faultProgram(op: string): ProgramPlan {
+  return program(`${op} fault`, 'index_fault.wgsl', {}, ['indices', 'status'], [1, 1, 1]);
+}
+
+/** Workgroup width (a power of two up to 64) for `count` items along x; the rest of 64 goes to y. */
+function workgroupShape(count: number): { WORKGROUP_X: number; WORKGROUP_Y: number } {
+  const x = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, count))));
+  return { WORKGROUP_X: x, WORKGROUP_Y: 64 / x };
+}
+
+/** Elements of a [batch, channels, ...spatial] tensor. */
+function elements(g: { batch: number; channels: number }, spatial: readonly number[]): number {
+  return g.batch * g.channels * product(spatial);
+}
+
+/**
+ * How max_pool_channels_last.wgsl covers a pooling: channels-last with a channel count that is a
+ * multiple of 4 (four channels per invocation), any window geometry. Null when it does not apply or
+ * its grid would not fit (the general kernel then runs, on a folded grid).
+ */
+export function channelsLastPlan(
+  g: PoolGeometry,
+  maxPerDimension: number,
+): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number } } | null {
+  if (g.layout !== 'NHWC' || g.channels % 4 !== 0) return null;
+  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
+  const constants = workgroupShape(g.channels / 4);
+  const grid: [number, number, number] = [
+    Math.ceil(g.channels / 4 / constants.WORKGROUP_X),
+    Math.ceil(outW / constants.WORKGROUP_Y),
+    g.batch * outD * outH,
+  ];
+  return grid.some((n) => n > maxPerDimension) ? null : { grid, constants };
+}
+
+/** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
+export interface TiledPlan {
+  grid: [number, number, number];
+  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number; KERNEL_H: number; KERNEL_D: number; ROWS: number };
+}
+
+/**
+ * The tiled kernel applies when windows tile the input exactly (channels-first, stride = kernel, no
+ * padding or dilation, each input size a multiple of its kernel) and each output row splits into
+ * groups of four that one vec4 load per kernel column serves; and when its grid fits.
+ */
+export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): TiledPlan | null {
+  const last = g.rank - 1;
+  const tiles =
+    g.layout === 'NCHW' &&
+    g.kernel.every((k, i) => g.stride[i] === k && g.dilation[i] === 1 && g.padBegin[i] === 0 && g.padEnd[i] === 0 && g.inSpatial[i] === g.outSpatial[i] * k);
+  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
+  if (!tiles || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
+  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
+  const groupsPerRow = outW / 4;
+  const planes = g.batch * g.channels * outD;
+  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(outH / r) * planes);
+  const shape = workgroupShape(groupsPerRow);
+  const grid: [number, number, number] = [
+    Math.ceil(groupsPerRow / shape.WORKGROUP_X),
+    Math.ceil(outH / (rows * shape.WORKGROUP_Y)),
+    planes,
+  ];
+  if (grid.some((n) => n > maxPerDimension)) return null;
+  return { grid, constants: { ...shape, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, ROWS: rows } };
+}
+
+/**
+ * How the window gather covers a pooling input: channels-last with channels in fours takes the
+ * vectorised kernel (when `vectorised` is allowed); the channels-first and vectorised kernels walk
+ * several input rows per invocation (fewer where the input is small). The kernels loop over every grid
+ * dimension in steps of the grid (grid-stride loops), so each dimension is clamped to the limit and
+ * any size fits.
+ */
+export function windowGatherPlan(
+  pooling: PoolGeometry,
+  limit: number,
+  launch: LaunchProfile = LAUNCH_PROFILES.emulated,
+  lastMatch = false,
+  vectorisedAllowed = true,
+): { shader: ShaderName; grid: [number, number, number]; constants: Record<string, number> } {
+  const [kernelD, kernelH, kernelW] = toDHW(pooling.kernel, 1);
+  const [strideD, strideH, strideW] = toDHW(pooling.stride, 1);
+  const [dilationD, dilationH, dilationW] = toDHW(pooling.dilation, 1);
+  const window = {
+    KERNEL_D: kernelD, KERNEL_H: kernelH, KERNEL_W: kernelW,
+    STRIDE_D: strideD, STRIDE_H: strideH, STRIDE_W: strideW,
+    DILATION_D: dilationD, DILATION_H: dilationH, DILATION_W: dilationW,
+    LAST_MATCH: lastMatch ? 1 : 0,
+  };
+  const [inD, inH, inW] = toDHW(pooling.inSpatial, 1);
+  const vectorised = vectorisedAllowed && pooling.layout === 'NHWC' && pooling.channels % 4 === 0;
+  // x and y per invocation, and the rows z walks (see the kernels' grid notes). Channels-first and
+  // the vectorised channels-last kernel walk several input rows per invocation; the scalar
+  // channels-last kernel takes one.
+  const lanes = vectorised ? pooling.channels / 4 : pooling.channels;
+  const planes = pooling.layout === 'NCHW' ? pooling.batch * pooling.channels * inD : pooling.batch * inD;
+  const rows =
+    pooling.layout === 'NCHW' || vectorised
+      ? rowsPerInvocation(launch.gatherRows, launch.minInvocations, (r) => inW * Math.ceil(inH / r) * planes * (pooling.layout === 'NCHW' ? 1 : lanes))
+      : 1;
+  const [countX, countY, countZ] =
+    pooling.layout === 'NCHW'
+      ? [inW, Math.ceil(inH / rows), planes]
+      : [lanes, inW, planes * Math.ceil(inH / rows)];
+  const shape = workgroupShape(countX);
+  const grid: [number, number, number] = [
+    Math.min(Math.ceil(countX / shape.WORKGROUP_X), limit),
+    Math.min(Math.ceil(countY / shape.WORKGROUP_Y), limit),
+    Math.min(countZ, limit),
+  ];
+  const shader: ShaderName = vectorised ? 'window_gather_channels_last.wgsl' : 'window_gather.wgsl';
+  return { shader, grid, constants: { ...shape, ...window, ROWS: rows } };
+}
+
+/**
+ * The program that writes, for every element of the pooling input's shape, what the pooled outputs
+ * whose window holds it send there (the gradient sum, or the last value whose index names it).
+ * Windows that tile the input take max_unpool_tiled.wgsl; others take a window gather. Specialised
+ * kernels (tiled, vectorised) only when allowed.
+ */
+function gatherProgram(op: string, pooling: PoolGeometry, gradient: boolean, context: PlanContext, bindings: string[]): ProgramPlan {
+  const limit = context.limits.maxComputeWorkgroupsPerDimension;
+  const launch = context.launch ?? LAUNCH_PROFILES.emulated;
+  const specialised = context.specialised !== false;
+  const tiled = specialised ? tiledPlan(pooling, limit, launch) : null;
+  if (tiled) {
+    return program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid);
+  }
+  const plan = windowGatherPlan(pooling, limit, launch, !gradient, specialised);
+  return program(`${op} gather`, plan.shader, plan.constants, bindings, plan.grid);
+}
+
+/**
+ * Checks every buffer the programs bind against the device's limits (binding size, buffer size), so
+ * an operation too large for the device is refused with the limit's name before any GPU work.
+ */
+function finish(plan: OperationPlan, limits: PlanLimits): OperationPlan {
+  const sizes = new Map<string, { bytes: number; storage: boolean }>();
+  for (const need of plan.needs) sizes.set(need.role, { bytes: need.bytes, storage: true });
+  for (const s of plan.scratch) sizes.set(s.role, { bytes: s.bytes, storage: (s.usage & BufferUsage.STORAGE) !== 0 });
+  for (const [role, { bytes, storage }] of sizes) {
+    if (storage && bytes > limits.maxStorageBufferBindingSize) {
+      throw new RangeError(`${plan.op}: ${role} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize})`);
+    }
+    if (bytes > limits.maxBufferSize) {
+      throw new RangeError(`${plan.op}: ${role} needs ${bytes} bytes, more than this device's maxBufferSize (${limits.maxBufferSize})`);
+    }
+  }
+  for (const p of plan.programs) {
+    for (const role of p.bindings) {
+      if (!sizes.has(role)) throw new Error(`${plan.op}: internal: program ${p.label} binds unknown buffer ${role}`);
+    }
+    if (p.grid.some((n) => !Number.isInteger(n) || n < 1 || n > limits.maxComputeWorkgroupsPerDimension)) {
+      throw new RangeError(`${plan.op}: grid ${show(p.grid)} does not fit maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension})`);
+    }
+  }
+  return plan;
+}
+
+function paramsScratch(op: string, words: Uint32Array<ArrayBuffer>): ScratchPlan {
+  return { role: 'params', label: `${op} params`, bytes: words.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, uniform: words };
+}
+
+/** Max pooling with indices: one pass writes both outputs. */
+export function planMaxPool(geometry: PoolGeometry, context: PlanContext): OperationPlan {
+  const op = geometry.op;
+  const { limits } = context;
+  const launch = context.launch ?? LAUNCH_PROFILES.emulated;
+  const outputCount = elements(geometry, geometry.outSpatial);
+  const bindings = ['params', 'input', 'values', 'indices'];
+  const limit = limits.maxComputeWorkgroupsPerDimension;
+  const specialised = context.specialised !== false;
+  const tiled = specialised ? tiledPlan(geometry, limit, launch) : null;
+  const channelsLast = specialised && !tiled ? channelsLastPlan(geometry, limit) : null;
+  const main = tiled
+    ? program(op, 'max_pool_tiled.wgsl', tiled.constants, bindings, tiled.grid)
+    : channelsLast
+      ? program(op, 'max_pool_channels_last.wgsl', channelsLast.constants, bindings, channelsLast.grid)
+      : flatProgram(op, op, 'max_pool.wgsl', bindings, outputCount, limits);
+  return finish(
+    {
+      op,
+      needs: [
+        { role: 'input', bytes: elements(geometry, geometry.inSpatial) * 4 },
+        { role: 'values', bytes: outputCount * 4 },
+        { role: 'indices', bytes: outputCount * 4 },
+      ],
+      scratch: [paramsScratch(op, packPoolParams(geometry))],
+      clears: [],
+      programs: [main],
+    },
+    limits,
+  );
+}
+
+/**
+ * Max unpooling. Indices known to come from a pooling whose input is this unpooling's output (and
+ * fill 'zero'): a window gather, no faults possible. Otherwise a deterministic general scatter: clear
+ * the owner map and the status, let every pooled element claim its target (the last in memory order
+ * wins), write every output element once, and complete the fault status.
+ */
+export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  const op = geometry.op;
+  const { limits } = context;
+  const pooledCount = elements(geometry, geometry.inSpatial);
+  const outputCount = elements(geometry, geometry.outSpatial);
+  const needs = [
+    { role: 'values', bytes: pooledCount * 4 },
+    { role: 'indices', bytes: pooledCount * 4 },
+    { role: 'output', bytes: outputCount * 4 },
+    { role: 'status', bytes: STATUS_BYTES },
+  ];
+  const clears = [{ role: 'status', bytes: STATUS_BYTES }];
+  const source = context.specialised === false ? undefined : context.pooledBy;
+  if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
+    const gather = gatherProgram(op, source, false, context, ['params', 'values', 'indices', 'output']);
+    return finish({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears, programs: [gather] }, limits);
+  }
+  if (geometry.fill !== 'zero') {
+    // max_unpool_write.wgsl forms (2*dst + 1) * in = q * (2*out) + r exactly, which needs 2*out < 2^31.
+    const largest = Math.max(...geometry.outSpatial);
+    if (2 * largest >= 2 ** 31) {
+      throw new RangeError(`${op}: fill '${geometry.fill}' supports output sizes below 2^30, got ${show(geometry.outSpatial)}`);
+    }
+  }
+  return finish(
+    {
+      op,
+      needs,
+      scratch: [
+        paramsScratch(op, packUnpoolParams(geometry)),
+        { role: 'owner', label: `${op} owner map`, bytes: outputCount * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST },
+      ],
+      clears: [...clears, { role: 'owner', bytes: outputCount * 4 }],
+      programs: [
+        flatProgram(op, `${op} claim`, 'max_unpool_claim.wgsl', ['params', 'indices', 'owner', 'status'], pooledCount, limits),
+        flatProgram(op, `${op} write`, 'max_unpool_write.wgsl', ['params', 'values', 'owner', 'output'], outputCount, limits),
+        faultProgram(op),
+      ],
+    },
+    limits,
+  );
+}
+
+/**
+ * Gradient of max pooling: a check that every index lies inside its own window (skipped for indices
+ * from this very pooling), then a gather in which each input element sums the gradients of the
+ * outputs that chose it. `geometry` is the forward pooling's (input shape and options).
+ */
+export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext): OperationPlan {
+  const op = geometry.op;
+  const { limits } = context;
+  const pooledCount = elements(geometry, geometry.outSpatial);
+  const source = context.specialised === false ? undefined : context.pooledBy;
+  const gather = gatherProgram(op, geometry, true, context, ['params', 'gradOutput', 'indices', 'gradInput']);
+  const programs =
+    source && samePooling(geometry, source)
+      ? [gather]
+      : [flatProgram(op, `${op} check`, 'max_pool_backward_check.wgsl', ['params', 'indices', 'status'], pooledCount, limits), gather, faultProgram(op)];
+  return finish(
+    {
+      op,
+      needs: [
+        { role: 'gradOutput', bytes: pooledCount * 4 },
+        { role: 'indices', bytes: pooledCount * 4 },
+        { role: 'gradInput', bytes: elements(geometry, geometry.inSpatial) * 4 },
+        { role: 'status', bytes: STATUS_BYTES },
+      ],
+      scratch: [paramsScratch(op, packPoolParams(geometry))],
+      clears: [{ role: 'status', bytes: STATUS_BYTES }],
+      programs,
+    },
+    limits,
+  );
+}
+
+/** Gradient of max unpooling with respect to the pooled values: a gather at each index. */
+export function planMaxUnpoolBackward(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  const op = geometry.op;
+  const { limits } = context;
+  const pooledCount = elements(geometry, geometry.inSpatial);
+  return finish(
+    {
+      op,
+      needs: [
+        { role: 'gradOutput', bytes: elements(geometry, geometry.outSpatial) * 4 },
+        { role: 'indices', bytes: pooledCount * 4 },
+        { role: 'gradValues', bytes: pooledCount * 4 },
+        { role: 'status', bytes: STATUS_BYTES },
+      ],
+      scratch: [paramsScratch(op, packUnpoolParams(geometry))],
+      clears: [{ role: 'status', bytes: STATUS_BYTES }],
+      programs: [
+        flatProgram(op, op, 'max_unpool_backward.wgsl', ['params', 'gradOutput', 'indices', 'gradValues', 'status'], pooledCount, limits),
+        faultProgram(op),
+      ],
+    },
+    limits,
+  );
+}
+
+/** Whether an unpooling puts back exactly what a pooling took: its output is that pooling's input. */
+function unpoolsPooling(unpool: UnpoolGeometry, pool: PoolGeometry): boolean {
+  return (
+    unpool.layout === pool.layout &&
+    unpool.indexFormat === pool.indexFormat &&
+    unpool.batch === pool.batch &&
+    unpool.channels === pool.channels &&
+    sameList(unpool.inSpatial, pool.outSpatial) &&
+    sameList(unpool.outSpatial, pool.inSpatial)
+  );
+}
+
+/** Whether two pooling geometries describe the same windows over the same input. */
+function samePooling(a: PoolGeometry, b: PoolGeometry): boolean {
+  return (
+    a.layout === b.layout &&
+    a.indexFormat === b.indexFormat &&
+    a.batch === b.batch &&
+    a.channels === b.channels &&
+    (['inSpatial', 'outSpatial', 'kernel', 'stride', 'padBegin', 'dilation'] as const).every((key) => sameList(a[key], b[key]))
+  );
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
