@@ -223,3 +223,41 @@ export function widePaddingModel(): Uint8Array {
   g.output('v').output('i', DataType.INT64);
   return g.build();
 }
+
+/**
+ * The benchmark's SegNet: `levels` encoder levels of `convs` 3x3 Conv + BatchNormalization + Relu and
+ * a 2x2/2 MaxPool with Indices (channels 8, 16, 32, ...), a mirrored decoder of MaxUnpool (output_shape
+ * from Shape, as PyTorch exports) and `convs` Conv blocks per level, and a 1x1 Conv to `classes` maps.
+ */
+export function segnetBenchModel(levels = 2, height = 64, width = 96, convs = 1, classes = 4): { bytes: Uint8Array; input: number[]; poolNodes: string[] } {
+  const g = new GraphBuilder(71);
+  g.input('image', [1, 3, height, width]);
+  let x = 'image';
+  let channels = 3;
+  const saved: { indices: string; shape: string; channels: number }[] = [];
+  const block = (name: string, from: number, to: number) => {
+    g.conv(x, `${name}_conv`, from, to, [3, 3], { pads: [1, 1, 1, 1] });
+    g.batchNorm(`${name}_conv`, `${name}_bn`, to);
+    g.node('Relu', [`${name}_bn`], [`${name}_relu`]);
+    x = `${name}_relu`;
+  };
+  for (let level = 0; level < levels; level++) {
+    const out = 8 << level;
+    for (let k = 0; k < convs; k++) block(`enc${level}_${k}`, k === 0 ? channels : out, out);
+    g.node('Shape', [x], [`enc${level}_shape`]);
+    g.node('MaxPool', [x], [`enc${level}_pooled`, `enc${level}_indices`], { kernel_shape: [2, 2], strides: [2, 2] }, `pool${level}`);
+    saved.push({ indices: `enc${level}_indices`, shape: `enc${level}_shape`, channels: out });
+    x = `enc${level}_pooled`;
+    channels = out;
+  }
+  for (let level = levels - 1; level >= 0; level--) {
+    const { indices, shape, channels: c } = saved[level];
+    g.node('MaxUnpool', [x, indices, shape], [`dec${level}_unpooled`], { kernel_shape: [2, 2], strides: [2, 2] }, `unpool${level}`);
+    x = `dec${level}_unpooled`;
+    const out = level > 0 ? c >> 1 : c;
+    for (let k = 0; k < convs; k++) block(`dec${level}_${k}`, c, k === convs - 1 ? out : c);
+  }
+  g.conv(x, 'logits', 8, classes, [1, 1]);
+  g.output('logits');
+  return { bytes: g.build(), input: [1, 3, height, width], poolNodes: saved.map((_, level) => `pool${level}`) };
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// `node bench/onnx.mjs`: the ONNX Runtime Web comparison. Serves bench/ with Vite on 127.0.0.1, opens
+// bench/onnx.html in headless Chromium with WebGPU (the launch of the browser tests), and times one
+// SegNet model per run on: the argpool adapter (ORT WebGPU parts + argpool), ORT's WebGPU provider with
+// the pooling nodes forced to the CPU, and ORT's wasm provider. Writes bench/onnx-results.json and
+// bench/onnx-results.md.
+//
+// Options:
+//   --levels <n>        SegNet encoder levels (default 2)
+//   --convs <n>         Conv + BatchNormalization + Relu blocks per level and side (default 1)
+//   --size <h>x<w>      input height x width (default 64x96)
+//   --runs <n>          timed runs per path (default 20; 3 warm-up runs before them)
+//   --model <file.onnx> time this model instead (e.g. models/segnet-shapes.onnx)
+//   --headed            show the browser window
+// Exit status: 0 when the adapter's output matched ORT wasm within 1e-4 of its scale, 1 when not,
+// 2 when the bench could not run.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+import { chromiumLaunchOptions } from '../test/environment.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = dirname(benchDir);
+
+function parseArgs(argv) {
+  const options = { levels: 2, convs: 1, height: 64, width: 96, runs: 20, warmup: 3, model: null, headed: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench/onnx: ${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--levels') options.levels = Number(value());
+    else if (arg === '--convs') options.convs = Number(value());
+    else if (arg === '--size') [options.height, options.width] = value().split('x').map(Number);
+    else if (arg === '--runs') options.runs = Number(value());
+    else if (arg === '--model') options.model = value();
+    else if (arg === '--headed') options.headed = true;
+    else throw new Error(`bench/onnx: unknown argument ${JSON.stringify(arg)} (known: --levels, --convs, --size, --runs, --model, --headed)`);
+  }
+  if (![options.levels, options.convs, options.height, options.width, options.runs].every((n) => Number.isInteger(n) && n > 0)) {
+    throw new Error('bench/onnx: --levels, --convs, --size and --runs take positive integers');
+  }
+  return options;
+}
+
+function renderMarkdown(r, command) {
+  const ms = (t) => `${t.medianMs.toFixed(1)} ms (min ${t.minMs.toFixed(1)}, max ${t.maxMs.toFixed(1)})`;
+  const lines = [
+    `Model: ${r.model}, input ${r.input.join('x')}. Adapter: ${r.adapterInfo}. onnxruntime-web ${r.ortVersion}, wasm threads ${r.wasmThreads}.`,
+    `Median of ${r.paths.adapter.runs} runs, each from CPU input to CPU output. Command: \`${command}\`.`,
+    '',
+    '| path | per run |',
+    '| --- | --- |',
+    `| argpool adapter (ORT WebGPU parts + argpool) | ${ms(r.paths.adapter)} |`,
+    `| ORT WebGPU, pooling nodes on the CPU (\`forceCpuNodeNames\`) | ${ms(r.paths.ortWebgpuPoolingOnCpu)} |`,
+    `| ORT wasm (CPU) | ${ms(r.paths.ortWasm)} |`,
+    '',
+    `Adapter split (\`runTimed\`, GPU finished after each step): ORT parts ${r.adapterSplit.ortPartsMs.toFixed(1)} ms, ` +
+      `argpool operations ${r.adapterSplit.argpoolMs.toFixed(1)} ms wall (${r.adapterSplit.argpoolGpuMs.toFixed(3)} ms of GPU time by timestamp queries).`,
+    '',
+    '| step | wall ms | argpool GPU ms |',
+    '| --- | --- | --- |',
+    ...r.adapterSplit.steps.map((s) => `| ${s.label} | ${s.ms.toFixed(2)} | ${s.gpuMs === undefined ? '' : s.gpuMs.toFixed(3)} |`),
+    '',
+    `Worst error against ORT wasm, relative to the output's scale: adapter ${r.worstRelativeError.adapter.toExponential(2)}, ` +
+      `ORT WebGPU with CPU pooling ${r.worstRelativeError.ortWebgpuPoolingOnCpu.toExponential(2)}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const server = await createServer({
+    configFile: false,
+    root: benchDir,
+    cacheDir: join(repoRoot, 'node_modules', '.vite-bench-onnx'),
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null, fs: { allow: [repoRoot] } },
+    // ORT Web loads its wasm files relative to its own module.
+    optimizeDeps: { exclude: ['onnxruntime-web'] },
+  });
+  let browser = null;
+  try {
+    await server.listen();
+    const url = `http://127.0.0.1:${server.httpServer.address().port}/onnx.html`;
+    const launch = await chromiumLaunchOptions();
+    browser = await chromium.launch({ ...launch, headless: !options.headed });
+    const page = await browser.newPage();
+    page.on('console', (m) => {
+      // ORT logs its node placement warnings as errors; only real errors are shown.
+      if (m.type() === 'error' && !m.text().includes('W:onnxruntime')) console.log(`page error: ${m.text()}`);
+    });
+    page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+    await page.exposeFunction('__benchLog', (line) => console.log(`bench/onnx: ${line}`));
+    await page.goto(url);
+    await page.waitForFunction(() => window.__onnxBenchReady === true, null, { timeout: 180_000 });
+    const config = { levels: options.levels, convs: options.convs, height: options.height, width: options.width, runs: options.runs, warmup: options.warmup };
+    if (options.model) {
+      config.model = Array.from(readFileSync(options.model));
+      config.modelName = basename(options.model);
+    }
+    const results = await page.evaluate((c) => window.__runOnnxBench(c), config);
+    results.browser = { version: browser.version(), executable: launch.executablePath };
+    results.machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadAverage1m: loadavg()[0] };
+    const command = `node bench/onnx.mjs ${process.argv.slice(2).join(' ')}`.trim();
+    const markdown = renderMarkdown(results, command);
+    writeFileSync(join(benchDir, 'onnx-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(benchDir, 'onnx-results.md'), markdown);
+    console.log(`\n${markdown}`);
+    if (!(results.worstRelativeError.adapter <= 1e-4)) {
+      console.error(`bench/onnx: FAILED: the adapter's output differs from ORT wasm by ${results.worstRelativeError.adapter} of its scale`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`bench/onnx: could not run: ${error?.stack ?? error}`);
+    process.exit(2);
+  },
+);
