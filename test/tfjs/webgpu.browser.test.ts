@@ -146,4 +146,33 @@ describe('argpool/tfjs on the webgpu backend', () => {
     expect(backend.numDataIds()).toBe(ids);
     expect((tf.memory() as { numBytesInGPU: number }).numBytesInGPU).toBe(bytes);
   });
+
+  it('runs the README example: a SegNet-style block trained one step with tf.grads', async () => {
+    const before = tf.memory().numTensors;
+    // --- README example, from here (imports: tf, maxPoolWithIndices, maxUnpool) ---
+    const x = tf.randomNormal([2, 32, 32, 3]); // NHWC, tfjs's layout
+    const encoder = tf.variable(tf.randomNormal([3, 3, 3, 16], 0, 0.1));
+    const decoder = tf.variable(tf.randomNormal([3, 3, 16, 3], 0, 0.1));
+    const options = { kernelSize: 3, stride: 2, padding: 1 };
+    const loss = () =>
+      tf.tidy(() => {
+        const features = tf.relu(tf.conv2d(x, encoder as tf.Tensor4D, 1, 'same'));
+        const { values, indices } = maxPoolWithIndices(features, options); // [2, 16, 16, 16], int32 indices
+        const restored = maxUnpool(values, indices, { ...options, outputSize: [32, 32] });
+        return tf.losses.meanSquaredError(x, tf.conv2d(restored, decoder as tf.Tensor4D, 1, 'same')) as tf.Scalar;
+      });
+    const optimizer = tf.train.sgd(0.1);
+    const { value, grads } = tf.variableGrads(loss);
+    optimizer.applyGradients(grads);
+    console.log('loss', (await value.data())[0]);
+    // --- to here ---
+    expect(Number.isFinite((await value.data())[0])).toBe(true);
+    expect(Object.keys(grads).length).toBe(2);
+    const after = loss();
+    expect((await after.data())[0]).toBeLessThan((await value.data())[0]);
+    tf.dispose([x, encoder, decoder, value, after, ...Object.values(grads)]);
+    optimizer.dispose();
+    // What remains: the two random initial values; tf.variable shares their data but leaves disposing them to the caller.
+    expect(tf.memory().numTensors).toBe(before + 2);
+  });
 });
