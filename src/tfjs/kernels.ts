@@ -41,8 +41,9 @@ const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'outputSize', 'layout', 
 /** Attributes of the pooling kernel: its options plus the input shape, which its gradient needs. */
 export type PoolAttrs = PoolOptions & { inputShape: readonly number[] };
 
+/** The options among a kernel's attributes, with TensorFlow's layout and index format as defaults. */
 function pick<T>(attrs: NamedAttrMap | undefined, keys: readonly string[]): T {
-  const options: Record<string, unknown> = {};
+  const options: Record<string, unknown> = { layout: 'NHWC', indexFormat: 'flat-no-batch' };
   for (const key of keys) if (attrs?.[key] !== undefined) options[key] = attrs[key];
   return options as T;
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cpu, type PoolOptions, type UnpoolOptions } from '../../src/index';
-import { maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, MaxUnpool } from '../../src/tfjs/index';
+import { maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, MaxUnpool, registerKernels } from '../../src/tfjs/index';
 import { poolCase } from '../cases';
 import { expectBitsEqual, expectClose, expectIntsEqual } from '../compare';
 import { makeValues, rng, type ValueKind } from '../data';
@@ -258,7 +258,7 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
         const h = tf.tanh(tf.conv2d(input as tf.Tensor4D, a as tf.Tensor4D, 1, 'same'));
         const pooledH = tf.maxPool(h, 2, 2, 'valid');
         const z = tf.tanh(tf.conv2d(pooledH, b as tf.Tensor4D, 1, 'same'));
-        const y = tf.mul(upsample(z), mask);
+        const y = tf.mul(upsample(z), mask) as tf.Tensor4D;
         return tf.sum(tf.square(tf.conv2d(y, c as tf.Tensor4D, 1, 'same')));
       };
       const before = tf.memory().numTensors;
@@ -343,6 +343,16 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
       tf.dispose([dx, total]);
       expect(tf.memory().numTensors).toBe(baseline);
       x.dispose();
+    });
+
+    it('runs as tfjs kernels through tf.engine().runKernel, with the same defaults', async () => {
+      registerKernels(); // the ops do this on first use; direct kernel calls need it first
+      const x = tf.tensor(makeValues('random', 2 * 6 * 6 * 3, 13), [2, 6, 6, 3]);
+      const [values, indices] = tf.engine().runKernel(MaxPoolWithIndices, { x }, { kernelSize: 2 }) as tf.Tensor[];
+      const expected = cpu.maxPool({ data: (await x.data()) as Float32Array, shape: x.shape }, tfDefaults({ kernelSize: 2 }));
+      expectBitsEqual((await values.data()) as Float32Array, expected.values.data, expected.values.shape, 'values');
+      expectIntsEqual((await indices.data()) as Int32Array, expected.indices.data, expected.indices.shape, 'indices');
+      tf.dispose([x, values, indices]);
     });
 
     it('registers its kernels and gradients under its own names', () => {

@@ -133,7 +133,7 @@ describe('argpool/tfjs on the webgpu backend', () => {
       probe.dispose();
     };
     await flush();
-    const bytes = (tf.memory() as { numBytesInGPU: number }).numBytesInGPU;
+    const bytes = (tf.memory() as unknown as { numBytesInGPU: number }).numBytesInGPU;
     const ids = backend.numDataIds();
     const x = tf.tensor(makeValues('random', 2 * 16 * 16 * 8, 6), [2, 16, 16, 8]);
     const grads = tf.grad((input: tf.Tensor) => {
@@ -144,13 +144,13 @@ describe('argpool/tfjs on the webgpu backend', () => {
     tf.dispose([x, grads]);
     await flush();
     expect(backend.numDataIds()).toBe(ids);
-    expect((tf.memory() as { numBytesInGPU: number }).numBytesInGPU).toBe(bytes);
+    expect((tf.memory() as unknown as { numBytesInGPU: number }).numBytesInGPU).toBe(bytes);
   });
 
   it('runs the README example: a SegNet-style block trained one step with tf.grads', async () => {
     const before = tf.memory().numTensors;
     // --- README example, from here (imports: tf, maxPoolWithIndices, maxUnpool) ---
-    const x = tf.randomNormal([2, 32, 32, 3]); // NHWC, tfjs's layout
+    const x = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D; // NHWC, tfjs's layout
     const encoder = tf.variable(tf.randomNormal([3, 3, 3, 16], 0, 0.1));
     const decoder = tf.variable(tf.randomNormal([3, 3, 16, 3], 0, 0.1));
     const options = { kernelSize: 3, stride: 2, padding: 1 };
