@@ -148,3 +148,42 @@ fn mul_div(a: u32, b: u32, c: u32) -> vec2<u32> {
   }
   return vec2<u32>(q + hq, r);
 }
+
+// f32 addition on bits, correctly rounded (IEEE round to nearest even) with subnormals kept, on an
+// implementation that may flush subnormal operands and results to zero. When either operand is at
+// least 2^-60 in magnitude (or inf/NaN), the adder's result is exact already: a subnormal operand is
+// then below half an ulp of the other (so flushing it changes nothing) and the sum cannot be
+// subnormal. Otherwise both operands are scaled by 2^64 without arithmetic on subnormals (exponent
+// bits, or the integer significand), added as normal numbers (the sum is a multiple of 2^-85, so zero
+// or normal), and scaled back, a subnormal result taken from its integer significand.
+const TWO_POW_MINUS_60_BITS: u32 = 0x21800000u;
+
+fn scaled_up(bits: u32) -> f32 {
+  let magnitude = bits & 0x7fffffffu;
+  if (magnitude >= 0x00800000u) {
+    return bitcast<f32>(bits + (64u << 23u));
+  }
+  // m * 2^-149 * 2^64 = m * 2^-85 (2^-85 has exponent bits 42).
+  let v = f32(magnitude) * bitcast<f32>(42u << 23u);
+  return select(v, -v, (bits & 0x80000000u) != 0u);
+}
+
+fn scaled_down(bits: u32) -> u32 {
+  let magnitude = bits & 0x7fffffffu;
+  if (magnitude >= (65u << 23u)) {
+    return bits - (64u << 23u);
+  }
+  // Below 2^-62: a subnormal (or zero) after scaling, whose significand s * 2^85 is an integer < 2^23.
+  return (bits & 0x80000000u) | u32(bitcast<f32>(magnitude) * bitcast<f32>(212u << 23u));
+}
+
+fn add_exact(a: u32, b: u32) -> u32 {
+  if (max(a & 0x7fffffffu, b & 0x7fffffffu) >= TWO_POW_MINUS_60_BITS) {
+    return bitcast<u32>(bitcast<f32>(a) + bitcast<f32>(b));
+  }
+  return scaled_down(bitcast<u32>(scaled_up(a) + scaled_up(b)));
+}
+
+fn add_exact4(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
+  return vec4<u32>(add_exact(a.x, b.x), add_exact(a.y, b.y), add_exact(a.z, b.z), add_exact(a.w, b.w));
+}

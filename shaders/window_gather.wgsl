@@ -4,8 +4,9 @@
 // - the pooling gradient (LAST_MATCH = false): the f32 sum of those outputs' gradients, added in
 //   increasing output order (depth, row, column: the memory order of the pooled tensor) from 0.0, the
 //   same sequence of roundings as a sequential scatter-add over the pooled elements. The first term is
-//   taken as its bits (first_sum_bits, layout.wgsl: 0.0 + g without an adder that may flush
-//   subnormals), so an element that one output chose is exact on every implementation;
+//   taken as its bits (first_sum_bits, layout.wgsl: 0.0 + g), the others added with add_exact
+//   (layout.wgsl), so subnormal gradients sum bit for bit as in the reference on implementations
+//   whose adder flushes them;
 // - unpooling of indices from a pooling with these options (LAST_MATCH = true): the value of the last
 //   such output in that order, as bits, or +0.0 when none names the element; this is the scatter's
 //   "last in memory order wins" rule, since only outputs whose window contains an element can name it.
@@ -67,7 +68,7 @@ fn gather(e: Element, x: u32, y: u32, z: u32, range_w: vec2<i32>, range_d: vec2<
         let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
         if (indices[k] == want) {
           let bits = pooled[k];
-          sum = select(first_sum_bits(bits), bitcast<u32>(bitcast<f32>(sum) + bitcast<f32>(bits)), found);
+          sum = select(first_sum_bits(bits), add_exact(sum, bits), found);
           found = true;
           last = bits;
         }

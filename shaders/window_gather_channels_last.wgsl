@@ -1,5 +1,5 @@
 // Window gather for channels-last tensors whose channel count is a multiple of 4: window_gather.wgsl
-// (read it first: the two operations, the order of the sum, the last-match rule) with four adjacent
+// (read it first: the two operations, the order and exactness of the sum, the last-match rule) with four adjacent
 // channels per invocation. They share every window, so each visited output is one vec4 load of
 // values and one of indices, and the result one vec4 store.
 //
@@ -67,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
                 let k = (n * out_volume + q) * lanes + lane;
                 let bits = pooled[k];
                 let hit = indices[k] == want;
-                let added = bitcast<vec4<u32>>(bitcast<vec4<f32>>(sum) + bitcast<vec4<f32>>(bits));
+                let added = add_exact4(sum, bits);
                 sum = select(sum, select(first_sum_bits4(bits), added, found), hit);
                 found = found | hit;
                 last = select(last, bits, hit);

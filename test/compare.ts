@@ -2,6 +2,7 @@
  * Result checks that explain themselves: on a mismatch they throw an error holding a table of the
  * first differing elements (position, coordinates, actual, expected) instead of a bare boolean.
  */
+import { afterEach, beforeEach, expect } from 'vitest';
 
 function coordinates(shape: readonly number[], position: number): string {
   const coords: number[] = [];
@@ -83,4 +84,39 @@ export function expectClose(
     if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${a}  ${e}`);
   }
   if (mismatches) report(`${label} (tolerance ${tolerance}, scale ${scale})`, shape, rows, mismatches, actual.length);
+}
+
+/**
+ * Sums of float32 (gradients) equal bit for bit, the sign of zero included; only NaN payloads may
+ * differ (IEEE leaves the payload of an arithmetic NaN open), so any NaN matches any NaN.
+ */
+export function expectSumBitsEqual(actual: Float32Array, expected: Float32Array, shape: readonly number[], label: string): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < a.length; i++) {
+    const same = a[i] === e[i] || (Number.isNaN(actual[i]) && Number.isNaN(expected[i]));
+    if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${showFloat(a[i])}  ${showFloat(e[i])}`);
+  }
+  if (mismatches) report(label, shape, rows, mismatches, a.length);
+}
+
+/**
+ * Opens validation and out-of-memory error scopes on the device before each test of the file and
+ * fails the test when either caught an error when it ends, so no GPU error passes unseen (the
+ * conformance suite's way; argpool's own reads report errors too, this also covers work never read).
+ */
+export function guardErrorScopes(device: () => GPUDevice): void {
+  beforeEach(() => {
+    device().pushErrorScope('out-of-memory');
+    device().pushErrorScope('validation');
+  });
+  afterEach(async () => {
+    const validation = await device().popErrorScope();
+    const outOfMemory = await device().popErrorScope();
+    expect(validation?.message ?? null, 'GPU validation error').toBeNull();
+    expect(outOfMemory?.message ?? null, 'GPU out-of-memory error').toBeNull();
+  });
 }

@@ -1,7 +1,8 @@
 /** The ArgPool context on a real WebGPU adapter: errors, faults, batching, buffers, limits, device loss. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { windowGatherPlan } from '../src/plan';
 import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
-import { expectBitsEqual, expectIntsEqual } from './compare';
+import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
 import { BufferUsage, MapMode } from '../src/webgpu_constants';
 
@@ -10,6 +11,7 @@ beforeAll(async () => {
   ap = await ArgPool.create();
 });
 afterAll(() => ap.destroy());
+guardErrorScopes(() => ap.device);
 
 const WORKED = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
@@ -219,5 +221,127 @@ describe('ArgPool', () => {
     expect(own.lost?.reason).toBe('destroyed');
     await expect(values.read()).rejects.toThrow(/^read: the GPU device was lost \(destroyed\)/);
     expect(() => own.maxPool(x, { kernelSize: 2 })).toThrow(/^maxPool2d: the GPU device was lost \(destroyed\)/);
+  });
+
+  it('survives a refused call in the middle of a batch: earlier results still read correctly', async () => {
+    // A device with the default limits (128 MiB bindings), so a 160 MiB buffer exists but cannot be bound.
+    const adapter = await navigator.gpu.requestAdapter();
+    const device = await adapter!.requestDevice();
+    const small = await ArgPool.create({ device });
+    try {
+      const data = makeValues('special', 2 * 3 * 16 * 16, 5);
+      const x = small.tensor(data, [2, 3, 16, 16]);
+      const first = small.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 });
+      const up = small.maxUnpool2d(first.values, first.indices, { kernelSize: 3, stride: 2, padding: 1, outputSize: [16, 16] });
+      const bytes = 160 * 1024 * 1024;
+      const big = device.createBuffer({ size: bytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+      const huge = small.fromBuffer(big, [1, 1, bytes / 4 / 1024, 1024], 'float32');
+      expect(() => small.maxPool2d(huge, { kernelSize: 2 })).toThrow(
+        /^maxPool2d: input needs 167772160 bytes, more than this device's maxStorageBufferBindingSize \(134217728\)$/,
+      );
+      expect(() => small.maxPoolBackward(huge, first.indices, { kernelSize: 2, inputShape: [1, 1, 4, 4] })).toThrow(/^maxPoolBackward2d: /);
+      expect(() => small.maxPool2d(x, { kernelSize: 2, dilation: -1 })).toThrow(/^maxPool2d: dilation/);
+      // The refused calls recorded nothing: the batch still submits and reads.
+      const ref = cpu.maxPool({ data, shape: [2, 3, 16, 16] }, { kernelSize: 3, stride: 2, padding: 1 });
+      expectBitsEqual(await first.values.read(), ref.values.data, ref.values.shape, 'values after a refusal');
+      expectIntsEqual(await first.indices.read(), ref.indices.data, ref.indices.shape, 'indices after a refusal');
+      const refUp = cpu.maxUnpool(ref.values, ref.indices, { kernelSize: 3, stride: 2, padding: 1, outputSize: [16, 16] });
+      expectBitsEqual(await up.read(), refUp.data, refUp.shape, 'unpooled after a refusal');
+      await expectContextWorks(small);
+      big.destroy();
+    } finally {
+      small.destroy();
+      device.destroy();
+    }
+  });
+
+  it(`submits on its own after ${ArgPool.maxDispatchesPerSubmit} dispatches, and results stay correct`, async () => {
+    await ap.sync();
+    const before = ap.submissions;
+    const data = makeValues('random', 4 * 8 * 8, 21);
+    const x = ap.tensor(data, [1, 4, 8, 8]);
+    const results = [];
+    // Pooling 8x8 with 3x3/1 windows: one dispatch each.
+    for (let i = 0; i < ArgPool.maxDispatchesPerSubmit + 4; i++) results.push(ap.maxPool2d(x, { kernelSize: 3, stride: 1 }));
+    expect(ap.submissions - before).toBe(1);
+    const ref = cpu.maxPool({ data, shape: [1, 4, 8, 8] }, { kernelSize: 3, stride: 1 });
+    for (const r of [results[0], results[results.length - 1]]) {
+      expectBitsEqual(await r.values.read(), ref.values.data, ref.values.shape, 'values');
+      expectIntsEqual(await r.indices.read(), ref.indices.data, ref.indices.shape, 'indices');
+    }
+    for (const t of [x, ...results.flatMap((r) => [r.values, r.indices])]) t.destroy();
+  });
+
+  it('keeps its buffer count bounded in a loop that pools and destroys without reading', async () => {
+    await ap.sync();
+    const data = makeValues('random', 2 * 16 * 16, 4);
+    const before = ap.buffersCreated;
+    const iterations = 400;
+    for (let i = 0; i < iterations; i++) {
+      const x = ap.tensor(data, [1, 2, 16, 16]);
+      const { values, indices } = ap.maxPool2d(x, { kernelSize: 3, stride: 2 });
+      const y = ap.maxUnpool2d(values, indices, { kernelSize: 3, stride: 2, outputSize: [16, 16] });
+      for (const t of [x, values, indices, y]) t.destroy();
+    }
+    // Each iteration takes 8 buffers (input, values, indices, output, status, 2 params, owner map);
+    // without submits they would all stay out of the pool (3,200 buffers). With a submit every
+    // MAX_DISPATCHES_PER_SUBMIT dispatches they come back: at most a few batches' worth exist.
+    const created = ap.buffersCreated - before;
+    expect(created).toBeLessThan(100);
+    await expectContextWorks();
+  });
+
+  it('unpools long 1-D signals with fill modes whose coordinates pass 2^32 (dst * in), exactly', async () => {
+    // 140,000 positions from 70,000 pooled: dst * in reaches 9.8e9.
+    const length = 140_000;
+    const data = makeValues('random', 2 * length, 77);
+    const shape = [1, 2, length];
+    const ref = cpu.maxPool({ data, shape }, { kernelSize: 2 });
+    const x = ap.tensor(data, shape);
+    const pooled = ap.maxPool1d(x, { kernelSize: 2 });
+    for (const fill of ['nearest', 'bilinear'] as const) {
+      const expected = cpu.maxUnpool(ref.values, ref.indices, { kernelSize: 2, fill });
+      const actual = await ap.maxUnpool1d(pooled.values, pooled.indices, { kernelSize: 2, fill }).read();
+      if (fill === 'nearest') expectBitsEqual(actual, expected.data, expected.shape, 'nearest fill');
+      else expectClose(actual, expected.data, expected.shape, 1e-6, 'bilinear fill', 100);
+    }
+    for (const t of [x, pooled.values, pooled.indices]) t.destroy();
+  });
+
+  it('runs gathers whose grids fold past 65,535 workgroups: a 1-D gradient of 4.3M samples and a channels-last 1-D input of 70,000 positions', async () => {
+    // 1-D, channels-first: the gather's x grid would be 67,188 workgroups of 64. Channels-last with 33
+    // channels (workgroups of 64 x 1): its y grid would be 70,000. Both are clamped to 65,535 and the
+    // kernels' grid-stride loops cover the rest.
+    for (const [shape, options, check] of [
+      [[1, 1, 4_300_000], { kernelSize: 3, stride: 2 }, 'gradient'],
+      [[1, 70_000, 33], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }, 'unpool'],
+    ] as const) {
+      const geometry = resolvePoolGeometry('maxPool', [...shape], options);
+      const gather = windowGatherPlan(geometry, ap.device.limits.maxComputeWorkgroupsPerDimension);
+      expect(gather.grid).toContain(ap.device.limits.maxComputeWorkgroupsPerDimension);
+      const data = makeValues('ties', shape[0] * shape[1] * shape[2], 13);
+      const ref = cpu.maxPool({ data, shape: [...shape] }, options);
+      const grad = makeValues('special', ref.values.data.length, 14);
+      const backward = { ...options, inputShape: [...shape] };
+      const expected = cpu.maxPoolBackward({ data: grad, shape: ref.values.shape }, ref.indices, backward);
+      const x = ap.tensor(data, [...shape]);
+      const pooled = ap.maxPool(x, options);
+      expectIntsEqual(await pooled.indices.read(), ref.indices.data, ref.indices.shape, `indices ${shape}`);
+      const g = ap.tensor(grad, ref.values.shape);
+      expectSumBitsEqual(await ap.maxPoolBackward(g, pooled.indices, backward).read(), expected.data, expected.shape, `gradient ${shape}`);
+      if (check === 'gradient') {
+        // Uploaded indices take the window check (a flat, folded dispatch) before the same gather.
+        const uploaded = ap.tensor(ref.indices.data, ref.indices.shape);
+        expectSumBitsEqual(await ap.maxPoolBackward(g, uploaded, backward).read(), expected.data, expected.shape, `gradient, uploaded indices ${shape}`);
+        uploaded.destroy();
+      } else {
+        const unpoolOptions = { ...options, outputSize: [shape[1]] };
+        const unpooled = cpu.maxUnpool(ref.values, ref.indices, unpoolOptions);
+        const y = ap.maxUnpool(pooled.values, pooled.indices, unpoolOptions);
+        expectBitsEqual(await y.read(), unpooled.data, unpooled.shape, `unpool ${shape}`);
+        y.destroy();
+      }
+      for (const t of [x, pooled.values, pooled.indices, g]) t.destroy();
+    }
   });
 });

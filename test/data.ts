@@ -1,7 +1,20 @@
 /** Test data: seeded value generators for the kinds of input that break pooling kernels. */
 
-export type ValueKind = 'random' | 'ties' | 'nan' | 'inf' | 'all-neg-inf';
-export const VALUE_KINDS: readonly ValueKind[] = ['random', 'ties', 'nan', 'inf', 'all-neg-inf'];
+export type ValueKind = 'random' | 'ties' | 'nan' | 'inf' | 'all-neg-inf' | 'special';
+export const VALUE_KINDS: readonly ValueKind[] = ['random', 'ties', 'nan', 'inf', 'all-neg-inf', 'special'];
+
+/**
+ * Values that float comparisons on a GPU may get wrong: subnormals of both signs (WGSL lets an
+ * implementation flush them to zero), both zeros (and may ignore their sign), both infinities, and
+ * the smallest normals beside them. Repeats make ties between equal subnormals.
+ */
+const SPECIAL_BITS = [
+  0x00000001, 0x00000002, 0x00000100, 0x007fffff, 0x00400000, // positive subnormals
+  0x80000001, 0x80000002, 0x80000100, 0x807fffff, 0x80400000, // negative subnormals
+  0x00000000, 0x80000000, // +0, -0
+  0x7f800000, 0xff800000, // +inf, -inf
+  0x00800000, 0x80800000, // smallest normals
+];
 
 /** mulberry32: small, seedable, good enough to spread test values. */
 export function rng(seed: number): () => number {
@@ -18,7 +31,8 @@ export function rng(seed: number): () => number {
 /**
  * Values of one kind. 'ties' draws from {-1, -0, 0, 1} so windows hold equal maxima (and the two
  * zeros, which compare equal but differ in bits); 'nan' scatters quiet and signalling NaNs with
- * distinct payloads and signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere.
+ * distinct payloads and signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere;
+ * 'special' mixes subnormals, signed zeros, infinities and the smallest normals (SPECIAL_BITS).
  */
 export function makeValues(kind: ValueKind, length: number, seed: number): Float32Array {
   const next = rng(seed);
@@ -45,6 +59,9 @@ export function makeValues(kind: ValueKind, length: number, seed: number): Float
         break;
       case 'all-neg-inf':
         data[i] = -Infinity;
+        break;
+      case 'special':
+        bits[i] = SPECIAL_BITS[Math.floor(r * SPECIAL_BITS.length)];
         break;
     }
   }

@@ -1,8 +1,20 @@
-/** Host logic that needs no GPU: params packing against the WGSL structs, and the dispatch grid. */
+/** Host logic that needs no GPU: params packing against the WGSL structs, the dispatch grid, plans and launch profiles. */
 import { describe, expect, it } from 'vitest';
 import paramsWgsl from '../shaders/params.wgsl?raw';
 import { dispatchGrid } from '../src/dispatch';
-import { resolvePoolGeometry, resolveUnpoolGeometry } from '../src/options';
+import { chooseLaunchProfile, LAUNCH_PROFILES, type LaunchProfile } from '../src/launch';
+import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions } from '../src/options';
+import {
+  planMaxPool,
+  planMaxPoolBackward,
+  planMaxUnpool,
+  planMaxUnpoolBackward,
+  tiledPlan,
+  windowGatherPlan,
+  WORKGROUP_SIZE,
+  type OperationPlan,
+  type PlanLimits,
+} from '../src/plan';
 import { SHADER_CODE } from '../src/shaders';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
 
@@ -97,5 +109,140 @@ describe('dispatchGrid', () => {
     expect(() => dispatchGrid(28 * 64, 64, 3, 'maxPool2d')).toThrow(
       /^maxPool2d: 1792 invocations need 28 workgroups of 64, more than maxComputeWorkgroupsPerDimension \(3\) cubed$/,
     );
+  });
+});
+
+const LIMITS: PlanLimits = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
+const SHADERS = new Set(Object.keys(SHADER_CODE));
+
+/** Every program of a plan names a known shader, binds known roles and has a grid within the limit. */
+function expectWellFormed(plan: OperationPlan, limits = LIMITS): void {
+  const roles = new Set([...plan.needs.map((n) => n.role), ...plan.scratch.map((s) => s.role)]);
+  expect(plan.programs.length).toBeGreaterThan(0);
+  for (const p of plan.programs) {
+    expect(SHADERS.has(p.shader), p.shader).toBe(true);
+    expect(p.cacheKey.startsWith(`${p.shader}|`)).toBe(true);
+    for (const role of p.bindings) expect(roles.has(role), role).toBe(true);
+    for (const n of p.grid) {
+      expect(Number.isInteger(n) && n >= 1 && n <= limits.maxComputeWorkgroupsPerDimension, `${p.label} grid ${p.grid}`).toBe(true);
+    }
+  }
+}
+
+const poolGeometry = (shape: number[], options: PoolOptions) => resolvePoolGeometry('maxPool', shape, options);
+
+describe('plans', () => {
+  it('are plain data: shader names, constants, cache keys, packed uniforms, bindings and grids', () => {
+    const g = poolGeometry([2, 3, 10, 9], { kernelSize: 3, stride: 2, padding: 1 });
+    const plan = planMaxPool(g, { limits: LIMITS });
+    expectWellFormed(plan);
+    expect(plan.programs.map((p) => p.shader)).toEqual(['max_pool.wgsl']);
+    expect(plan.scratch).toEqual([{ role: 'params', label: 'maxPool2d params', bytes: 96, usage: 0x40 | 0x8, uniform: packPoolParams(g) }]);
+    expect(plan.needs).toEqual([
+      { role: 'input', bytes: 2 * 3 * 10 * 9 * 4 },
+      { role: 'values', bytes: 2 * 3 * 5 * 5 * 4 },
+      { role: 'indices', bytes: 2 * 3 * 5 * 5 * 4 },
+    ]);
+    // Nothing in a plan refers to a GPU object: it survives a JSON round trip (uniform words as arrays).
+    const json = JSON.parse(JSON.stringify(plan, (_, v) => (v instanceof Uint32Array ? Array.from(v) : v)));
+    expect(json.programs).toEqual(plan.programs);
+    const unpool = planMaxUnpool(resolveUnpoolGeometry('maxUnpool', [2, 3, 5, 5], [2, 3, 5, 5], { kernelSize: 3, stride: 2, padding: 1 }), { limits: LIMITS });
+    expectWellFormed(unpool);
+    expect(unpool.programs.map((p) => p.shader)).toEqual(['max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl']);
+    expect(unpool.clears.map((c) => c.role)).toEqual(['status', 'owner']);
+  });
+
+  it('fold a dispatch of more than 65,535 workgroups into a 2-D grid', () => {
+    // 1 x 1 x 6144 x 6144 pooled 2x2: 9,437,184 outputs, 147,456 workgroups of 64.
+    const g = poolGeometry([1, 1, 6144, 6144], { kernelSize: 2 });
+    const plan = planMaxPool(g, { limits: LIMITS, specialised: false });
+    expectWellFormed(plan);
+    const [x, y, z] = plan.programs[0].grid;
+    expect(y).toBeGreaterThan(1);
+    expect(x * y * z * WORKGROUP_SIZE).toBeGreaterThanOrEqual(9_437_184);
+  });
+
+  it('plan a 1-D pooling gradient over more than 4.2M samples, whose gather needs more than 65,535 workgroups along x', () => {
+    const samples = 4_300_000;
+    const g = poolGeometry([1, 1, samples], { kernelSize: 3, stride: 2 });
+    for (const specialised of [true, false]) {
+      const plan = planMaxPoolBackward(g, { limits: LIMITS, specialised });
+      expectWellFormed(plan);
+      const gather = plan.programs.find((p) => p.shader === 'window_gather.wgsl')!;
+      // The grid is clamped to the limit; the kernel's grid-stride loop walks the rest.
+      expect(gather.grid[0]).toBe(65535);
+      expect(gather.grid[0] * gather.constants.WORKGROUP_X).toBeLessThan(samples);
+    }
+    expectWellFormed(planMaxPool(g, { limits: LIMITS }));
+  });
+
+  it('plan a channels-last 1-D input longer than 65,535 positions, forward and gradient', () => {
+    const g = poolGeometry([1, 70_000, 65], { kernelSize: 2, layout: 'NHWC' });
+    const forward = planMaxPool(g, { limits: LIMITS });
+    expectWellFormed(forward);
+    const backward = planMaxPoolBackward(g, { limits: LIMITS, pooledBy: g });
+    expectWellFormed(backward);
+    expect(backward.programs.map((p) => p.shader)).toEqual(['window_gather.wgsl']);
+    expect(backward.programs[0].grid[1]).toBe(65535);
+    const unpool = planMaxUnpool(resolveUnpoolGeometry('maxUnpool', [1, 35_000, 65], [1, 35_000, 65], { kernelSize: 2, layout: 'NHWC' }), { limits: LIMITS, pooledBy: g });
+    expectWellFormed(unpool);
+  });
+
+  it('refuse bindings over the device limits, naming the limit, the operation and the buffer', () => {
+    const small: PlanLimits = { ...LIMITS, maxStorageBufferBindingSize: 1024, maxBufferSize: 4096 };
+    const g = poolGeometry([1, 1, 16, 32], { kernelSize: 2 }); // 2048-byte input, 512-byte outputs
+    expect(() => planMaxPool(g, { limits: small })).toThrow(/^maxPool2d: input needs 2048 bytes, more than this device's maxStorageBufferBindingSize \(1024\)$/);
+    expect(() => planMaxPoolBackward(g, { limits: small })).toThrow(/^maxPool2d: gradInput needs 2048 bytes, more than this device's maxStorageBufferBindingSize \(1024\)$/);
+    const u = resolveUnpoolGeometry('maxUnpool', [1, 1, 8, 16], [1, 1, 8, 16], { kernelSize: 2 });
+    expect(() => planMaxUnpool(u, { limits: small })).toThrow(/^maxUnpool2d: output needs 2048 bytes, more than this device's maxStorageBufferBindingSize \(1024\)$/);
+    expect(() => planMaxUnpoolBackward(u, { limits: small })).toThrow(/^maxUnpool2d: gradOutput needs 2048 bytes/);
+    const tinyBuffers: PlanLimits = { ...LIMITS, maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1024 };
+    expect(() => planMaxPool(g, { limits: tinyBuffers })).toThrow(/^maxPool2d: input needs 2048 bytes, more than this device's maxBufferSize \(1024\)$/);
+  });
+
+  it('refuse a fill mode whose coordinates would not be exact, naming the limit', () => {
+    const u = resolveUnpoolGeometry('maxUnpool', [1, 1, 2 ** 29 + 8], [1, 1, 2 ** 29 + 8], { kernelSize: 2, fill: 'nearest' });
+    expect(() => planMaxUnpool(u, { limits: { ...LIMITS, maxStorageBufferBindingSize: 2 ** 33, maxBufferSize: 2 ** 33 } })).toThrow(
+      /^maxUnpool1d: fill 'nearest' supports output sizes below 2\^30, got \[1073741840\]$/,
+    );
+  });
+
+  it('with specialisedKernels false, use only the general kernels, gradients included', () => {
+    const general = new Set(['max_pool.wgsl', 'max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl', 'max_pool_backward_check.wgsl', 'window_gather.wgsl', 'max_unpool_backward.wgsl']);
+    for (const [shape, options] of [
+      [[1, 4, 8, 16], { kernelSize: 2 }], // tiles: the tiled kernels when specialised
+      [[1, 8, 16, 8], { kernelSize: 3, stride: 2, layout: 'NHWC' }], // channels in fours: the vectorised kernels
+    ] as [number[], PoolOptions][]) {
+      const g = poolGeometry(shape, options);
+      const context = { limits: LIMITS, specialised: false, pooledBy: g };
+      const unpool = resolveUnpoolGeometry('maxUnpool', g.layout === 'NHWC' ? [1, ...g.outSpatial, shape[3]] : [1, shape[1], ...g.outSpatial], g.layout === 'NHWC' ? [1, ...g.outSpatial, shape[3]] : [1, shape[1], ...g.outSpatial], { ...options, outputSize: g.inSpatial });
+      const used = [planMaxPool(g, context), planMaxPoolBackward(g, context), planMaxUnpool(unpool, context), planMaxUnpoolBackward(unpool, context)].flatMap((p) => p.programs.map((q) => q.shader));
+      for (const shader of used) expect(general.has(shader), shader).toBe(true);
+      expect(used).toContain('window_gather.wgsl');
+      expect(used).toContain('max_pool_backward_check.wgsl');
+      const specialisedShaders = [planMaxPool(g, { limits: LIMITS }), planMaxPoolBackward(g, { limits: LIMITS, pooledBy: g })].flatMap((p) => p.programs.map((q) => q.shader));
+      expect(specialisedShaders.some((s) => !general.has(s))).toBe(true);
+    }
+  });
+});
+
+describe('launch profiles', () => {
+  it('are chosen from the adapter: fallback and software adapters are emulated, others GPUs', () => {
+    expect(chooseLaunchProfile({ vendor: 'google', architecture: 'swiftshader' }).name).toBe('emulated');
+    expect(chooseLaunchProfile({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }).name).toBe('emulated');
+    expect(chooseLaunchProfile({ vendor: 'nvidia', architecture: 'hopper', isFallbackAdapter: true }).name).toBe('emulated');
+    expect(chooseLaunchProfile({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' }).name).toBe('gpu');
+    expect(chooseLaunchProfile(undefined).name).toBe('gpu');
+  });
+
+  it('set rows per invocation: many on an emulation, few on a GPU', () => {
+    const g = poolGeometry([1, 10, 400, 1024], { kernelSize: 2 });
+    const emulated = tiledPlan(g, 65535, LAUNCH_PROFILES.emulated)!;
+    const gpu = tiledPlan(g, 65535, LAUNCH_PROFILES.gpu)!;
+    expect(emulated.constants.ROWS).toBe(16);
+    expect(gpu.constants.ROWS).toBeLessThanOrEqual(4);
+    expect(gpu.grid[1]).toBeGreaterThan(emulated.grid[1]);
+    const gather = (launch: LaunchProfile) => windowGatherPlan(poolGeometry([1, 32, 100, 130], { kernelSize: 3, stride: 2, padding: 1 }), 65535, launch).constants.ROWS;
+    expect(gather(LAUNCH_PROFILES.emulated)).toBeGreaterThan(gather(LAUNCH_PROFILES.gpu));
   });
 });
