@@ -1,5 +1,6 @@
 /** The ArgPool context on a real WebGPU adapter: errors, faults, batching, buffers, limits, device loss. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseLaunchProfile } from '../src/launch';
 import { windowGatherPlan } from '../src/plan';
 import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
@@ -33,7 +34,10 @@ describe('ArgPool', () => {
     expect(ap.device.limits.maxStorageBufferBindingSize).toBe(adapter!.limits.maxStorageBufferBindingSize);
     const info = ap.device.adapterInfo;
     // Shown in the test output, so a CI log says which adapter the GPU tests ran on.
-    console.log(`WebGPU adapter: ${info.vendor} ${info.architecture} ${info.description}`.trim());
+    console.log(`WebGPU adapter: ${info.vendor} ${info.architecture} ${info.description}`.trim() + `; launch profile: ${ap.launchProfile.name}`);
+    // The launch shapes follow the adapter (SwiftShader here: 'emulated'; a real GPU: 'gpu').
+    expect(ap.launchProfile).toBe(chooseLaunchProfile(info));
+    if (/swiftshader/i.test(`${info.vendor} ${info.architecture}`)) expect(ap.launchProfile.name).toBe('emulated');
     await expectContextWorks();
   });
 

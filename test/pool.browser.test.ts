@@ -3,20 +3,25 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, resolvePoolGeometry, type PoolOptions, type UnpoolOptions } from '../src/index';
 import { channelsLastPlan, tiledPlan, windowGatherPlan } from '../src/kernels';
+import { LAUNCH_PROFILES } from '../src/launch';
 import { poolCase, type PoolCase } from './cases';
-import { expectBitsEqual, expectClose, expectIntsEqual } from './compare';
+import { expectBitsEqual, expectClose, expectIntsEqual, guardErrorScopes } from './compare';
 import { makeValues, randomSpatialIndices } from './data';
 
 let ap: ArgPool;
 let specialised: ArgPool;
 let general: ArgPool;
+/** The same adapter with the launch shapes chosen for a real GPU (few rows per invocation). */
+let gpuLaunch: ArgPool;
 let compared = 0;
 beforeAll(async () => {
   specialised = await ArgPool.create();
   general = await ArgPool.create({ device: specialised.device, specialisedKernels: false });
+  gpuLaunch = await ArgPool.create({ device: specialised.device, launchProfile: 'gpu' });
   ap = specialised;
 });
 afterAll(() => specialised.destroy());
+guardErrorScopes(() => specialised.device);
 
 /** Runs the same call on both sides; a refused configuration must be refused by both, alike. */
 function both<G, C>(gpu: () => G, host: () => C): { gpu: G; host: C } | { error: string } {
@@ -122,8 +127,9 @@ async function checkUnpool(
     expect(y.shape).toEqual(expected!.shape);
     const actual = await y.read();
     const what = `unpool ${JSON.stringify(options)} ${label}`;
-    // Interpolation rounds in f32 on the GPU and in f64 in the reference: agree to 1e-6 of the inputs' size.
-    if (options.fill === 'bilinear') expectClose(actual, expected!.data, expected!.shape, 1e-6, what, magnitude(hostValues.data));
+    // Interpolation rounds in f32 on the GPU and in f64 in the reference: agree to 1e-6 of the inputs'
+    // size. WGSL lets arithmetic flush subnormals, so errors below the smallest normal (2^-126) pass too.
+    if (options.fill === 'bilinear') expectClose(actual, expected!.data, expected!.shape, 1e-6, what, Math.max(magnitude(hostValues.data), 2 ** -126 / 1e-6));
     else expectBitsEqual(actual, expected!.data, expected!.shape, what);
   }
   y.destroy();
@@ -155,7 +161,7 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
           for (const kernelOther of [1, 2, 3]) {
             const kernelSize = [...new Array(rank - 1).fill(kernelOther), kernelW];
             const shape = [spatial[0], spatial[1], ...spatial.slice(2).map((n, i) => n * kernelSize[i])];
-            for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf'] as const) {
+            for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf', 'special'] as const) {
               for (const indexFormat of ['spatial', 'flat'] as const) {
                 const options = { kernelSize, indexFormat };
                 const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, options), 65535);
@@ -168,7 +174,28 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       }
     }
     // Every shape above tiles (output widths are multiples of 4): the tiled kernels really ran.
-    expect(tiledCases).toBe(3 * 3 * 3 * 5 * 2);
+    expect(tiledCases).toBe(3 * 3 * 3 * 6 * 2);
+  });
+
+  it('on a 32x32 plane mixing subnormals, signed zeros and infinities, in every kernel and both launch profiles', async () => {
+    // WGSL lets an implementation flush subnormals and ignore the sign of zero: comparisons on
+    // order-preserving integer keys must still pick PyTorch's argmax, bit for bit.
+    let cases = 0;
+    for (const context of [specialised, general, gpuLaunch]) {
+      ap = context;
+      for (const [shape, options] of [
+        [[2, 3, 32, 32], { kernelSize: 2 }], // tiled when specialised
+        [[2, 3, 32, 32], { kernelSize: 3, stride: 1, padding: 1 }],
+        [[1, 32, 32, 8], { kernelSize: 3, stride: 2, layout: 'NHWC' }], // channels-last kernels
+        [[1, 4, 32, 32], { kernelSize: [2, 3], stride: [2, 1], dilation: [2, 1], ceilMode: true }],
+      ] as [number[], PoolOptions][]) {
+        for (const seed of [1, 2]) {
+          await checkPool({ shape, options, kind: 'special', seed });
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(24);
   });
 
   it('on tiling shapes large enough for several output rows per invocation, with a partial last group', async () => {
@@ -178,17 +205,23 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       [[2, 3, 20, 100, 512], [2, 2, 4]],
       [[1, 80, 16384], 4],
     ] as [number[], number | number[]][]) {
-      const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535);
+      const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535, LAUNCH_PROFILES.emulated);
       expect(plan?.constants.ROWS).toBeGreaterThan(1);
       const outH = shape[shape.length - 2] / (Array.isArray(kernelSize) ? kernelSize[kernelSize.length - 2] : kernelSize);
       if (shape.length > 3) expect(outH % plan!.constants.ROWS).not.toBe(0);
+      ap = specialised;
       await checkPool({ shape, options: { kernelSize }, kind: 'nan', seed: shape.length });
+      // The launch shapes for a real GPU: other rows per invocation, other grid, same bits.
+      const gpuPlan = tiledPlan(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535, LAUNCH_PROFILES.gpu);
+      expect(gpuPlan!.constants.ROWS).not.toBe(plan!.constants.ROWS);
+      ap = gpuLaunch;
+      await checkPool({ shape, options: { kernelSize }, kind: 'special', seed: shape.length });
     }
   });
 
   it('for every value kind with overlapping windows in each rank', async () => {
     for (const rank of [1, 2, 3]) {
-      for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf'] as const) {
+      for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf', 'special'] as const) {
         const spatial = [9, 7, 6].slice(0, rank);
         await checkPool({
           shape: [2, 3, ...spatial],
@@ -219,10 +252,14 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       [[1, 102, 130, 32], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
       [[1, 4, 20, 30, 40], { kernelSize: 3, stride: [1, 2, 2], dilation: [2, 1, 1] }],
     ] as [number[], PoolOptions][]) {
-      const plan = windowGatherPlan(resolvePoolGeometry('maxPool', shape, options), 65535);
+      const plan = windowGatherPlan(resolvePoolGeometry('maxPool', shape, options), 65535, LAUNCH_PROFILES.emulated);
       expect(plan.constants.ROWS).toBeGreaterThan(1);
       // checkPool unpools the pooled values and other features with these indices (the gather path).
+      ap = specialised;
       await checkPool({ shape, options, kind: 'ties', seed: shape[1] });
+      expect(windowGatherPlan(resolvePoolGeometry('maxPool', shape, options), 65535, LAUNCH_PROFILES.gpu).constants.ROWS).toBeLessThan(plan.constants.ROWS);
+      ap = gpuLaunch;
+      await checkPool({ shape, options, kind: 'special', seed: shape[1] });
     }
   });
 
