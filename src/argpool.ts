@@ -59,8 +59,15 @@ export async function requestArgPoolDevice(options: Omit<ArgPoolCreateOptions, '
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-  return adapter.requestDevice({ label: 'argpool', requiredLimits, requiredFeatures });
+  const device = await adapter.requestDevice({ label: 'argpool', requiredLimits, requiredFeatures });
+  // The `webgpu` package (Dawn in Node) frees its instance when the GPU object is collected, devices
+  // included, and the process then crashes: keep the GPU and adapter as long as the device lives.
+  keepAlive.set(device, { gpu, adapter });
+  return device;
 }
+
+/** What a device created here must not outlive; a WeakMap, so a destroyed device is still collectable. */
+const keepAlive = new WeakMap<GPUDevice, { gpu: GPU; adapter: GPUAdapter }>();
 
 export class ArgPool implements TensorHost {
   private readonly session: Session;
