@@ -5,7 +5,8 @@
  * - ORT's WebGPU provider alone, with the MaxPool-with-Indices nodes forced to the CPU
  *   (`forceCpuNodeNames`; MaxUnpool has no WebGPU kernel, so ORT puts it on the CPU itself);
  * - ORT's wasm provider (CPU), which is also the correctness reference.
- * Each run takes the input from the CPU and returns the output to it. The adapter's time is also
+ * Each run takes the input from the CPU and returns the output to it; the three paths take turns, run
+ * by run, so that other load on the machine falls on all of them alike. The adapter's time is also
  * split into its ORT parts and argpool operations with `runTimed` (the GPU is waited for after
  * every step there, so those steps add up to more than a plain run).
  */
@@ -48,18 +49,6 @@ function summary(times: number[]): PathTiming {
   return { medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: times.length };
 }
 
-async function timeRuns(run: () => Promise<Record<string, ort.Tensor>>, config: OnnxBenchConfig): Promise<{ timing: PathTiming; last: Record<string, ort.Tensor> }> {
-  let last = await run();
-  for (let i = 1; i < config.warmup; i++) last = await run();
-  const times: number[] = [];
-  for (let i = 0; i < config.runs; i++) {
-    const start = performance.now();
-    last = await run();
-    times.push(performance.now() - start);
-  }
-  return { timing: summary(times), last };
-}
-
 /** Largest error relative to the reference output's scale, over every float output. */
 function worstRelativeError(actual: Record<string, ort.Tensor>, expected: Record<string, ort.Tensor>): number {
   let worst = 0;
@@ -86,13 +75,30 @@ async function runOnnxBench(config: OnnxBenchConfig) {
   log(`model: ${config.modelName ?? `SegNet, ${config.levels} levels, ${config.convs} conv per block`}, input ${dims.join('x')}, ${config.runs} runs after ${config.warmup} warm-up`);
 
   const wasm = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const wasmResult = await timeRuns(() => wasm.run(feeds) as Promise<Record<string, ort.Tensor>>, config);
-  log(`ORT wasm: median ${wasmResult.timing.medianMs.toFixed(2)} ms`);
-
   const adapter = await InferenceSession.create(bytes, { ort, executionProviders: ['webgpu'] });
   const device = (await ort.env.webgpu.device) as GPUDevice;
-  const adapterResult = await timeRuns(() => adapter.run(feeds), config);
-  log(`adapter: median ${adapterResult.timing.medianMs.toFixed(2)} ms (${adapter.steps.length} steps)`);
+  const poolNodes = config.model ? poolingNodeNames(bytes) : built.poolNodes;
+  const fallback = await ort.InferenceSession.create(bytes, {
+    executionProviders: [{ name: 'webgpu', forceCpuNodeNames: poolNodes } as ort.InferenceSession.ExecutionProviderConfig],
+  });
+  // The paths take turns run by run, so that load from elsewhere on the machine falls on all of them.
+  const paths = {
+    ortWasm: () => wasm.run(feeds) as Promise<Record<string, ort.Tensor>>,
+    adapter: () => adapter.run(feeds),
+    ortWebgpuPoolingOnCpu: () => fallback.run(feeds) as Promise<Record<string, ort.Tensor>>,
+  };
+  const times: Record<string, number[]> = { ortWasm: [], adapter: [], ortWebgpuPoolingOnCpu: [] };
+  const last: Record<string, Record<string, ort.Tensor>> = {};
+  for (let i = 0; i < config.warmup + config.runs; i++) {
+    for (const [name, run] of Object.entries(paths)) {
+      const start = performance.now();
+      last[name] = await run();
+      if (i >= config.warmup) times[name].push(performance.now() - start);
+    }
+  }
+  const timing = Object.fromEntries(Object.entries(times).map(([name, list]) => [name, summary(list)])) as Record<keyof typeof paths, PathTiming>;
+  for (const name of Object.keys(paths) as (keyof typeof paths)[]) log(`${name}: median ${timing[name].medianMs.toFixed(2)} ms`);
+
   const split: StepTiming[][] = [];
   for (let i = 0; i < config.runs; i++) split.push((await adapter.runTimed(feeds)).steps);
   const medianOf = (values: number[]) => summary(values).medianMs;
@@ -106,11 +112,6 @@ async function runOnnxBench(config: OnnxBenchConfig) {
   const adapterSplit = { ortPartsMs: sum('ort', 'ms'), argpoolMs: sum('argpool', 'ms'), argpoolGpuMs: sum('argpool', 'gpuMs'), steps: perStep };
   log(`adapter split: ORT parts ${adapterSplit.ortPartsMs.toFixed(2)} ms, argpool ${adapterSplit.argpoolMs.toFixed(2)} ms (GPU ${adapterSplit.argpoolGpuMs.toFixed(3)} ms)`);
   await adapter.release();
-
-  const poolNodes = config.model ? poolingNodeNames(bytes) : built.poolNodes;
-  const fallback = await ort.InferenceSession.create(bytes, { executionProviders: [{ name: 'webgpu', forceCpuNodeNames: poolNodes } as ort.InferenceSession.ExecutionProviderConfig] });
-  const fallbackResult = await timeRuns(() => fallback.run(feeds) as Promise<Record<string, ort.Tensor>>, config);
-  log(`ORT webgpu, pooling on the CPU: median ${fallbackResult.timing.medianMs.toFixed(2)} ms`);
   await fallback.release();
   await wasm.release();
 
@@ -121,15 +122,11 @@ async function runOnnxBench(config: OnnxBenchConfig) {
     adapterInfo: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
     ortVersion: ort.env.versions.web,
     wasmThreads: 1,
-    paths: {
-      adapter: adapterResult.timing,
-      ortWebgpuPoolingOnCpu: fallbackResult.timing,
-      ortWasm: wasmResult.timing,
-    },
+    paths: timing,
     adapterSplit,
     worstRelativeError: {
-      adapter: worstRelativeError(adapterResult.last, wasmResult.last),
-      ortWebgpuPoolingOnCpu: worstRelativeError(fallbackResult.last, wasmResult.last),
+      adapter: worstRelativeError(last.adapter, last.ortWasm),
+      ortWebgpuPoolingOnCpu: worstRelativeError(last.ortWebgpuPoolingOnCpu, last.ortWasm),
     },
   };
 }

@@ -52,7 +52,7 @@ function renderMarkdown(r, command) {
   const ms = (t) => `${t.medianMs.toFixed(1)} ms (min ${t.minMs.toFixed(1)}, max ${t.maxMs.toFixed(1)})`;
   const lines = [
     `Model: ${r.model}, input ${r.input.join('x')}. Adapter: ${r.adapterInfo}. onnxruntime-web ${r.ortVersion}, wasm threads ${r.wasmThreads}.`,
-    `Median of ${r.paths.adapter.runs} runs, each from CPU input to CPU output. Command: \`${command}\`.`,
+    `Median of ${r.paths.adapter.runs} runs per path (the paths take turns), each from CPU input to CPU output. Command: \`${command}\`.`,
     '',
     '| path | per run |',
     '| --- | --- |',

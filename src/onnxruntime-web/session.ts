@@ -152,18 +152,22 @@ export class InferenceSession {
     }
   }
 
-  /** Runs the model: `feeds` and the result map input and output names to the `ort` module's tensors. */
-  async run(feeds: Feeds): Promise<Outputs> {
-    return (await this.execute(feeds, null)).outputs;
+  /**
+   * Runs the model: `feeds` and the result map input and output names to the `ort` module's tensors.
+   * `options` (ORT's run options) go to every ORT part. Every graph output is returned.
+   */
+  async run(feeds: Feeds, options?: OrtModule.InferenceSession.RunOptions): Promise<Outputs> {
+    if (Array.isArray(options)) throw new TypeError('InferenceSession.run: fetches are not supported; every graph output is returned');
+    return (await this.execute(feeds, null, options)).outputs;
   }
 
   /**
    * Runs the model waiting for the GPU after every step, and reports each step's time: the split
    * between ORT's parts and argpool's operations (a benchmark aid; slower than `run`).
    */
-  async runTimed(feeds: Feeds): Promise<{ outputs: Outputs; steps: StepTiming[] }> {
+  async runTimed(feeds: Feeds, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs; steps: StepTiming[] }> {
     const steps: StepTiming[] = [];
-    const outputs = (await this.execute(feeds, steps)).outputs;
+    const outputs = (await this.execute(feeds, steps, options)).outputs;
     return { outputs, steps };
   }
 
@@ -177,7 +181,7 @@ export class InferenceSession {
     this.ap?.destroy();
   }
 
-  private async execute(feeds: Feeds, timings: StepTiming[] | null): Promise<{ outputs: Outputs }> {
+  private async execute(feeds: Feeds, timings: StepTiming[] | null, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs }> {
     if (this.released) throw new Error('InferenceSession.run: this session has been released');
     if (!feeds || typeof feeds !== 'object') throw new TypeError('InferenceSession.run: feeds must be an object of ort.Tensor by input name');
     for (const name of this.inputNames) {
@@ -185,11 +189,11 @@ export class InferenceSession {
     }
     if (this.whole) {
       const start = performance.now();
-      const outputs = (await this.whole.run(feeds)) as Outputs;
+      const outputs = (await this.whole.run(feeds, options ?? {})) as Outputs;
       timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
       return { outputs };
     }
-    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds);
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {});
     try {
       for (const [s, step] of this.plan.steps.entries()) {
         const start = performance.now();
@@ -240,6 +244,7 @@ class Run {
     private readonly ap: ArgPool,
     private readonly scratch: ScratchBuffers,
     private readonly feeds: Feeds,
+    private readonly runOptions: OrtModule.InferenceSession.RunOptions,
   ) {}
 
   /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
@@ -255,7 +260,7 @@ class Run {
     this.flush();
     let results: Outputs;
     try {
-      results = (await session.run(feeds)) as Outputs;
+      results = (await session.run(feeds, this.runOptions)) as Outputs;
     } catch (error) {
       throw new Error(`InferenceSession.run: ${step.label} failed on ONNX Runtime: ${(error as Error).message}`);
     }
