@@ -4,6 +4,8 @@
  * `npm test` (test/run.mjs) points Dawn at a Vulkan driver; with none, these tests fail, never skip.
  */
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { create } from 'webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type PoolBackwardOptions, type UnpoolOptions } from '../../src/index';
@@ -125,5 +127,22 @@ describe('argpool in Node on Dawn matches the CPU reference', () => {
     expectBitsEqual(await values.read(), expected.values.data, expected.values.shape, 'values');
     expectIntsEqual(await indices.read(), expected.indices.data, expected.indices.shape, 'indices');
     for (const t of [x, values, indices]) t.destroy();
+  }, 60_000);
+
+  it('keeps the GPU object of the webgpu package alive for its device when the caller does not', async () => {
+    // Dawn frees its instance, devices included, when the GPU object is collected; a context that
+    // let it go crashed the process at its next GPU call. Force collections to make that happen now.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const context = await ArgPool.create({ gpu: create([]) });
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const x = context.tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), [1, 1, 3, 3]);
+    const { values, indices } = context.maxPool(x, { kernelSize: 2, stride: 1 });
+    expect([...(await values.read())]).toEqual([5, 6, 8, 9]);
+    expect([...(await indices.read())]).toEqual([4, 5, 7, 8]);
+    context.destroy();
   }, 60_000);
 });
