@@ -3,8 +3,8 @@
  * argpool options, with the sizes and padding ONNX Runtime's CPU provider computes (pool_attributes.h,
  * unpool.cc). Pure functions: the node tests cover them without a GPU.
  */
-import type { PoolOptions, UnpoolOptions } from '../index';
-import { Attributes, describeNode, type NodeProto } from './onnx';
+import type { PoolOptions, UnpoolOptions } from '../index.js';
+import { Attributes, describeNode, type NodeProto } from './onnx.js';
 
 export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 

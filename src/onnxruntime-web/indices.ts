@@ -4,7 +4,7 @@
  */
 import widenWgsl from '../../shaders/onnx_indices_widen.wgsl?raw';
 import narrowWgsl from '../../shaders/onnx_indices_narrow.wgsl?raw';
-import { dispatchGrid, WORKGROUP_SIZE } from '../index';
+import { dispatchGrid, WORKGROUP_SIZE } from '../index.js';
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 

@@ -3,7 +3,7 @@
  * on its WebGPU provider) and the nodes argpool runs between them (every MaxPool with an Indices
  * output, every MaxUnpool). Pure data: no ORT, no GPU, so the node tests inspect every decision.
  */
-import { readMaxPool, readMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes';
+import { readMaxPool, readMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes.js';
 import {
   DataType,
   decodeModel,
@@ -16,7 +16,7 @@ import {
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
-} from './onnx';
+} from './onnx.js';
 
 export interface OrtStep {
   kind: 'ort';

@@ -9,11 +9,11 @@
  * scratch pool) only after that flush, so whoever reuses it next writes it in a later submit.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { ArgPool, type Tensor as ArgTensor } from '../index';
-import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes';
-import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices';
-import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx';
-import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan';
+import { ArgPool, type Tensor as ArgTensor } from '../index.js';
+import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
+import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
+import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
+import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan.js';
 
 type Ort = typeof OrtModule;
 type OrtTensor = OrtModule.Tensor;

@@ -12,9 +12,9 @@
  * Like tfjs ops, the calls return tensors at once: the work is recorded and submitted, not awaited.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions, type UnpoolOptions } from '../index';
-import { describe } from './backends';
-import { MaxPoolWithIndices, MaxUnpool, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels';
+import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions, type UnpoolOptions } from '../index.js';
+import { describe } from './backends.js';
+import { MaxPoolWithIndices, MaxUnpool, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
 
 export {
   MaxPoolWithIndices,
@@ -23,8 +23,8 @@ export {
   MaxUnpoolBackward,
   registerKernels,
   SUPPORTED_BACKENDS,
-} from './kernels';
-export type { PoolOptions, UnpoolOptions, Layout, IndexFormat, FillMode, PerDim } from '../index';
+} from './kernels.js';
+export type { PoolOptions, UnpoolOptions, Layout, IndexFormat, FillMode, PerDim } from '../index.js';
 
 /** What `maxPoolWithIndices` returns: the pooled values (float32) and their indices (int32), of one shape. */
 export interface MaxPoolWithIndicesResult<T extends tf.Tensor = tf.Tensor> {

@@ -23,8 +23,8 @@ import {
   type PoolGeometry,
   type PoolOptions,
   type UnpoolOptions,
-} from '../index';
-import { gpuBufferOf, gpuOutput, hostData, submitOnTfjsDevice, type HostBackendLike, type WebGPUBackendLike } from './backends';
+} from '../index.js';
+import { gpuBufferOf, gpuOutput, hostData, submitOnTfjsDevice, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
 
 /** Kernel names, for `tf.engine().runKernel`, `tf.getKernel` and profiles. */
 export const MaxPoolWithIndices = 'ArgpoolMaxPoolWithIndices';
