@@ -28,7 +28,12 @@ export default defineConfig({
     },
     rollupOptions: {
       external: PEERS,
-      output: { preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
+      output: {
+        preserveModules: true,
+        preserveModulesRoot: 'src',
+        // npm leaves every folder named node_modules out of a tarball: inlined modules go to vendor/.
+        entryFileNames: (chunk) => `${chunk.name.replace(/(^|\/)node_modules\//g, '$1vendor/')}.js`,
+      },
     },
   },
 });

@@ -521,7 +521,7 @@ function show(values: readonly number[]): string {
 }
 
 /** A CPU ORT tensor of an initializer (float32, int32 or int64; raw or typed fields). */
-export function tensorFromProto(ort: Ort, proto: TensorProto): OrtTensor {
+function tensorFromProto(ort: Ort, proto: TensorProto): OrtTensor {
   const dims = (proto.dims ?? []).map(toNumber);
   const count = dims.reduce((a, b) => a * b, 1);
   const raw = proto.rawData && proto.rawData.length > 0 ? proto.rawData : null;

@@ -164,7 +164,12 @@ describe('the packed tarball', () => {
       const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]);
       for (const specifier of specifiers) {
         expect(specifier, `${file} imports ${specifier}`).not.toMatch(/\?raw$|\.ts$|\.wgsl/);
-        if (specifier.startsWith('.')) expect(specifier, `${file} imports ${specifier}`).toMatch(/\.js$/);
+        if (specifier.startsWith('.')) {
+          expect(specifier, `${file} imports ${specifier}`).toMatch(/\.js$/);
+          // ... and the module is in the tarball (npm drops folders named node_modules, for one).
+          const target = join(dirname(file), file.endsWith('.d.ts') ? specifier.replace(/\.js$/, '.d.ts') : specifier);
+          expect(files, `${file} imports ${specifier}, which the tarball lacks`).toContain(target);
+        }
       }
     }
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
