@@ -8,7 +8,11 @@ export class BufferPool {
   private retiring: GPUBuffer[] = [];
   private allocations = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  /** `create` makes a new buffer when none is free (default `device.createBuffer`). */
+  constructor(
+    device: GPUDevice,
+    private readonly create: (descriptor: GPUBufferDescriptor) => GPUBuffer = (d) => device.createBuffer(d),
+  ) {}
 
   /** Buffers created so far (a steady workload stops growing this after its first run). */
   get created(): number {
@@ -24,7 +28,7 @@ export class BufferPool {
       return reused;
     }
     this.allocations++;
-    return this.device.createBuffer({ ...descriptor, size });
+    return this.create({ ...descriptor, size });
   }
 
   release(buffer: GPUBuffer): void {

@@ -31,3 +31,8 @@ export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shade
 export function pipelineCount(device: GPUDevice): number {
   return cache.get(device)?.size ?? 0;
 }
+
+/** Whether the pipeline of a cache key is compiled for a device already. */
+export function hasPipeline(device: GPUDevice, cacheKey: string): boolean {
+  return cache.get(device)?.has(cacheKey) ?? false;
+}

@@ -9,11 +9,19 @@
  */
 import { BufferPool } from './buffer_pool';
 import { encodePlan } from './encode';
+import { hasPipeline } from './pipelines';
 import type { OperationPlan } from './plan';
 import { MapMode, BufferUsage } from './webgpu_constants';
 
 /** Dispatches recorded before the pending work is submitted without being asked. */
 export const MAX_DISPATCHES_PER_SUBMIT = 16;
+
+/**
+ * Buffers from this size on are created inside error scopes, so running out of GPU memory rejects the
+ * next read instead of passing unseen; smaller ones are not (a scope costs a round trip to the GPU
+ * process, and scoping every small buffer more than doubled the time of the small-tensor tests).
+ */
+const SCOPED_BUFFER_BYTES = 1 << 20;
 
 /** How long a failed GPU promise waits for `device.lost` to explain it. */
 const LOSS_GRACE_MS = 200;
@@ -48,7 +56,9 @@ export class Session {
   private dispatches = 0;
 
   constructor(readonly device: GPUDevice) {
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, (d) =>
+      d.size >= SCOPED_BUFFER_BYTES ? this.scoped(`creating ${d.label ?? 'a buffer'}`, () => device.createBuffer(d)) : device.createBuffer(d),
+    );
     this.lostPromise = device.lost.then((info) => {
       this.lost = info;
       return info;
@@ -71,24 +81,40 @@ export class Session {
   }
 
   /**
-   * Records a plan that planning has accepted: allocates its scratch from the pool, records it inside
-   * validation and out-of-memory error scopes (their findings reject the next read), and submits when
-   * the batch reaches MAX_DISPATCHES_PER_SUBMIT. Does not throw.
+   * Records a plan that planning has accepted: allocates its scratch from the pool, records it, and
+   * submits when the batch reaches MAX_DISPATCHES_PER_SUBMIT. Does not throw.
+   *
+   * GPU errors reach the next read through error scopes (validation and out-of-memory): around every
+   * submit (which covers what the encoder recorded), around every buffer of SCOPED_BUFFER_BYTES or more
+   * that the pool creates, and around an operation whose pipelines are compiled for the first time. Steady work, whose buffers and
+   * pipelines are reused, pays for the submit's scopes alone (a scope costs a round trip to the GPU
+   * process in a browser; scopes around every operation doubled the time of small operations).
    */
   record(plan: OperationPlan, buffers: Record<string, GPUBuffer>, timestampWrites?: GPUComputePassTimestampWrites): void {
     const { device } = this;
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
     const all = { ...buffers };
     for (const s of plan.scratch) {
       const buffer = this.pool.acquire({ label: s.label, size: s.bytes, usage: s.usage });
       all[s.role] = buffer;
       this.scratch.push(buffer);
     }
-    encodePlan(device, this.currentEncoder(), plan, all, timestampWrites);
-    this.scopes.push(scope(device, `${plan.op} (validation)`), scope(device, `${plan.op} (out of memory)`));
+    const encode = () => encodePlan(device, this.currentEncoder(), plan, all, timestampWrites);
+    if (plan.programs.every((p) => hasPipeline(device, p.cacheKey))) encode();
+    else this.scoped(plan.op, encode);
     this.dispatches += plan.programs.length;
     if (this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.submit();
+  }
+
+  /** Runs `fn` inside validation and out-of-memory error scopes, whose findings the next read reports. */
+  private scoped<T>(what: string, fn: () => T): T {
+    const { device } = this;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    try {
+      return fn();
+    } finally {
+      this.scopes.push(scope(device, `${what} (validation)`), scope(device, `${what} (out of memory)`));
+    }
   }
 
   currentEncoder(): GPUCommandEncoder {
@@ -107,11 +133,8 @@ export class Session {
   /** Submits the pending encoder (if any); its error scopes stay queued for the next read. */
   private submit(): void {
     if (this.encoder) {
-      const { device } = this;
-      device.pushErrorScope('out-of-memory');
-      device.pushErrorScope('validation');
-      device.queue.submit([this.encoder.finish()]);
-      this.scopes.push(scope(device, 'submit (validation)'), scope(device, 'submit (out of memory)'));
+      const encoder = this.encoder;
+      this.scoped('submit', () => this.device.queue.submit([encoder.finish()]));
       // One promise for the batch, so a loop that never reads holds one per submit, not per call.
       const batch = this.scopes;
       this.scopes = [Promise.all(batch).then((found) => found.find((m) => m !== null) ?? null)];

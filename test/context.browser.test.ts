@@ -227,6 +227,15 @@ describe('ArgPool', () => {
     expect(() => own.maxPool(x, { kernelSize: 2 })).toThrow(/^maxPool2d: the GPU device was lost \(destroyed\)/);
   });
 
+  it('reports what the GPU rejects through its error scopes: a caller buffer destroyed before the submit', async () => {
+    const buffer = ap.device.createBuffer({ size: 64, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+    const x = ap.fromBuffer(buffer, [1, 1, 4, 4], 'float32');
+    const { values } = ap.maxPool2d(x, { kernelSize: 2 });
+    buffer.destroy();
+    await expect(values.read()).rejects.toThrow(/^read: the GPU rejected argpool's commands in submit \(validation\): /);
+    await expectContextWorks();
+  });
+
   it('survives a refused call in the middle of a batch: earlier results still read correctly', async () => {
     // A device with the default limits (128 MiB bindings), so a 160 MiB buffer exists but cannot be bound.
     const adapter = await navigator.gpu.requestAdapter();
