@@ -1,7 +1,7 @@
 /** The ArgPool context on a real WebGPU adapter: errors, faults, batching, buffers, limits, device loss. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseLaunchProfile } from '../src/launch';
-import { windowGatherPlan } from '../src/plan';
+import { limitsOf, planMaxUnpoolBackward, windowGatherPlan } from '../src/plan';
 import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
@@ -185,8 +185,17 @@ describe('ArgPool', () => {
     expectBitsEqual(await values.read(), ref.values.data, ref.values.shape, 'values');
     expectIntsEqual(await indices.read(), ref.indices.data, ref.indices.shape, 'indices');
     const y = ap.maxUnpool(values, indices, { kernelSize: 2 });
-    expectBitsEqual(await y.read(), cpu.maxUnpool(ref.values, ref.indices, { kernelSize: 2 }).data, shape, 'unpool');
-    for (const t of [x, values, indices, y]) t.destroy();
+    const expectedUnpool = cpu.maxUnpool(ref.values, ref.indices, { kernelSize: 2 });
+    expectBitsEqual(await y.read(), expectedUnpool.data, shape, 'unpool');
+    // The unpooling gradient runs one invocation per pooled element (9,437,184) on a folded 2-D grid.
+    const geometry = resolveUnpoolGeometry('maxUnpool', ref.values.shape, ref.indices.shape, { kernelSize: 2 });
+    const plan = planMaxUnpoolBackward(geometry, { limits: limitsOf(ap.device) });
+    expect(plan.programs[0].shader).toBe('max_unpool_backward.wgsl');
+    expect(plan.programs[0].grid[1]).toBeGreaterThan(1);
+    const gradValues = ap.maxUnpoolBackward(x, indices, { kernelSize: 2 });
+    const expectedGrad = cpu.maxUnpoolBackward({ data, shape }, ref.indices, { kernelSize: 2 });
+    expectBitsEqual(await gradValues.read(), expectedGrad.data, expectedGrad.shape, 'unpool gradient on a folded grid');
+    for (const t of [x, values, indices, y, gradValues]) t.destroy();
   });
 
   it('refuses a tensor larger than the device allows, naming the limit', () => {
