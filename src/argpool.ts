@@ -3,20 +3,20 @@
  * submission, reads: src/session.ts), faults (src/faults.ts), profiling (src/profiling.ts) and the
  * operations (src/operations.ts), which plan every call (src/plan.ts) before recording it.
  */
-import { decodeStatus } from './kernels';
-import { resolveLaunchProfile, type LaunchProfile, type LaunchProfileName } from './launch';
-import * as operations from './operations';
-import { checkTensor, describeValue, type OperationHost, type PoolResult } from './operations';
-import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from './options';
-import { STATUS_BYTES } from './plan';
-import { Profiler, type Measurement } from './profiling';
-import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session';
-import { Tensor, type DType, type TensorHost } from './tensor';
-import { BufferUsage } from './webgpu_constants';
+import { decodeStatus } from './kernels.js';
+import { resolveLaunchProfile, type LaunchProfile, type LaunchProfileName } from './launch.js';
+import * as operations from './operations.js';
+import { checkTensor, describeValue, type OperationHost, type PoolResult } from './operations.js';
+import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from './options.js';
+import { STATUS_BYTES } from './plan.js';
+import { Profiler, type Measurement } from './profiling.js';
+import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session.js';
+import { Tensor, type DType, type TensorHost } from './tensor.js';
+import { BufferUsage } from './webgpu_constants.js';
 
-export type { Measurement } from './profiling';
-export type { PoolResult } from './operations';
-export { MAX_DISPATCHES_PER_SUBMIT } from './session';
+export type { Measurement } from './profiling.js';
+export type { PoolResult } from './operations.js';
+export { MAX_DISPATCHES_PER_SUBMIT } from './session.js';
 
 export interface ArgPoolCreateOptions {
   /** Share an existing device; ArgPool never destroys a device it did not create. */

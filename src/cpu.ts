@@ -36,7 +36,7 @@ import {
   type PoolOptions,
   type SpatialRank,
   type UnpoolOptions,
-} from './options';
+} from './options.js';
 
 export interface HostTensor<T = Float32Array> {
   data: T;

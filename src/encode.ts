@@ -4,8 +4,8 @@
  * and the encoder stays usable for later work. What only the GPU can reject (validation,
  * out-of-memory) goes to the device's error scopes.
  */
-import type { OperationPlan } from './plan';
-import { getPipeline } from './pipelines';
+import type { OperationPlan } from './plan.js';
+import { getPipeline } from './pipelines.js';
 
 /** Records `plan` with `buffers` by role (callers' and scratch); uniforms are written on the queue. */
 export function encodePlan(

@@ -3,10 +3,10 @@
  * kernel writes into a status buffer. Results carry the statuses of everything they were computed
  * from, and a read of any of them turns the first fault into a rejected promise with PyTorch's words.
  */
-import { indexStrides, product, show, type Layout, type PoolGeometry } from './options';
-import type { Session } from './session';
-import type { FaultStatus, Tensor } from './tensor';
-import { STATUS_BYTES } from './plan';
+import { indexStrides, product, show, type Layout, type PoolGeometry } from './options.js';
+import type { Session } from './session.js';
+import type { FaultStatus, Tensor } from './tensor.js';
+import { STATUS_BYTES } from './plan.js';
 
 /**
  * A status buffer for a kernel that reads `indices`; reading any tensor that carries it reports the

@@ -1,6 +1,6 @@
-export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type Measurement, type PoolResult } from './argpool';
-export { Tensor, type DType } from './tensor';
-export * as cpu from './cpu';
+export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type Measurement, type PoolResult } from './argpool.js';
+export { Tensor, type DType } from './tensor.js';
+export * as cpu from './cpu.js';
 export {
   recordMaxPool,
   recordMaxPoolBackward,
@@ -16,7 +16,7 @@ export {
   type RecordOptions,
   type Recorded,
   type IndexFault,
-} from './kernels';
+} from './kernels.js';
 export {
   resolvePoolGeometry,
   resolveUnpoolGeometry,
@@ -33,5 +33,5 @@ export {
   type IndexFormat,
   type FillMode,
   type PerDim,
-} from './options';
-export { dispatchGrid } from './dispatch';
+} from './options.js';
+export { dispatchGrid } from './dispatch.js';

@@ -8,9 +8,9 @@
  * by the recorded commands: destroy or recycle them only after the encoder's command buffer has been
  * submitted.
  */
-import { encodePlan } from './encode';
-import { resolveLaunchProfile, type LaunchProfileName } from './launch';
-import type { PoolGeometry, UnpoolGeometry } from './options';
+import { encodePlan } from './encode.js';
+import { resolveLaunchProfile, type LaunchProfileName } from './launch.js';
+import type { PoolGeometry, UnpoolGeometry } from './options.js';
 import {
   limitsOf,
   planMaxPool,
@@ -19,11 +19,11 @@ import {
   planMaxUnpoolBackward,
   type OperationPlan,
   type PlanContext,
-} from './plan';
-import { BufferUsage } from './webgpu_constants';
+} from './plan.js';
+import { BufferUsage } from './webgpu_constants.js';
 
-export { WORKGROUP_SIZE, STATUS_BYTES, channelsLastPlan, tiledPlan, windowGatherPlan, type TiledPlan } from './plan';
-export { withShared } from './shaders';
+export { WORKGROUP_SIZE, STATUS_BYTES, channelsLastPlan, tiledPlan, windowGatherPlan, type TiledPlan } from './plan.js';
+export { withShared } from './shaders.js';
 
 export type Allocate = (descriptor: GPUBufferDescriptor) => GPUBuffer;
 

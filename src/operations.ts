@@ -3,8 +3,8 @@
  * pass if a measurement runs, then allocate the results and record. Nothing after planning throws,
  * so a refused call leaves the batch and every earlier result as they were.
  */
-import { carriedFaults, invalidIndex, newFault, poolBackwardFault } from './faults';
-import type { LaunchProfile } from './launch';
+import { carriedFaults, invalidIndex, newFault, poolBackwardFault } from './faults.js';
+import type { LaunchProfile } from './launch.js';
 import {
   joinShape,
   opName,
@@ -17,11 +17,11 @@ import {
   type PoolOptions,
   type SpatialRank,
   type UnpoolOptions,
-} from './options';
-import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanContext, limitsOf } from './plan';
-import type { Profiler } from './profiling';
-import type { Session } from './session';
-import { Tensor, type DType, type TensorHost } from './tensor';
+} from './options.js';
+import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanContext, limitsOf } from './plan.js';
+import type { Profiler } from './profiling.js';
+import type { Session } from './session.js';
+import { Tensor, type DType, type TensorHost } from './tensor.js';
 
 export interface PoolResult {
   values: Tensor<'float32'>;

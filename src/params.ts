@@ -2,7 +2,7 @@
  * Packing of each kernel's params uniform. The field lists mirror the WGSL structs field for field
  * (all u32); a node test parses the shaders and checks that the two agree.
  */
-import { indexStrides, product, type FillMode, type PoolGeometry, type UnpoolGeometry } from './options';
+import { indexStrides, product, type FillMode, type PoolGeometry, type UnpoolGeometry } from './options.js';
 
 export const POOL_PARAM_FIELDS = [
   'total', 'channels', 'channels_last',

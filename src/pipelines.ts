@@ -3,8 +3,8 @@
  * compiled shader: the shader's file name and its override constants. A WeakMap keeps a destroyed
  * device collectable.
  */
-import type { ProgramPlan } from './plan';
-import { SHADER_CODE } from './shaders';
+import type { ProgramPlan } from './plan.js';
+import { SHADER_CODE } from './shaders.js';
 
 const cache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 

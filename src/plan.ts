@@ -6,11 +6,11 @@
  * device's limits). Every decision and every check happens here, so a plan that comes back can be
  * recorded without failing (src/encode.ts), and node tests can inspect plans without a GPU.
  */
-import { dispatchGrid } from './dispatch';
-import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch';
-import { product, show, type PoolGeometry, type UnpoolGeometry } from './options';
-import { packPoolParams, packUnpoolParams, toDHW } from './params';
-import { BufferUsage } from './webgpu_constants';
+import { dispatchGrid } from './dispatch.js';
+import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch.js';
+import { product, show, type PoolGeometry, type UnpoolGeometry } from './options.js';
+import { packPoolParams, packUnpoolParams, toDHW } from './params.js';
+import { BufferUsage } from './webgpu_constants.js';
 
 /** Invocations per workgroup of the kernels that take one invocation per element of a flat count. */
 export const WORKGROUP_SIZE = 64;

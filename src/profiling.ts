@@ -3,8 +3,8 @@
  * gets timestamp writes around its compute pass (reserved in planning, so a call over the cap is
  * refused before any GPU work); otherwise the wall time from submit to completion.
  */
-import type { Session } from './session';
-import { BufferUsage } from './webgpu_constants';
+import type { Session } from './session.js';
+import { BufferUsage } from './webgpu_constants.js';
 
 /** Compute passes one `measure` call can time with timestamp queries. */
 export const MAX_TIMED_PASSES = 256;

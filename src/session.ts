@@ -7,11 +7,11 @@
  * Runtime Web every 16), so a loop that records without reading keeps a bounded amount of work and
  * memory in flight: buffers that destroyed tensors release return to the pool at each submit.
  */
-import { BufferPool } from './buffer_pool';
-import { encodePlan } from './encode';
-import { hasPipeline } from './pipelines';
-import type { OperationPlan } from './plan';
-import { MapMode, BufferUsage } from './webgpu_constants';
+import { BufferPool } from './buffer_pool.js';
+import { encodePlan } from './encode.js';
+import { hasPipeline } from './pipelines.js';
+import type { OperationPlan } from './plan.js';
+import { MapMode, BufferUsage } from './webgpu_constants.js';
 
 /** Dispatches recorded before the pending work is submitted without being asked. */
 export const MAX_DISPATCHES_PER_SUBMIT = 16;

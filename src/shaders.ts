@@ -15,7 +15,7 @@ import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
 import windowGatherChannelsLastWgsl from '../shaders/window_gather_channels_last.wgsl?raw';
-import type { ShaderName } from './plan';
+import type { ShaderName } from './plan.js';
 
 /** Every kernel gets the params structs and the shared addressing helpers in front of its own text. */
 export function withShared(code: string): string {

@@ -1,4 +1,4 @@
-import type { PoolGeometry } from './options';
+import type { PoolGeometry } from './options.js';
 
 export type DType = 'float32' | 'int32';
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
