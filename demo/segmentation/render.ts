@@ -97,7 +97,9 @@ export interface ArgmaxGeometry {
  * input, batch and channel offsets included) and the pooled values: the in-plane position (row, col)
  * of each maximum, less its window's origin (oh * stride, ow * stride), names the tap. Channels whose
  * pooled value is not above 0 are left out ('majority' takes the tap most of the others chose, the
- * first of equals). Returns each tap's share of the pooled pixels, and the share with no response.
+ * first of equals). Brightness follows the strongest pooled value at the pixel (of the chosen
+ * channel), relative to the level's largest, so the image's structure shows through the taps.
+ * Returns each tap's share of the pooled pixels, and the share with no response.
  */
 export function drawArgmax(
   canvas: HTMLCanvasElement,
@@ -124,6 +126,12 @@ export function drawArgmax(
   const share = new Array<number>(taps).fill(0);
   const counts = new Array<number>(taps).fill(0);
   let silent = 0;
+  const strength = new Float32Array(outPlane);
+  for (let p = 0; p < outPlane; p++) {
+    if (mode.kind === 'channel') strength[p] = Math.max(0, pooled[Math.min(mode.channel, channels - 1) * outPlane + p]);
+    else for (let c = 0; c < channels; c++) strength[p] = Math.max(strength[p], pooled[c * outPlane + p]);
+  }
+  const strongest = strength.reduce((a, b) => Math.max(a, b), 0) || 1;
   for (let p = 0; p < outPlane; p++) {
     // -1: outside its window; -2: no responding channel.
     let tap = -2;
@@ -146,7 +154,8 @@ export function drawArgmax(
     if (tap >= 0) share[tap]++;
     if (tap === -2) silent++;
     const colour = tap === -2 ? SILENT : tap >= 0 && tap < TAP_BYTES.length ? TAP_BYTES[tap] : OUTSIDE;
-    out.data.set([...colour, 255], 4 * p);
+    const light = tap === -2 ? 1 : 0.25 + 0.75 * Math.sqrt(strength[p] / strongest);
+    out.data.set([colour[0] * light, colour[1] * light, colour[2] * light, 255], 4 * p);
   }
   ctx.putImageData(out, 0, 0);
   return { taps: share.map((n) => n / outPlane), silent: silent / outPlane };
