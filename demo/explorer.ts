@@ -426,5 +426,12 @@ window.argpoolDemo = {
   },
 };
 
-gpuReady = startGpu();
-requestRun();
+/**
+ * Starts the view: its GPU context and first run. main.ts calls it when the view is first shown (an
+ * explicit call, since the package's `sideEffects: false` lets a bundler drop a module imported for
+ * its side effects alone).
+ */
+export function startExplorer(): void {
+  gpuReady = startGpu();
+  requestRun();
+}

@@ -10,7 +10,10 @@ const started = new Set<ViewName>();
 function start(view: ViewName): void {
   if (started.has(view)) return;
   started.add(view);
-  const loaded = view === 'segmentation' ? import('./segmentation/app') : import('./explorer');
+  const loaded =
+    view === 'segmentation'
+      ? import('./segmentation/app').then((module) => module.startSegmentation())
+      : import('./explorer').then((module) => module.startExplorer());
   loaded.catch((error: unknown) => {
     const banner = document.getElementById(view === 'segmentation' ? 'seg-banner' : 'gpu-banner');
     if (banner) {

@@ -585,8 +585,15 @@ window.argpoolSegmentation = {
 // Start
 // ---------------------------------------------------------------------------------------------
 
-drawTapKey();
-useSeed();
-pathsReady = startPaths();
-pathsReady.catch(() => {});
-requestRun();
+/**
+ * Starts the view: the first sample, the sessions and the first run. main.ts calls it when the view
+ * is first shown (an explicit call, since the package's `sideEffects: false` lets a bundler drop a
+ * module imported for its side effects alone).
+ */
+export function startSegmentation(): void {
+  drawTapKey();
+  useSeed();
+  pathsReady = startPaths();
+  pathsReady.catch(() => {});
+  requestRun();
+}
