@@ -158,6 +158,7 @@ function useSeed(): boolean {
     return false;
   }
   showError('');
+  ui.file.value = '';
   const sample = generateShapes(seed);
   const kinds = sample.scene.shapes.map((s) => s.kind).join(', ');
   input = { image: sample.image, truth: sample.labels, description: `generated, seed ${seed}: ${kinds}`, drawn: 0 };
@@ -554,8 +555,10 @@ document.addEventListener('drop', (event) => {
   dragDepth = 0;
   document.body.classList.remove('dragging');
   const file = Array.from(event.dataTransfer?.files ?? []).find((f) => f.type.startsWith('image/'));
-  if (file) void useFile(file);
-  else showError('Drop an image file (PNG, JPEG, WebP, …)');
+  if (file) {
+    ui.file.value = '';
+    void useFile(file);
+  } else showError('Drop an image file (PNG, JPEG, WebP, …)');
 });
 
 declare global {

@@ -472,6 +472,13 @@ describe('segmentation view', () => {
         mkdirSync('docs', { recursive: true });
         await page.screenshot({ path: 'docs/segmentation-demo.png', fullPage: true });
       }
+
+      // A lost GPU device turns the WebGPU paths off; the view goes on with ORT wasm.
+      await segmentationChange(page, () => page.evaluate(() => window.argpoolSegmentation.paths?.device?.destroy()));
+      expect(await page.textContent('#seg-banner')).toMatch(/^The GPU device was lost \(destroyed\)/);
+      await expectSegmentation(page, ['ortWasm']);
+      expect(await page.textContent('#seg-times tr[data-path="argpool"] td')).toMatch(/^the GPU device was lost/);
+      await shot(page, 'segmentation-device-lost');
     },
     SEGMENTATION_TIMEOUT_MS * 3,
   );
