@@ -6,16 +6,16 @@
 import { decodeStatus } from './kernels.js';
 import { resolveLaunchProfile, type LaunchProfile, type LaunchProfileName } from './launch.js';
 import * as operations from './operations.js';
-import { checkTensor, describeValue, type OperationHost, type PoolResult } from './operations.js';
-import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from './options.js';
+import { checkTensor, describeValue, type OperationHost, type PoolResult, type WindowPoolResult } from './operations.js';
+import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions, type WindowIndexOptions } from './options.js';
 import { STATUS_BYTES } from './plan.js';
 import { Profiler, type Measurement } from './profiling.js';
 import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session.js';
-import { Tensor, type DType, type TensorHost } from './tensor.js';
+import { storageBytes, Tensor, type DType, type TensorHost } from './tensor.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 export type { Measurement } from './profiling.js';
-export type { PoolResult } from './operations.js';
+export type { PoolResult, WindowPoolResult } from './operations.js';
 export { MAX_DISPATCHES_PER_SUBMIT } from './session.js';
 
 export interface ArgPoolCreateOptions {
@@ -115,15 +115,24 @@ export class ArgPool implements TensorHost {
   /** The most dispatches recorded before pending work is submitted without being asked. */
   static readonly maxDispatchesPerSubmit = MAX_DISPATCHES_PER_SUBMIT;
 
-  /** Uploads host data: Float32Array gives a float32 tensor, Int32Array or BigInt64Array an int32 tensor. */
+  /**
+   * Uploads host data: Float32Array gives a float32 tensor, Int32Array or BigInt64Array an int32
+   * tensor, Uint8Array a uint8 tensor ('window' indices, packed four to a 32-bit word).
+   */
   tensor(data: Float32Array, shape: readonly number[]): Tensor<'float32'>;
   tensor(data: Int32Array | BigInt64Array, shape: readonly number[]): Tensor<'int32'>;
-  tensor(data: Float32Array | Int32Array | BigInt64Array, shape: readonly number[]): Tensor {
+  tensor(data: Uint8Array, shape: readonly number[]): Tensor<'uint8'>;
+  tensor(data: Float32Array | Int32Array | BigInt64Array | Uint8Array, shape: readonly number[]): Tensor {
     const op = 'tensor';
     this.session.checkUsable(op);
-    let words: Float32Array | Int32Array;
+    let words: Float32Array | Int32Array | Uint8Array;
     let dtype: DType;
-    if (data instanceof Float32Array) {
+    if (data instanceof Uint8Array) {
+      // Whole words: writeBuffer and the kernels take multiples of 4 bytes.
+      words = new Uint8Array(storageBytes('uint8', data.length));
+      words.set(data);
+      dtype = 'uint8';
+    } else if (data instanceof Float32Array) {
       words = data;
       dtype = 'float32';
     } else if (data instanceof Int32Array) {
@@ -133,11 +142,11 @@ export class ArgPool implements TensorHost {
       words = narrowIndices(op, 'data', data);
       dtype = 'int32';
     } else {
-      throw new TypeError(`${op}: data must be a Float32Array, Int32Array or BigInt64Array, got ${describeValue(data)}`);
+      throw new TypeError(`${op}: data must be a Float32Array, Int32Array, BigInt64Array or Uint8Array, got ${describeValue(data)}`);
     }
     const dims = checkShape(op, shape);
-    if (product(dims) !== words.length) {
-      throw new RangeError(`${op}: data has ${words.length} elements but shape ${show(dims)} needs ${product(dims)}`);
+    if (product(dims) !== data.length) {
+      throw new RangeError(`${op}: data has ${data.length} elements but shape ${show(dims)} needs ${product(dims)}`);
     }
     this.checkBindingSize(op, 'data', words.byteLength);
     const buffer = this.session.allocateStorage(`tensor ${show(dims)}`, words.byteLength);
@@ -149,11 +158,11 @@ export class ArgPool implements TensorHost {
   fromBuffer<D extends DType>(buffer: GPUBuffer, shape: readonly number[], dtype: D): Tensor<D> {
     const op = 'fromBuffer';
     this.session.checkUsable(op);
-    if (dtype !== 'float32' && dtype !== 'int32') {
-      throw new TypeError(`${op}: dtype must be 'float32' or 'int32', got ${show(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'uint8') {
+      throw new TypeError(`${op}: dtype must be 'float32', 'int32' or 'uint8', got ${show(dtype)}`);
     }
     const dims = checkShape(op, shape);
-    const bytes = product(dims) * 4;
+    const bytes = storageBytes(dtype, product(dims));
     if (buffer.size < bytes) {
       throw new RangeError(`${op}: buffer holds ${buffer.size} bytes but shape ${show(dims)} of ${dtype} needs ${bytes}`);
     }
@@ -164,16 +173,24 @@ export class ArgPool implements TensorHost {
     return new Tensor(this, buffer, dims, dtype, false);
   }
 
-  maxPool(input: Tensor, options: PoolOptions): PoolResult {
+  maxPool(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
+  maxPool(input: Tensor, options: PoolOptions): PoolResult;
+  maxPool(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
     return operations.maxPool(this.host, 'maxPool', input, options);
   }
-  maxPool1d(input: Tensor, options: PoolOptions): PoolResult {
+  maxPool1d(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
+  maxPool1d(input: Tensor, options: PoolOptions): PoolResult;
+  maxPool1d(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
     return operations.maxPool(this.host, 'maxPool', input, options, 1);
   }
-  maxPool2d(input: Tensor, options: PoolOptions): PoolResult {
+  maxPool2d(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
+  maxPool2d(input: Tensor, options: PoolOptions): PoolResult;
+  maxPool2d(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
     return operations.maxPool(this.host, 'maxPool', input, options, 2);
   }
-  maxPool3d(input: Tensor, options: PoolOptions): PoolResult {
+  maxPool3d(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
+  maxPool3d(input: Tensor, options: PoolOptions): PoolResult;
+  maxPool3d(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
     return operations.maxPool(this.host, 'maxPool', input, options, 3);
   }
 

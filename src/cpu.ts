@@ -14,6 +14,10 @@
  *   wins a tie, a NaN always wins and is never displaced (v > NaN is false), and a window of -inf keeps
  *   its first in-bounds element.
  * - Values are copied as bit patterns, so NaN payloads and -0 come through unchanged.
+ * - Indices name the maximum's position in its (n, c) plane ('spatial'), its memory offset ('flat',
+ *   'flat-no-batch'), or its tap inside its own window ('window': taps numbered in window order
+ *   depth, row, column, counting taps that fall on padding; one byte each). Unpooling and the
+ *   gradients turn a tap back into a position with the pooling's kernel, stride, padding and dilation.
  * - Unpooling writes each pooled value at the position its index names; when several indices name
  *   the same position the last one in memory order wins. Positions no index names hold 0 (fill
  *   'zero', PyTorch), or the pooled map upsampled by nearest neighbour or linear interpolation
@@ -36,6 +40,7 @@ import {
   type PoolOptions,
   type SpatialRank,
   type UnpoolOptions,
+  type WindowIndexOptions,
 } from './options.js';
 
 export interface HostTensor<T = Float32Array> {
@@ -49,14 +54,25 @@ export interface TensorInput<T = Float32Array> {
   shape: readonly number[];
 }
 
-export type IndexData = Int32Array | BigInt64Array;
+export type IndexData = Int32Array | BigInt64Array | Uint8Array;
 
 /** Results own fresh ArrayBuffers, so they can go straight to `GPUQueue.writeBuffer`. */
 export type OwnedFloat32 = Float32Array<ArrayBuffer>;
 
-export interface MaxPoolResult {
+/** Pooling results; `indices` are a Uint8Array for indexFormat 'window' (see `WindowPoolResult`). */
+export interface MaxPoolResult<I = Int32Array<ArrayBuffer>> {
   values: HostTensor<OwnedFloat32>;
-  indices: HostTensor<Int32Array<ArrayBuffer>>;
+  indices: HostTensor<I>;
+}
+
+export type WindowPoolResult = MaxPoolResult<Uint8Array<ArrayBuffer>>;
+
+export type { WindowIndexOptions };
+
+/** A pooling entry point of a fixed rank: uint8 taps for indexFormat 'window', int32 indices otherwise. */
+export interface MaxPoolFunction {
+  (input: TensorInput, opts: PoolOptions & WindowIndexOptions): WindowPoolResult;
+  (input: TensorInput, opts: PoolOptions): MaxPoolResult;
 }
 
 export type MaxPoolBackwardOptions = PoolBackwardOptions;
@@ -175,9 +191,16 @@ function checkDataLength(op: string, argument: string, length: number, shape: re
 }
 
 
-/** Indices as plain int32 numbers; a BigInt64Array's entries must fit int32 (they are int32 on the GPU). */
-function readIndices(op: string, indices: TensorInput<IndexData>): Int32Array {
+/**
+ * Indices as plain int32 numbers; a BigInt64Array's entries must fit int32 (they are int32 on the
+ * GPU). 'window' indices are tap numbers and come as a Uint8Array, which no other format takes.
+ */
+function readIndices(op: string, indices: TensorInput<IndexData>, format: IndexFormat): Int32Array {
   const data = indices?.data;
+  if (format === 'window') {
+    if (!(data instanceof Uint8Array)) fail(op, `indices data must be a Uint8Array for indexFormat 'window', got ${describe(data)}`);
+    return Int32Array.from(data);
+  }
   if (data instanceof Int32Array) return data;
   if (!(data instanceof BigInt64Array)) {
     fail(op, `indices data must be an Int32Array or a BigInt64Array, got ${describe(data)}`);
@@ -222,11 +245,68 @@ function scatterTargets(
   return targets;
 }
 
+/** The window walk that 'window' indices number: kernel, stride, begin padding and dilation per dimension. */
+interface Windows {
+  kernel: readonly number[];
+  stride: readonly number[];
+  padBegin: readonly number[];
+  dilation: readonly number[];
+}
+
+/**
+ * 'window' indices: for each tap number in memory order, the memory offset of the element it names in
+ * a tensor of spatial size `targetSpatial`. Pooled element (n, c, o) has window taps k (coordinates
+ * in the kernel, row-major) at o*stride - padBegin + k*dilation. A tap number past the kernel
+ * volume, or a tap on padding (outside the target), is invalid; the first in memory order is reported.
+ */
+function windowTargets(
+  op: string,
+  taps: Int32Array,
+  layout: Layout,
+  channels: number,
+  windowSpatial: readonly number[],
+  targetSpatial: readonly number[],
+  windows: Windows,
+  targetName: string,
+): Int32Array {
+  const sourceVolume = product(windowSpatial);
+  const targetVolume = product(targetSpatial);
+  const tapCount = product(windows.kernel);
+  const targets = new Int32Array(taps.length);
+  for (let k = 0; k < taps.length; k++) {
+    const { n, c, p } = elementAt(layout, channels, sourceVolume, k);
+    const window = coordsOf(p, windowSpatial);
+    const tap = taps[k];
+    let inside = tap >= 0 && tap < tapCount;
+    let position = 0;
+    if (inside) {
+      const offsets = coordsOf(tap, windows.kernel);
+      const coords = window.map((o, i) => o * windows.stride[i] - windows.padBegin[i] + offsets[i] * windows.dilation[i]);
+      inside = coords.every((x, i) => x >= 0 && x < targetSpatial[i]);
+      position = positionOf(coords, targetSpatial);
+    }
+    if (!inside) {
+      fail(op, invalidTapMessage(tap, [n, c, ...window], tapCount, targetName, targetSpatial));
+    }
+    targets[k] = elementOffset(layout, channels, targetVolume, n, c, position);
+  }
+  return targets;
+}
+
+function invalidTapMessage(tap: number, where: number[], taps: number, targetName: string, targetSpatial: readonly number[]): string {
+  return (
+    `Found an invalid window index ${tap} at indices[${where.join(', ')}] ` +
+    `(a window has ${taps} taps, and the tap must lie inside the ${targetName} of spatial size ${show(Array.from(targetSpatial))})`
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Max pooling
 // ---------------------------------------------------------------------------------------------
 
-export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: SpatialRank): MaxPoolResult {
+export function maxPool(input: TensorInput, opts: PoolOptions & WindowIndexOptions, expectedRank?: SpatialRank): WindowPoolResult;
+export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: SpatialRank): MaxPoolResult;
+export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: SpatialRank): MaxPoolResult<Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>> {
   const geometry = resolvePoolGeometry('maxPool', input?.shape, opts, expectedRank);
   const { op, layout, indexFormat, batch, channels } = geometry;
   checkFloatData(op, 'input', input);
@@ -244,7 +324,8 @@ export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: Sp
   const inBits = new Uint32Array(input.data.buffer, input.data.byteOffset, input.data.length);
   const values = new Float32Array(batch * channels * outVolume);
   const valueBits = new Uint32Array(values.buffer);
-  const indices = new Int32Array(values.length);
+  const windowFormat = indexFormat === 'window';
+  const indices = windowFormat ? new Uint8Array(values.length) : new Int32Array(values.length);
 
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -255,6 +336,7 @@ export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: Sp
             let max = 0;
             let maxOffset = 0;
             let maxPosition = 0;
+            let maxTap = 0;
             for (let kd = 0; kd < kD; kd++) {
               const id = od * sD - pD + kd * dD;
               if (id < 0 || id >= inD) continue;
@@ -274,6 +356,7 @@ export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: Sp
                     max = v;
                     maxOffset = offset;
                     maxPosition = position;
+                    maxTap = (kd * kH + kh) * kW + kw;
                   }
                 }
               }
@@ -283,7 +366,7 @@ export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: Sp
             if (!found) fail(op, `window [${[od, oh, ow].slice(3 - geometry.rank).join(', ')}] covers only padding`);
             const out = elementOffset(layout, channels, outVolume, n, c, (od * outH + oh) * outW + ow);
             valueBits[out] = inBits[maxOffset];
-            indices[out] = encodeIndex(indexFormat, layout, channels, inVolume, n, c, maxPosition);
+            indices[out] = windowFormat ? maxTap : encodeIndex(indexFormat, layout, channels, inVolume, n, c, maxPosition);
           }
         }
       }
@@ -344,7 +427,7 @@ export function maxUnpool(
   const { op, layout, indexFormat, fill, batch, channels, inSpatial, outSpatial } = geometry;
   checkFloatData(op, 'values', values);
   checkDataLength(op, 'values', values.data.length, values.shape);
-  const index = readIndices(op, indices);
+  const index = readIndices(op, indices, indexFormat);
   checkDataLength(op, 'indices', index.length, indices.shape);
 
   const inVolume = product(inSpatial);
@@ -353,7 +436,10 @@ export function maxUnpool(
   const outBits = new Uint32Array(output.buffer);
   const valueBits = new Uint32Array(values.data.buffer, values.data.byteOffset, values.data.length);
 
-  const targets = scatterTargets(op, index, layout, indexFormat, channels, inSpatial, outSpatial);
+  const targets =
+    indexFormat === 'window'
+      ? windowTargets(op, index, layout, channels, inSpatial, outSpatial, geometry, 'unpooled output')
+      : scatterTargets(op, index, layout, indexFormat, channels, inSpatial, outSpatial);
   const reached = new Uint8Array(output.length);
   // Memory order, so the last of several values aimed at one position is the one that stays.
   for (let k = 0; k < targets.length; k++) {
@@ -431,11 +517,17 @@ export function maxPoolBackward(
   const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
   checkFloatData(op, 'gradOutput', gradOutput);
   checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
-  const index = readIndices(op, indices);
+  const index = readIndices(op, indices, indexFormat);
   checkDataLength(op, 'indices', index.length, indices.shape);
 
-  checkInsideWindows(geometry, index);
-  const targets = scatterTargets(op, index, layout, indexFormat, channels, outSpatial, inSpatial);
+  let targets: Int32Array;
+  if (indexFormat === 'window') {
+    // A tap names an element of its own window by construction; only its range needs checking.
+    targets = windowTargets(op, index, layout, channels, outSpatial, inSpatial, geometry, 'pooling input');
+  } else {
+    checkInsideWindows(geometry, index);
+    targets = scatterTargets(op, index, layout, indexFormat, channels, outSpatial, inSpatial);
+  }
   const gradInput = new Float32Array(batch * channels * product(inSpatial));
   for (let k = 0; k < targets.length; k++) {
     gradInput[targets[k]] = Math.fround(gradInput[targets[k]] + gradOutput.data[k]);
@@ -457,10 +549,13 @@ export function maxUnpoolBackward(
   const { op, layout, indexFormat, channels, inSpatial, outSpatial } = geometry;
   checkFloatData(op, 'gradOutput', gradOutput);
   checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
-  const index = readIndices(op, indices);
+  const index = readIndices(op, indices, indexFormat);
   checkDataLength(op, 'indices', index.length, indices.shape);
 
-  const targets = scatterTargets(op, index, layout, indexFormat, channels, inSpatial, outSpatial);
+  const targets =
+    indexFormat === 'window'
+      ? windowTargets(op, index, layout, channels, inSpatial, outSpatial, geometry, 'unpooled output')
+      : scatterTargets(op, index, layout, indexFormat, channels, inSpatial, outSpatial);
   const gradBits = new Uint32Array(gradOutput.data.buffer, gradOutput.data.byteOffset, gradOutput.data.length);
   const gradValues = new Float32Array(targets.length);
   const resultBits = new Uint32Array(gradValues.buffer);
@@ -472,9 +567,9 @@ export function maxUnpoolBackward(
 // Rank-checked entry points
 // ---------------------------------------------------------------------------------------------
 
-export const maxPool1d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 1);
-export const maxPool2d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 2);
-export const maxPool3d = (input: TensorInput, opts: PoolOptions): MaxPoolResult => maxPool(input, opts, 3);
+export const maxPool1d = ((input: TensorInput, opts: PoolOptions) => maxPool(input, opts, 1)) as MaxPoolFunction;
+export const maxPool2d = ((input: TensorInput, opts: PoolOptions) => maxPool(input, opts, 2)) as MaxPoolFunction;
+export const maxPool3d = ((input: TensorInput, opts: PoolOptions) => maxPool(input, opts, 3)) as MaxPoolFunction;
 
 export const maxUnpool1d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
   maxUnpool(values, indices, opts, 1);

@@ -34,6 +34,14 @@ export function invalidIndex(op: string, index: number, where: number[], volume:
   return `${op}: Found an invalid max index ${index} at indices${show(where)} (output plane has ${volume} elements)`;
 }
 
+/** A 'window' tap past the kernel volume, or on padding. */
+export function invalidTap(op: string, tap: number, where: number[], kernel: readonly number[], targetName: string, targetSpatial: readonly number[]): string {
+  return (
+    `${op}: Found an invalid window index ${tap} at indices${show(where)} ` +
+    `(a window has ${product(kernel)} taps, and the tap must lie inside the ${targetName} of spatial size ${show(targetSpatial)})`
+  );
+}
+
 /** The pooling gradient's fault: an invalid index, or a valid one outside its own window. */
 export function poolBackwardFault(g: PoolGeometry, index: number, where: number[]): string {
   const volume = product(g.inSpatial);

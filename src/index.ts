@@ -1,4 +1,4 @@
-export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type Measurement, type PoolResult } from './argpool.js';
+export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type Measurement, type PoolResult, type WindowPoolResult } from './argpool.js';
 export { Tensor, type DType } from './tensor.js';
 export * as cpu from './cpu.js';
 export {
@@ -33,5 +33,7 @@ export {
   type IndexFormat,
   type FillMode,
   type PerDim,
+  type WindowIndexOptions,
+  WINDOW_TAPS_MAX,
 } from './options.js';
 export { dispatchGrid } from './dispatch.js';

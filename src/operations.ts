@@ -3,7 +3,7 @@
  * pass if a measurement runs, then allocate the results and record. Nothing after planning throws,
  * so a refused call leaves the batch and every earlier result as they were.
  */
-import { carriedFaults, invalidIndex, newFault, poolBackwardFault } from './faults.js';
+import { carriedFaults, invalidIndex, invalidTap, newFault, poolBackwardFault } from './faults.js';
 import type { LaunchProfile } from './launch.js';
 import {
   joinShape,
@@ -13,19 +13,37 @@ import {
   resolvePoolGeometry,
   resolveUnpoolBackwardGeometry,
   resolveUnpoolGeometry,
+  type IndexFormat,
   type PoolBackwardOptions,
   type PoolOptions,
   type SpatialRank,
   type UnpoolOptions,
 } from './options.js';
-import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanContext, limitsOf } from './plan.js';
+import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
 import type { Profiler } from './profiling.js';
 import type { Session } from './session.js';
 import { Tensor, type DType, type TensorHost } from './tensor.js';
 
-export interface PoolResult {
+/** Pooling results: int32 indices, or uint8 taps for indexFormat 'window' (see `WindowPoolResult`). */
+export interface PoolResult<I extends 'int32' | 'uint8' = 'int32'> {
   values: Tensor<'float32'>;
-  indices: Tensor<'int32'>;
+  indices: Tensor<I>;
+}
+
+export type WindowPoolResult = PoolResult<'uint8'>;
+
+/** The dtype of the indices of an index format. */
+function indexDType(format: IndexFormat): 'int32' | 'uint8' {
+  return format === 'window' ? 'uint8' : 'int32';
+}
+
+/** Checks the indices tensor's dtype against the index format (uint8 for 'window', int32 otherwise). */
+function checkIndexDType(op: string, indices: Tensor, format: IndexFormat): void {
+  const dtype = indexDType(format);
+  if (indices.dtype === dtype) return;
+  if (format === 'window') throw new TypeError(`${op}: indices must be a uint8 tensor for indexFormat 'window', got ${indices.dtype}`);
+  const hint = indices.dtype === 'uint8' ? " (uint8 taps need indexFormat 'window')" : '';
+  throw new TypeError(`${op}: indices must be a int32 tensor, got ${indices.dtype}${hint}`);
 }
 
 /** What an operation needs from its context. */
@@ -64,7 +82,7 @@ function planContext(host: OperationHost, indices?: Tensor): PlanContext {
   };
 }
 
-export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult {
+export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<'int32' | 'uint8'> {
   const op = opName(base, rank ?? input?.shape?.length - 2);
   const { session } = host;
   session.checkUsable(op);
@@ -73,13 +91,14 @@ export function maxPool(host: OperationHost, base: string, input: Tensor, option
   const plan = planMaxPool(geometry, planContext(host));
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
-  const bytes = product(outShape) * 4;
-  const values = session.allocateStorage(`${op} values`, bytes);
-  const indices = session.allocateStorage(`${op} indices`, bytes);
+  const count = product(outShape);
+  const windowed = geometry.indexFormat === 'window';
+  const values = session.allocateStorage(`${op} values`, count * 4);
+  const indices = session.allocateStorage(`${op} indices`, windowed ? windowIndexBytes(count) : count * 4);
   session.record(plan, { input: input.buffer, values, indices }, timestampWrites);
   return {
     values: new Tensor(host.owner, values, outShape, 'float32', true, input.faults),
-    indices: new Tensor(host.owner, indices, outShape, 'int32', true, input.faults, geometry),
+    indices: new Tensor(host.owner, indices, outShape, indexDType(geometry.indexFormat), true, input.faults, geometry),
   };
 }
 
@@ -88,14 +107,19 @@ export function maxUnpool(host: OperationHost, base: string, values: Tensor, ind
   const { session } = host;
   session.checkUsable(op);
   checkTensor(host, op, 'values', values, 'float32');
-  checkTensor(host, op, 'indices', indices, 'int32');
+  checkTensor(host, op, 'indices', indices);
   const geometry = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
+  checkIndexDType(op, indices, geometry.indexFormat);
   const plan = planMaxUnpool(geometry, planContext(host, indices));
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   const output = session.allocateStorage(`${op} output`, product(outShape) * 4);
   const outVolume = product(geometry.outSpatial);
-  const fault = newFault(session, op, indices, geometry.layout, (index, where) => invalidIndex(op, index, where, outVolume));
+  const fault = newFault(session, op, indices, geometry.layout, (index, where) =>
+    geometry.indexFormat === 'window'
+      ? invalidTap(op, index, where, geometry.kernel, 'unpooled output', geometry.outSpatial)
+      : invalidIndex(op, index, where, outVolume),
+  );
   session.record(plan, { values: values.buffer, indices: indices.buffer, output, status: fault.buffer }, timestampWrites);
   return new Tensor(host.owner, output, outShape, 'float32', true, carriedFaults([values, indices], fault));
 }
@@ -105,13 +129,18 @@ export function maxPoolBackward(host: OperationHost, gradOutput: Tensor, indices
   const { session } = host;
   session.checkUsable(op);
   checkTensor(host, op, 'gradOutput', gradOutput, 'float32');
-  checkTensor(host, op, 'indices', indices, 'int32');
+  checkTensor(host, op, 'indices', indices);
   const geometry = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
+  checkIndexDType(op, indices, geometry.indexFormat);
   const plan = planMaxPoolBackward(geometry, planContext(host, indices));
   const timestampWrites = host.profiler.reservePass(op);
   const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
   const gradInput = session.allocateStorage(`${op} gradInput`, product(inShape) * 4);
-  const fault = newFault(session, op, indices, geometry.layout, (index, where) => poolBackwardFault(geometry, index, where));
+  const fault = newFault(session, op, indices, geometry.layout, (index, where) =>
+    geometry.indexFormat === 'window'
+      ? invalidTap(op, index, where, geometry.kernel, 'pooling input', geometry.inSpatial)
+      : poolBackwardFault(geometry, index, where),
+  );
   session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: fault.buffer }, timestampWrites);
   return new Tensor(host.owner, gradInput, inShape, 'float32', true, carriedFaults([gradOutput, indices], fault));
 }
@@ -121,13 +150,18 @@ export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indic
   const { session } = host;
   session.checkUsable(op);
   checkTensor(host, op, 'gradOutput', gradOutput, 'float32');
-  checkTensor(host, op, 'indices', indices, 'int32');
+  checkTensor(host, op, 'indices', indices);
   const geometry = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
+  checkIndexDType(op, indices, geometry.indexFormat);
   const plan = planMaxUnpoolBackward(geometry, planContext(host));
   const timestampWrites = host.profiler.reservePass(op);
-  const gradValues = session.allocateStorage(`${op} gradValues`, indices.byteLength);
+  const gradValues = session.allocateStorage(`${op} gradValues`, indices.size * 4);
   const outVolume = product(geometry.outSpatial);
-  const fault = newFault(session, op, indices, geometry.layout, (index, where) => invalidIndex(op, index, where, outVolume));
+  const fault = newFault(session, op, indices, geometry.layout, (index, where) =>
+    geometry.indexFormat === 'window'
+      ? invalidTap(op, index, where, geometry.kernel, 'unpooled output', geometry.outSpatial)
+      : invalidIndex(op, index, where, outVolume),
+  );
   session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: fault.buffer }, timestampWrites);
   return new Tensor(host.owner, gradValues, indices.shape, 'float32', true, carriedFaults([gradOutput, indices], fault));
 }

@@ -7,9 +7,18 @@
  */
 
 export type Layout = 'NCHW' | 'NHWC';
-export type IndexFormat = 'spatial' | 'flat' | 'flat-no-batch';
+/**
+ * How an index names its maximum: 'spatial' (PyTorch: the position in its (n, c) plane), 'flat' (the
+ * memory offset, ONNX), 'flat-no-batch' (the offset without the batch term, TensorFlow), or 'window'
+ * (the tap number inside its own window, in window order depth, row, column, taps over padding
+ * counted; uint8 indices, so the kernel volume must be at most 256).
+ */
+export type IndexFormat = 'spatial' | 'flat' | 'flat-no-batch' | 'window';
 export type SpatialRank = 1 | 2 | 3;
 export type FillMode = 'zero' | 'nearest' | 'bilinear';
+
+/** Options whose indexFormat is 'window': pooling then returns uint8 tap numbers. */
+export type WindowIndexOptions = { indexFormat: 'window' };
 
 /** A number applies to every spatial dimension; an array gives one value per dimension. */
 export type PerDim = number | readonly number[];
@@ -33,6 +42,11 @@ export interface UnpoolOptions {
   kernelSize: PerDim;
   stride?: PerDim;
   padding?: PerDim | 'valid' | 'same';
+  /**
+   * The pooling's dilation. Only 'window' indices depend on it (a tap's position is
+   * `window start + tap * dilation`); other formats name positions directly.
+   */
+  dilation?: PerDim;
   /** Spatial output sizes only (no batch or channel). */
   outputSize?: readonly number[];
   layout?: Layout;
@@ -81,7 +95,11 @@ export interface UnpoolGeometry {
   stride: number[];
   padBegin: number[];
   padEnd: number[];
+  dilation: number[];
 }
+
+/** The largest kernel volume 'window' indices (one byte each) can number. */
+export const WINDOW_TAPS_MAX = 256;
 
 export function fail(op: string, message: string): never {
   throw new RangeError(`${op}: ${message}`);
@@ -161,8 +179,8 @@ function parseLayout(op: string, layout: unknown): Layout {
 
 function parseIndexFormat(op: string, format: unknown): IndexFormat {
   if (format === undefined) return 'spatial';
-  if (format === 'spatial' || format === 'flat' || format === 'flat-no-batch') return format;
-  return fail(op, `indexFormat must be 'spatial', 'flat' or 'flat-no-batch', got ${show(format)}`);
+  if (format === 'spatial' || format === 'flat' || format === 'flat-no-batch' || format === 'window') return format;
+  return fail(op, `indexFormat must be 'spatial', 'flat', 'flat-no-batch' or 'window', got ${show(format)}`);
 }
 
 function checkOptionsObject(op: string, options: unknown, known: readonly string[]): void {
@@ -176,7 +194,7 @@ function checkOptionsObject(op: string, options: unknown, known: readonly string
 }
 
 const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat'] as const;
-const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
+const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
 
 /** Validates the unpooling `fill` option (default 'zero'). */
 export function parseFill(op: string, fill: unknown): FillMode {
@@ -302,7 +320,7 @@ export function resolvePoolGeometry(
       );
     }
   }
-  checkIndexRange(op, batch, channels, inSpatial, indexFormat);
+  checkIndexRange(op, batch, channels, inSpatial, indexFormat, kernel);
   return { op, rank, layout, indexFormat, batch, channels, inSpatial, outSpatial, kernel, stride, padBegin, padEnd, dilation, ceilMode };
 }
 
@@ -324,8 +342,15 @@ function firstPaddingOnlyWindow(inSize: number, outSize: number, kernel: number,
   return -1;
 }
 
-/** Indices are int32: refuse a format whose largest index would not fit. */
-function checkIndexRange(op: string, batch: number, channels: number, spatial: readonly number[], format: IndexFormat): void {
+/** Window indices are uint8 and the others int32: refuse a format whose largest index would not fit. */
+function checkIndexRange(op: string, batch: number, channels: number, spatial: readonly number[], format: IndexFormat, kernel: readonly number[]): void {
+  if (format === 'window') {
+    const taps = product(kernel);
+    if (taps > WINDOW_TAPS_MAX) {
+      fail(op, `indexFormat 'window' stores uint8 taps, so the kernel volume must be at most ${WINDOW_TAPS_MAX}; kernelSize ${show(kernel)} has ${taps} taps`);
+    }
+    return;
+  }
   const count = format === 'spatial' ? product(spatial) : format === 'flat' ? batch * channels * product(spatial) : channels * product(spatial);
   const largest = count - 1;
   if (largest > 2 ** 31 - 1) {
@@ -355,6 +380,7 @@ export function resolveUnpoolGeometry(
   }
   const kernel = perDim(op, 'kernelSize', options.kernelSize, rank, 1);
   const stride = options.stride === undefined ? kernel.slice() : perDim(op, 'stride', options.stride, rank, 1);
+  const dilation = options.dilation === undefined ? new Array<number>(rank).fill(1) : perDim(op, 'dilation', options.dilation, rank, 1);
   if (options.padding === 'same') {
     fail(op, "padding 'same' depends on the pooling input size; pass the explicit [begin..., end...] amounts instead");
   }
@@ -386,8 +412,8 @@ export function resolveUnpoolGeometry(
   if (outSpatial.some((n) => n < 1)) {
     fail(op, `output would be empty: spatial size ${show(outSpatial)}`);
   }
-  checkIndexRange(op, batch, channels, outSpatial, indexFormat);
-  return { op, rank, layout, indexFormat, fill, batch, channels, inSpatial, outSpatial, kernel, stride, padBegin, padEnd };
+  checkIndexRange(op, batch, channels, outSpatial, indexFormat, kernel);
+  return { op, rank, layout, indexFormat, fill, batch, channels, inSpatial, outSpatial, kernel, stride, padBegin, padEnd, dilation };
 }
 
 /**
@@ -408,7 +434,8 @@ export function indexStrides(
   channels: number,
   spatialVolume: number,
 ): [number, number, number] {
-  if (format === 'spatial') return [0, 0, 1];
+  // 'window' indices reach the kernels that use these strides converted to 'spatial' ones.
+  if (format === 'spatial' || format === 'window') return [0, 0, 1];
   const [n, c, s] = layoutStrides(layout, channels, spatialVolume);
   return [format === 'flat' ? n : 0, c, s];
 }

@@ -29,7 +29,9 @@ export type ShaderName =
   | 'max_unpool_tiled.wgsl'
   | 'max_unpool_write.wgsl'
   | 'window_gather.wgsl'
-  | 'window_gather_channels_last.wgsl';
+  | 'window_gather_channels_last.wgsl'
+  | 'window_indices_pack.wgsl'
+  | 'window_indices_unpack.wgsl';
 
 /** The device limits a plan respects. */
 export interface PlanLimits {
@@ -103,9 +105,76 @@ function flatProgram(op: string, label: string, shader: ShaderName, bindings: st
   return program(label, shader, { WORKGROUP_SIZE }, bindings, grid);
 }
 
-/** Copies the first bad element's index next to its position in the status (index_fault.wgsl). */
-function faultProgram(op: string): ProgramPlan {
-  return program(`${op} fault`, 'index_fault.wgsl', {}, ['indices', 'status'], [1, 1, 1]);
+/**
+ * Copies the first bad element's index next to its position in the status (index_fault.wgsl);
+ * `packed`: the indices are 'window' taps, one byte each.
+ */
+function faultProgram(op: string, packed = false): ProgramPlan {
+  return program(`${op} fault`, 'index_fault.wgsl', packed ? { PACKED_BYTES: 1 } : {}, ['indices', 'status'], [1, 1, 1]);
+}
+
+/** Bytes of `count` 'window' indices: one each, packed four to a 32-bit word. */
+export function windowIndexBytes(count: number): number {
+  return Math.ceil(count / 4) * 4;
+}
+
+/** The same geometry with 'spatial' indices: what the kernels see once 'window' taps are converted. */
+function asSpatial<G extends PoolGeometry | UnpoolGeometry>(g: G): G {
+  return g.indexFormat === 'window' ? { ...g, indexFormat: 'spatial' } : g;
+}
+
+/**
+ * The pooling windows that an unpooling's 'window' taps number: the pooled size is the unpooling's
+ * input, the pooling input its output.
+ */
+function unpoolWindows(g: UnpoolGeometry): PoolGeometry {
+  return {
+    op: g.op, rank: g.rank, layout: g.layout, indexFormat: 'spatial', batch: g.batch, channels: g.channels,
+    inSpatial: g.outSpatial, outSpatial: g.inSpatial, kernel: g.kernel, stride: g.stride,
+    padBegin: g.padBegin, padEnd: g.padEnd, dilation: g.dilation, ceilMode: false,
+  };
+}
+
+/**
+ * Whether 'window' taps from pooling `source` are read with the same windows: then they lie inside
+ * their own windows, and the single-pass gathers apply.
+ */
+function sameWindows(windows: PoolGeometry, source: PoolGeometry | undefined): boolean {
+  return (
+    source !== undefined &&
+    source.indexFormat === 'window' &&
+    (['kernel', 'stride', 'padBegin', 'dilation'] as const).every((key) => sameList(windows[key], source[key]))
+  );
+}
+
+/**
+ * Runs a plan of an index-reading operation on 'window' taps: first window_indices_unpack.wgsl turns
+ * the taps into spatial indices (scratch), faulting on bad taps; then the spatial plan's programs read
+ * those; its fault program reports the tap itself.
+ */
+function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, limits: PlanLimits): OperationPlan {
+  const op = plan.op;
+  const unpack = flatProgram(
+    op, `${op} window indices`, 'window_indices_unpack.wgsl',
+    ['windowParams', 'indices', 'spatialIndices', 'status'], Math.ceil(pooledCount / 4), limits,
+  );
+  const programs = plan.programs
+    .filter((p) => p.shader !== 'index_fault.wgsl')
+    .map((p) => ({ ...p, bindings: p.bindings.map((role) => (role === 'indices' ? 'spatialIndices' : role)) }));
+  return finish(
+    {
+      op,
+      needs: plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need)),
+      scratch: [
+        ...plan.scratch,
+        { ...paramsScratch(op, packPoolParams(windows)), role: 'windowParams', label: `${op} window params` },
+        { role: 'spatialIndices', label: `${op} spatial indices`, bytes: pooledCount * 4, usage: BufferUsage.STORAGE },
+      ],
+      clears: plan.clears,
+      programs: [unpack, ...programs, faultProgram(op, true)],
+    },
+    limits,
+  );
 }
 
 /** Workgroup width (a power of two up to 64) for `count` items along x; the rest of 64 goes to y. */
@@ -274,7 +343,9 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
   const { limits } = context;
   const launch = context.launch ?? LAUNCH_PROFILES.emulated;
   const outputCount = elements(geometry, geometry.outSpatial);
-  const bindings = ['params', 'input', 'values', 'indices'];
+  // 'window': the pooling writes spatial indices to scratch, and window_indices_pack.wgsl packs taps.
+  const windowed = geometry.indexFormat === 'window';
+  const bindings = ['params', 'input', 'values', windowed ? 'spatialIndices' : 'indices'];
   const limit = limits.maxComputeWorkgroupsPerDimension;
   const specialised = context.specialised !== false;
   const tiled = specialised ? tiledPlan(geometry, limit, launch) : null;
@@ -284,17 +355,25 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
     : channelsLast
       ? program(op, 'max_pool_channels_last.wgsl', channelsLast.constants, bindings, channelsLast.grid)
       : flatProgram(op, op, 'max_pool.wgsl', bindings, outputCount, limits);
+  const scratch = [paramsScratch(op, packPoolParams(asSpatial(geometry)))];
+  const programs = [main];
+  if (windowed) {
+    scratch.push({ role: 'spatialIndices', label: `${op} spatial indices`, bytes: outputCount * 4, usage: BufferUsage.STORAGE });
+    programs.push(
+      flatProgram(op, `${op} window indices`, 'window_indices_pack.wgsl', ['params', 'spatialIndices', 'indices'], Math.ceil(outputCount / 4), limits),
+    );
+  }
   return finish(
     {
       op,
       needs: [
         { role: 'input', bytes: elements(geometry, geometry.inSpatial) * 4 },
         { role: 'values', bytes: outputCount * 4 },
-        { role: 'indices', bytes: outputCount * 4 },
+        { role: 'indices', bytes: windowed ? windowIndexBytes(outputCount) : outputCount * 4 },
       ],
-      scratch: [paramsScratch(op, packPoolParams(geometry))],
+      scratch,
       clears: [],
-      programs: [main],
+      programs,
     },
     limits,
   );
@@ -307,6 +386,12 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
  * wins), write every output element once, and complete the fault status.
  */
 export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  if (geometry.indexFormat === 'window') {
+    const windows = unpoolWindows(geometry);
+    const pooledBy = sameWindows(windows, context.pooledBy) ? asSpatial(context.pooledBy!) : undefined;
+    const plan = planMaxUnpool(asSpatial(geometry), { ...context, pooledBy });
+    return readingWindowTaps(plan, windows, elements(geometry, geometry.inSpatial), context.limits);
+  }
   const op = geometry.op;
   const { limits } = context;
   const pooledCount = elements(geometry, geometry.inSpatial);
@@ -355,6 +440,12 @@ export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): O
  * outputs that chose it. `geometry` is the forward pooling's (input shape and options).
  */
 export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext): OperationPlan {
+  if (geometry.indexFormat === 'window') {
+    const windows = asSpatial(geometry);
+    const pooledBy = sameWindows(windows, context.pooledBy) ? asSpatial(context.pooledBy!) : undefined;
+    const plan = planMaxPoolBackward(windows, { ...context, pooledBy });
+    return readingWindowTaps(plan, windows, elements(geometry, geometry.outSpatial), context.limits);
+  }
   const op = geometry.op;
   const { limits } = context;
   const pooledCount = elements(geometry, geometry.outSpatial);
@@ -383,6 +474,10 @@ export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext
 
 /** Gradient of max unpooling with respect to the pooled values: a gather at each index. */
 export function planMaxUnpoolBackward(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  if (geometry.indexFormat === 'window') {
+    const plan = planMaxUnpoolBackward(asSpatial(geometry), context);
+    return readingWindowTaps(plan, unpoolWindows(geometry), elements(geometry, geometry.inSpatial), context.limits);
+  }
   const op = geometry.op;
   const { limits } = context;
   const pooledCount = elements(geometry, geometry.inSpatial);

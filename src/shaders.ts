@@ -15,6 +15,8 @@ import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
 import windowGatherChannelsLastWgsl from '../shaders/window_gather_channels_last.wgsl?raw';
+import windowIndicesPackWgsl from '../shaders/window_indices_pack.wgsl?raw';
+import windowIndicesUnpackWgsl from '../shaders/window_indices_unpack.wgsl?raw';
 import type { ShaderName } from './plan.js';
 
 /** Every kernel gets the params structs and the shared addressing helpers in front of its own text. */
@@ -34,4 +36,6 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
   'max_unpool_write.wgsl': withShared(maxUnpoolWriteWgsl),
   'window_gather.wgsl': withShared(windowGatherWgsl),
   'window_gather_channels_last.wgsl': withShared(windowGatherChannelsLastWgsl),
+  'window_indices_pack.wgsl': withShared(windowIndicesPackWgsl),
+  'window_indices_unpack.wgsl': withShared(windowIndicesUnpackWgsl),
 };

@@ -1,7 +1,13 @@
 import type { PoolGeometry } from './options.js';
 
-export type DType = 'float32' | 'int32';
-export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+/** Element types: float32 values, int32 indices, and uint8 'window' indices (packed four to a 32-bit word). */
+export type DType = 'float32' | 'int32' | 'uint8';
+export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : D extends 'uint8' ? Uint8Array : Float32Array;
+
+/** Bytes a tensor of `size` elements of `dtype` takes in GPU memory (uint8: rounded up to whole words). */
+export function storageBytes(dtype: DType, size: number): number {
+  return dtype === 'uint8' ? Math.ceil(size / 4) * 4 : size * 4;
+}
 
 /**
  * A fault status that a kernel wrote for some tensor: tensors computed from it carry it too, so
@@ -21,7 +27,7 @@ export interface TensorHost {
   releaseTensor(tensor: Tensor): void;
 }
 
-/** A float32 or int32 tensor on the GPU. Create it with `ArgPool.tensor` or `ArgPool.fromBuffer`. */
+/** A float32, int32 or uint8 tensor on the GPU. Create it with `ArgPool.tensor` or `ArgPool.fromBuffer`. */
 export class Tensor<D extends DType = DType> {
   private alive = true;
 
@@ -46,8 +52,9 @@ export class Tensor<D extends DType = DType> {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
+  /** Bytes in GPU memory: 4 per element, or 1 per element rounded up to a multiple of 4 for uint8. */
   get byteLength(): number {
-    return this.size * 4;
+    return storageBytes(this.dtype, this.size);
   }
 
   get destroyed(): boolean {
@@ -60,6 +67,7 @@ export class Tensor<D extends DType = DType> {
    */
   async read(): Promise<TypedArrayFor<D>> {
     const bytes = await this.host.readTensor(this);
+    if (this.dtype === 'uint8') return new Uint8Array(bytes, 0, this.size) as TypedArrayFor<D>;
     return (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as TypedArrayFor<D>;
   }
 

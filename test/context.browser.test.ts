@@ -61,7 +61,7 @@ describe('ArgPool', () => {
       [() => ap.maxUnpool(x, idx, { kernelSize: 2 }), /^maxUnpool2d: indices shape \[1, 1, 2, 2\] must equal values shape \[1, 1, 4, 4\]$/],
       [() => ap.maxUnpool(v, idx, { kernelSize: 2, fill: 'cubic' as 'nearest' }), /^maxUnpool2d: fill must be 'zero', 'nearest' or 'bilinear', got "cubic"$/],
       [() => ap.tensor(new Float32Array(5), [2, 2]), /^tensor: data has 5 elements but shape \[2, 2\] needs 4$/],
-      [() => ap.tensor([1, 2] as unknown as Float32Array, [2]), /^tensor: data must be a Float32Array, Int32Array or BigInt64Array, got Array$/],
+      [() => ap.tensor([1, 2] as unknown as Float32Array, [2]), /^tensor: data must be a Float32Array, Int32Array, BigInt64Array or Uint8Array, got Array$/],
       [() => ap.tensor(new BigInt64Array([1n, 2n ** 40n]), [2]), /^tensor: data\[1\] = 1099511627776 does not fit int32$/],
     ];
     for (const [call, message] of refusals) expect(call).toThrow(message);

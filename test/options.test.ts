@@ -257,7 +257,8 @@ describe('validation errors', () => {
     expect(unpool2d({ kernelSize: 2, outputSize: [4, 2] })).toThrow(/^maxUnpool2d: outputSize \[4, 2\] is invalid: dimension 1/);
     expect(unpool2d({ kernelSize: 2, outputSize: [1, 1, 4, 4] })).toThrow(/^maxUnpool2d: outputSize must list 2 positive integers .*got \[1, 1, 4, 4\]$/);
     expect(unpool2d({ kernelSize: 2, padding: 'same' })).toThrow(/^maxUnpool2d: padding 'same' /);
-    expect(unpool2d({ kernelSize: 2, dilation: 1 })).toThrow(/^maxUnpool2d: unknown option "dilation"/);
+    expect(unpool2d({ kernelSize: 2, dilation: 0 })).toThrow(/^maxUnpool2d: dilation must be positive integers, got 0$/);
+    expect(unpool2d({ kernelSize: 2, ceilMode: true })).toThrow(/^maxUnpool2d: unknown option "ceilMode"/);
     expect(unpool2d({ kernelSize: 0 })).toThrow(/^maxUnpool2d: kernelSize .*got 0$/);
     expect(unpool2d({ kernelSize: 2, stride: 0 })).toThrow(/^maxUnpool2d: stride .*got 0$/);
     expect(unpool2d({ kernelSize: 2, padding: 2 })).toThrow(/^maxUnpool2d: padding must be at most half of kernelSize, got padding 2/);
