@@ -52,7 +52,12 @@ export interface OpResult {
   bytesRead: number;
   bytesWritten: number;
   argpool: Maybe<{ timestamp: Timing | null; submit: Timing }>;
-  limit: { copyBytes: number; copySubmit: Timing; copyKernelTimestamp: Timing | null };
+  limit: CopyLimitResult;
+  /**
+   * Unpooling only: the same unpooling from the same pooling's 'window' indices (uint8 taps, one
+   * byte each) against its int32 indices: index memory and GPU time (timestamps).
+   */
+  windowIndices?: Maybe<{ int32Bytes: number; windowBytes: number; timestamp: Timing | null; submit: Timing; check: { ok: boolean; detail: string } }>;
   tfjsWebgpu: Maybe<{ timestamp: Timing | null; submit: Timing; what: string }>;
   tfjsCpu: Maybe<{ wall: Timing; what: string }>;
   cpuReference: Maybe<Timing>;
@@ -270,6 +275,25 @@ function countRest<T extends ArrayLike<number>>(a: T, b: T, first: number, diffe
 // The memory-bound limit: copies of the same number of bytes
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The copy floor. The host's last-level cache holds 32 MiB: repeating a copy of a smaller buffer
+ * measures that cache, not memory. The copies therefore rotate among `pairs` source/destination
+ * pairs that together touch at least COPY_ROTATION_BYTES, so each copy reads memory that the
+ * previous ones evicted from the cache (`bytesTouched` says how much the rotation spans).
+ */
+export interface CopyLimitResult {
+  copyBytes: number;
+  copySubmit: Timing;
+  copyKernelTimestamp: Timing | null;
+  pairs: number;
+  bytesTouched: number;
+}
+
+/** Bytes a copy rotation spans at least: twice the 32 MiB cache of this machine's CPU (lscpu). */
+const COPY_ROTATION_BYTES = 64 * 2 ** 20;
+/** At most this many buffer pairs (tiny copies would otherwise need thousands). */
+const COPY_ROTATION_MAX_PAIRS = 64;
+
 class CopyLimit {
   private pipeline: GPUComputePipeline;
   private querySet: GPUQuerySet | null;
@@ -290,24 +314,38 @@ class CopyLimit {
    * Times a copy whose traffic equals `trafficBytes` (a copy of S bytes reads S and writes S, so it
    * copies half the traffic), by submit-to-done for copyBufferToBuffer and by timestamps for the kernel.
    */
-  async measure(trafficBytes: number, plan: RepPlan): Promise<{ copyBytes: number; copySubmit: Timing; copyKernelTimestamp: Timing | null }> {
+  async measure(trafficBytes: number, plan: RepPlan): Promise<CopyLimitResult> {
     const device = this.device;
     const copyBytes = Math.ceil(trafficBytes / 2 / 16) * 16;
+    const pairs = Math.min(COPY_ROTATION_MAX_PAIRS, Math.max(1, Math.ceil(COPY_ROTATION_BYTES / (2 * copyBytes))));
+    const bytesTouched = pairs * 2 * copyBytes;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const src = device.createBuffer({ label: 'bench copy src', size: copyBytes, usage });
-    const dst = device.createBuffer({ label: 'bench copy dst', size: copyBytes, usage });
+    const buffers: [GPUBuffer, GPUBuffer][] = [];
+    for (let i = 0; i < pairs; i++) {
+      buffers.push([
+        device.createBuffer({ label: `bench copy src ${i}`, size: copyBytes, usage }),
+        device.createBuffer({ label: `bench copy dst ${i}`, size: copyBytes, usage }),
+      ]);
+    }
+    let next = 0;
+    const nextPair = (): [GPUBuffer, GPUBuffer] => buffers[next++ % pairs];
     try {
-      // Touch both buffers once so first-use costs (allocation, zeroing) are not timed.
+      // Touch every buffer once so first-use costs (allocation, zeroing) are not timed.
       const init = device.createCommandEncoder();
-      init.clearBuffer(src);
-      init.clearBuffer(dst);
+      for (const [src, dst] of buffers) {
+        init.clearBuffer(src);
+        init.clearBuffer(dst);
+      }
       device.queue.submit([init.finish()]);
       await device.queue.onSubmittedWorkDone();
 
       const copies: PerOpTime = async (k) => {
         const start = performance.now();
         const encoder = device.createCommandEncoder({ label: 'bench copyBufferToBuffer' });
-        for (let i = 0; i < k; i++) encoder.copyBufferToBuffer(src, 0, dst, 0, copyBytes);
+        for (let i = 0; i < k; i++) {
+          const [src, dst] = nextPair();
+          encoder.copyBufferToBuffer(src, 0, dst, 0, copyBytes);
+        }
         device.queue.submit([encoder.finish()]);
         await device.queue.onSubmittedWorkDone();
         return (performance.now() - start) / k;
@@ -317,7 +355,7 @@ class CopyLimit {
 
       if (!this.querySet) {
         const copySubmit = await repeat(plan, 'submit-to-done', copyOnce);
-        return { copyBytes, copySubmit: { ...copySubmit, opsPerSubmit: k }, copyKernelTimestamp: null };
+        return { copyBytes, copySubmit: { ...copySubmit, opsPerSubmit: k }, copyKernelTimestamp: null, pairs, bytesTouched };
       }
       {
         const querySet = this.querySet;
@@ -327,11 +365,14 @@ class CopyLimit {
         device.queue.writeBuffer(params, 0, new Uint32Array([words, x, y, 0]));
         const resolve = device.createBuffer({ label: 'bench copy resolve', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
         const staging = device.createBuffer({ label: 'bench copy staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-        const bindGroup = device.createBindGroup({
-          label: 'bench copy',
-          layout: this.pipeline.getBindGroupLayout(0),
-          entries: [params, src, dst].map((buffer, binding) => ({ binding, resource: { buffer } })),
-        });
+        const bindGroups = buffers.map(([src, dst]) =>
+          device.createBindGroup({
+            label: 'bench copy',
+            layout: this.pipeline.getBindGroupLayout(0),
+            entries: [params, src, dst].map((buffer, binding) => ({ binding, resource: { buffer } })),
+          }),
+        );
+        let nextGroup = 0;
         try {
           const kernelOnce = async (): Promise<number> => {
             const encoder = device.createCommandEncoder({ label: 'bench copy kernel' });
@@ -340,7 +381,7 @@ class CopyLimit {
               timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
             });
             pass.setPipeline(this.pipeline);
-            pass.setBindGroup(0, bindGroup);
+            pass.setBindGroup(0, bindGroups[nextGroup++ % pairs]);
             pass.dispatchWorkgroups(x, y, z);
             pass.end();
             encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
@@ -356,7 +397,7 @@ class CopyLimit {
             ['submit-to-done', 'timestamp-query'],
             [copyOnce, kernelOnce],
           );
-          return { copyBytes, copySubmit: { ...copySubmit, opsPerSubmit: k }, copyKernelTimestamp };
+          return { copyBytes, copySubmit: { ...copySubmit, opsPerSubmit: k }, copyKernelTimestamp, pairs, bytesTouched };
         } finally {
           params.destroy();
           resolve.destroy();
@@ -364,8 +405,10 @@ class CopyLimit {
         }
       }
     } finally {
-      src.destroy();
-      dst.destroy();
+      for (const [src, dst] of buffers) {
+        src.destroy();
+        dst.destroy();
+      }
     }
   }
 }
@@ -612,6 +655,7 @@ async function runWorkload(ctx: Context, w: Workload, seed: number): Promise<OpR
         let record: (() => Tensor[]) | null = null;
         let check: () => Promise<string | null> = async () => null;
         let cpuOnce: (() => unknown) | null = null;
+        let windowRun: (() => Promise<NonNullable<OpResult['windowIndices']>>) | null = null;
         if (op === 'pool') {
           record = () => {
             const r = ap.maxPool(x, w.pool);
@@ -633,6 +677,26 @@ async function runWorkload(ctx: Context, w: Workload, seed: number): Promise<OpR
             }
           };
           cpuOnce = () => cpu.maxUnpool(reference.values, reference.indices, unpoolOptions);
+          windowRun = async () => {
+            const windowOptions = { ...w.pool, indexFormat: 'window' as const };
+            const taps = ap.maxPool(x, windowOptions);
+            const options = { ...unpoolOptions, indexFormat: 'window' as const };
+            try {
+              const out = ap.maxUnpool(taps.values, taps.indices, options);
+              const difference = firstBitDifference(await out.read(), expected.data, 'output');
+              out.destroy();
+              const timing = await timeArgpool(ap, ctx.gpuPlan, () => [ap.maxUnpool(taps.values, taps.indices, options)], result.bytesWritten);
+              return {
+                int32Bytes: pooled.indices.byteLength,
+                windowBytes: taps.indices.byteLength,
+                ...timing,
+                check: difference ? { ok: false, detail: difference } : { ok: true, detail: 'bit-exact' },
+              };
+            } finally {
+              taps.values.destroy();
+              taps.indices.destroy();
+            }
+          };
         } else {
           const backwardOptions = { ...w.pool, inputShape: w.shape };
           const cpuBackward = (cpu as { maxPoolBackward?: typeof cpu.maxPoolBackward }).maxPoolBackward;
@@ -665,6 +729,16 @@ async function runWorkload(ctx: Context, w: Workload, seed: number): Promise<OpR
             log(`MISMATCH ${line}`);
           }
           result.argpool = await timeArgpool(ap, ctx.gpuPlan, record, result.bytesWritten);
+        }
+        if (windowRun) {
+          log(`${label}: argpool GPU from 'window' indices`);
+          result.windowIndices = await windowRun();
+          const windowCheck = result.windowIndices;
+          if ('check' in windowCheck && !windowCheck.check.ok) {
+            const line = `${w.id} ${w.title} unpool from window indices: GPU output differs from the CPU reference: ${windowCheck.check.detail}`;
+            ctx.failures.push(line);
+            log(`MISMATCH ${line}`);
+          }
         }
         if (cpuOnce) {
           const once = cpuOnce;

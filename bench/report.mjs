@@ -137,7 +137,12 @@ export function renderMarkdown(results) {
       'writes gradInput). A copy of S bytes reads S and writes S, so the limit copies S = (R + W) / 2 bytes: ' +
       '`copyBufferToBuffer` timed submit→done (compare with argpool submit→done), and a trivial compute copy kernel ' +
       '(`bench/copy.wgsl`, one vec4 per invocation) timed with timestamp queries (compare with argpool timestamps). ' +
-      'WebGPU cannot put timestamps around a copy command, hence the two.',
+      'WebGPU cannot put timestamps around a copy command, hence the two. The host CPU\'s cache holds 32 MiB, and a copy repeated on ' +
+      'one buffer smaller than that measures the cache (a 12 MiB copy repeated read 77 GB/s; 128 MiB copies ~30 GB/s): the copies ' +
+      'therefore rotate among several source/destination pairs spanning at least 64 MiB (column "copy pairs"), so each copy reads ' +
+      'memory the previous ones evicted. Both ratio columns name their floor: **argpool/limit (s→d)** is against ' +
+      '`copyBufferToBuffer`, **argpool/copy kernel (ts)** against the compute copy kernel. argpool itself repeats on the same ' +
+      'tensors, so for workloads under 32 MiB it may run from the cache while its floor does not.',
     '- **tfjs webgpu**: TensorFlow.js 4.22 on its WebGPU backend, its own device on the same adapter in the same page, NHWC. ' +
       'Timestamps: `(await tf.time(fn)).kernelMs` (its per-program timestamp queries, summed). Submit→done: op recorded, then ' +
       '`backend.submitQueue()` + `onSubmittedWorkDone`. Pooling: `tf.maxPoolWithArgmax` (two programs: values, then positions). ' +
@@ -154,8 +159,8 @@ export function renderMarkdown(results) {
 
   push('## argpool against the copy limit', '');
   push(
-    '| workload | op | R+W MiB | argpool ts ms | argpool s→d ms | GB/s (ts) | GB/s (s→d) | copy kernel ts ms | copy s→d ms | **argpool/limit (s→d)** | argpool/copy kernel (ts) | check |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| workload | op | R+W MiB | argpool ts ms | argpool s→d ms | GB/s (ts) | GB/s (s→d) | copy kernel ts ms | copy s→d ms | copy pairs (MiB spanned) | **argpool/limit (s→d)** | argpool/copy kernel (ts) | check |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const r of results.ops) {
     const t = timesOf(r);
@@ -165,10 +170,38 @@ export function renderMarkdown(results) {
     push(
       `| ${r.workload} ${r.title}${r.layout === 'NHWC' ? ' (NHWC)' : ''} | ${OP_NAMES[r.op]} | ${mib(bytes)} | ${fmtMs(t.argpoolTs)} | ${isNa(r.argpool) ? 'n/a' : fmtSubmit(r.argpool.submit)} | ` +
         `${gbps(bytes, t.argpoolTs)} | ${gbps(bytes, t.argpoolSubmit)} | ${fmtMs(t.copyKernelTs)} | ${fmtSubmit(r.limit?.copySubmit)} | ` +
+        `${r.limit?.pairs ? `${r.limit.pairs} (${mib(r.limit.bytesTouched)})` : '1'} | ` +
         `**${fmtRatio(t.argpoolSubmit, t.copySubmit)}** | ${fmtRatio(t.argpoolTs, t.copyKernelTs)} | ${check.replace(/\|/g, '\\|')} |`,
     );
   }
   push('');
+
+  const windowRows = results.ops.filter((r) => r.windowIndices);
+  if (windowRows.length) {
+    push("## Unpooling from 'window' indices", '');
+    push(
+      "The same unpooling from the same pooling's indices, stored as int32 (`indexFormat: 'spatial'`) or as `'window'` taps " +
+        '(uint8, one byte each, four to a word). Timestamps, same run; the window path first unpacks the taps into spatial ' +
+        'indices (one more dispatch reading 1 byte and writing 4 per element), then runs the same gather.',
+      '',
+      '| workload | int32 indices MiB | window indices MiB | unpool ts ms (int32) | unpool ts ms (window) | window/int32 (ts) | unpool s→d ms (int32) | unpool s→d ms (window) | check |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const r of windowRows) {
+      const w = r.windowIndices;
+      const t = timesOf(r);
+      if (isNa(w)) {
+        push(`| ${r.workload} ${r.title} | n/a (${naReason(w)}) | | | | | | | |`);
+        continue;
+      }
+      const windowTs = w.timestamp?.medianMs;
+      push(
+        `| ${r.workload} ${r.title}${r.layout === 'NHWC' ? ' (NHWC)' : ''} | ${mib(w.int32Bytes)} | ${mib(w.windowBytes)} | ${fmtMs(t.argpoolTs)} | ${fmtMs(windowTs)} | ` +
+          `${fmtRatio(windowTs, t.argpoolTs)} | ${isNa(r.argpool) ? 'n/a' : fmtSubmit(r.argpool.submit)} | ${fmtSubmit(w.submit)} | ${w.check.ok ? w.check.detail : `**MISMATCH**: ${w.check.detail}`} |`,
+      );
+    }
+    push('');
+  }
 
   push('## argpool against the alternatives', '');
   push(

@@ -1,6 +1,7 @@
-// Window gather: one invocation per element of the pooling input's shape visits every pooled output
-// whose window contains it and whose index names it. It serves two operations, with no atomics, so
-// the result is the same on every run:
+// Window gather (the general kernel; window_scatter.wgsl does the same work from the pooled side and
+// is what runs when specialised kernels are allowed): one invocation per element of the pooling
+// input's shape visits every pooled output whose window contains it and whose index names it. It
+// serves two operations, with no atomics, so the result is the same on every run:
 // - the pooling gradient (LAST_MATCH = false): the f32 sum of those outputs' gradients, added in
 //   increasing output order (depth, row, column: the memory order of the pooled tensor) from 0.0, the
 //   same sequence of roundings as a sequential scatter-add over the pooled elements. The first term is
@@ -78,6 +79,39 @@ fn gather(e: Element, x: u32, y: u32, z: u32, range_w: vec2<i32>, range_d: vec2<
   return select(sum, last, LAST_MATCH);
 }
 
+// gather() for channels-first tensors, whose pooled plane starts at `base` and whose pooled elements
+// are consecutive in it: element (y, z, x) of the plane, whose index reads `want`.
+fn gather_planar(base: u32, want: i32, y: u32, z: u32, x: u32, range_w: vec2<i32>, range_d: vec2<i32>) -> u32 {
+  let range_h = candidate_outputs(y, STRIDE_H, params.pad_h, DILATION_H, KERNEL_H, params.out_h);
+  var sum = 0u;
+  var found = false;
+  var last = 0u;
+  for (var od = range_d.x; od < range_d.y; od++) {
+    if (!is_tap(z, od, STRIDE_D, params.pad_d, DILATION_D)) {
+      continue;
+    }
+    for (var oh = range_h.x; oh < range_h.y; oh++) {
+      if (!is_tap(y, oh, STRIDE_H, params.pad_h, DILATION_H)) {
+        continue;
+      }
+      let row = base + (u32(od) * params.out_h + u32(oh)) * params.out_w;
+      for (var ow = range_w.x; ow < range_w.y; ow++) {
+        if (!is_tap(x, ow, STRIDE_W, params.pad_w, DILATION_W)) {
+          continue;
+        }
+        let k = row + u32(ow);
+        if (indices[k] == want) {
+          let bits = pooled[k];
+          sum = select(first_sum_bits(bits), add_exact(sum, bits), found);
+          found = true;
+          last = bits;
+        }
+      }
+    }
+  }
+  return select(sum, last, LAST_MATCH);
+}
+
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let channels_last = params.channels_last != 0u;
@@ -111,10 +145,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let n = plane / params.channels;
         let c = plane % params.channels;
         let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
+        let base = plane * out_volume;
+        let want_base = encode_index(Element(n, c, 0u), params.index_stride_n, params.index_stride_c, params.index_stride_s);
         for (var r = 0u; r < rows; r++) {
           let y = first_row + r;
-          let e = Element(n, c, (z * params.in_h + y) * params.in_w + x);
-          result[plane * in_volume + e.p] = gather(e, x, y, z, range_w, range_d);
+          let p = (z * params.in_h + y) * params.in_w + x;
+          result[plane * in_volume + p] = gather_planar(base, want_base + i32(p * params.index_stride_s), y, z, x, range_w, range_d);
         }
       }
     }

@@ -29,7 +29,7 @@ export type ShaderName =
   | 'max_unpool_tiled.wgsl'
   | 'max_unpool_write.wgsl'
   | 'window_gather.wgsl'
-  | 'window_gather_channels_last.wgsl'
+  | 'window_scatter.wgsl'
   | 'window_indices_pack.wgsl'
   | 'window_indices_unpack.wgsl';
 
@@ -241,18 +241,16 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: Laun
 }
 
 /**
- * How the window gather covers a pooling input: channels-last with channels in fours takes the
- * vectorised kernel (when `vectorised` is allowed); the channels-first and vectorised kernels walk
- * several input rows per invocation (fewer where the input is small). The kernels loop over every grid
- * dimension in steps of the grid (grid-stride loops), so each dimension is clamped to the limit and
- * any size fits.
+ * How window_gather.wgsl (the general kernel behind unpooling from a known pooling and the pooling
+ * gradient) covers a pooling input: channels-first, several input rows per invocation (fewer where
+ * the input is small); channels-last, one. The kernel loops over every grid dimension in steps of the
+ * grid (grid-stride loops), so each dimension is clamped to the limit and any size fits.
  */
 export function windowGatherPlan(
   pooling: PoolGeometry,
   limit: number,
   launch: LaunchProfile = LAUNCH_PROFILES.emulated,
   lastMatch = false,
-  vectorisedAllowed = true,
 ): { shader: ShaderName; grid: [number, number, number]; constants: Record<string, number> } {
   const [kernelD, kernelH, kernelW] = toDHW(pooling.kernel, 1);
   const [strideD, strideH, strideW] = toDHW(pooling.stride, 1);
@@ -264,46 +262,49 @@ export function windowGatherPlan(
     LAST_MATCH: lastMatch ? 1 : 0,
   };
   const [inD, inH, inW] = toDHW(pooling.inSpatial, 1);
-  const vectorised = vectorisedAllowed && pooling.layout === 'NHWC' && pooling.channels % 4 === 0;
-  // x and y per invocation, and the rows z walks (see the kernels' grid notes). Channels-first and
-  // the vectorised channels-last kernel walk several input rows per invocation; the scalar
-  // channels-last kernel takes one.
-  const lanes = vectorised ? pooling.channels / 4 : pooling.channels;
   const planes = pooling.layout === 'NCHW' ? pooling.batch * pooling.channels * inD : pooling.batch * inD;
   const rows =
-    pooling.layout === 'NCHW' || vectorised
-      ? rowsPerInvocation(launch.gatherRows, launch.minInvocations, (r) => inW * Math.ceil(inH / r) * planes * (pooling.layout === 'NCHW' ? 1 : lanes))
-      : 1;
+    pooling.layout === 'NCHW' ? rowsPerInvocation(launch.gatherRows, launch.minInvocations, (r) => inW * Math.ceil(inH / r) * planes) : 1;
   const [countX, countY, countZ] =
-    pooling.layout === 'NCHW'
-      ? [inW, Math.ceil(inH / rows), planes]
-      : [lanes, inW, planes * Math.ceil(inH / rows)];
+    pooling.layout === 'NCHW' ? [inW, Math.ceil(inH / rows), planes] : [pooling.channels, inW, planes * inH];
   const shape = workgroupShape(countX);
   const grid: [number, number, number] = [
     Math.min(Math.ceil(countX / shape.WORKGROUP_X), limit),
     Math.min(Math.ceil(countY / shape.WORKGROUP_Y), limit),
     Math.min(countZ, limit),
   ];
-  const shader: ShaderName = vectorised ? 'window_gather_channels_last.wgsl' : 'window_gather.wgsl';
-  return { shader, grid, constants: { ...shape, ...window, ROWS: rows } };
+  return { shader: 'window_gather.wgsl', grid, constants: { ...shape, ...window, ROWS: rows } };
 }
 
 /**
  * The program that writes, for every element of the pooling input's shape, what the pooled outputs
  * whose window holds it send there (the gradient sum, or the last value whose index names it).
- * Windows that tile the input take max_unpool_tiled.wgsl; others take a window gather. Specialised
- * kernels (tiled, vectorised) only when allowed.
+ * Windows that tile the input take max_unpool_tiled.wgsl; other windows window_scatter.wgsl, driven
+ * by the pooled elements, which needs `result` cleared first (`clear` is then true). The general
+ * kernels (specialised false) take a window gather.
  */
-function gatherProgram(op: string, pooling: PoolGeometry, gradient: boolean, context: PlanContext, bindings: string[]): ProgramPlan {
+function gatherProgram(
+  op: string,
+  pooling: PoolGeometry,
+  gradient: boolean,
+  context: PlanContext,
+  bindings: string[],
+): { program: ProgramPlan; clear: boolean } {
   const limit = context.limits.maxComputeWorkgroupsPerDimension;
   const launch = context.launch ?? LAUNCH_PROFILES.emulated;
   const specialised = context.specialised !== false;
   const tiled = specialised ? tiledPlan(pooling, limit, launch) : null;
   if (tiled) {
-    return program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid);
+    return { program: program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid), clear: false };
   }
-  const plan = windowGatherPlan(pooling, limit, launch, !gradient, specialised);
-  return program(`${op} gather`, plan.shader, plan.constants, bindings, plan.grid);
+  const plan = windowGatherPlan(pooling, limit, launch, !gradient);
+  if (specialised) {
+    const { KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH } = plan.constants;
+    const constants = { WORKGROUP_SIZE, KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH };
+    const grid = dispatchGrid(elements(pooling, pooling.outSpatial), WORKGROUP_SIZE, limit, op);
+    return { program: program(`${op} scatter`, 'window_scatter.wgsl', constants, bindings, grid), clear: true };
+  }
+  return { program: program(`${op} gather`, plan.shader, plan.constants, bindings, plan.grid), clear: false };
 }
 
 /**
@@ -406,7 +407,8 @@ export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): O
   const source = context.specialised === false ? undefined : context.pooledBy;
   if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
     const gather = gatherProgram(op, source, false, context, ['params', 'values', 'indices', 'output']);
-    return finish({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears, programs: [gather] }, limits);
+    const clearOutput = gather.clear ? [{ role: 'output', bytes: outputCount * 4 }] : [];
+    return finish({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
   }
   if (geometry.fill !== 'zero') {
     // max_unpool_write.wgsl forms (2*dst + 1) * in = q * (2*out) + r exactly, which needs 2*out < 2^31.
@@ -453,19 +455,20 @@ export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext
   const gather = gatherProgram(op, geometry, true, context, ['params', 'gradOutput', 'indices', 'gradInput']);
   const programs =
     source && samePooling(geometry, source)
-      ? [gather]
-      : [flatProgram(op, `${op} check`, 'max_pool_backward_check.wgsl', ['params', 'indices', 'status'], pooledCount, limits), gather, faultProgram(op)];
+      ? [gather.program]
+      : [flatProgram(op, `${op} check`, 'max_pool_backward_check.wgsl', ['params', 'indices', 'status'], pooledCount, limits), gather.program, faultProgram(op)];
+  const inputCount = elements(geometry, geometry.inSpatial);
   return finish(
     {
       op,
       needs: [
         { role: 'gradOutput', bytes: pooledCount * 4 },
         { role: 'indices', bytes: pooledCount * 4 },
-        { role: 'gradInput', bytes: elements(geometry, geometry.inSpatial) * 4 },
+        { role: 'gradInput', bytes: inputCount * 4 },
         { role: 'status', bytes: STATUS_BYTES },
       ],
-      scratch: [paramsScratch(op, packPoolParams(geometry))],
-      clears: [{ role: 'status', bytes: STATUS_BYTES }],
+      scratch: [paramsScratch(op, packPoolParams(asSpatial(geometry)))],
+      clears: [{ role: 'status', bytes: STATUS_BYTES }, ...(gather.clear ? [{ role: 'gradInput', bytes: inputCount * 4 }] : [])],
       programs,
     },
     limits,

@@ -14,7 +14,7 @@ import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
 import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
-import windowGatherChannelsLastWgsl from '../shaders/window_gather_channels_last.wgsl?raw';
+import windowScatterWgsl from '../shaders/window_scatter.wgsl?raw';
 import windowIndicesPackWgsl from '../shaders/window_indices_pack.wgsl?raw';
 import windowIndicesUnpackWgsl from '../shaders/window_indices_unpack.wgsl?raw';
 import type { ShaderName } from './plan.js';
@@ -35,7 +35,7 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
   'max_unpool_tiled.wgsl': withShared(maxUnpoolTiledWgsl),
   'max_unpool_write.wgsl': withShared(maxUnpoolWriteWgsl),
   'window_gather.wgsl': withShared(windowGatherWgsl),
-  'window_gather_channels_last.wgsl': withShared(windowGatherChannelsLastWgsl),
+  'window_scatter.wgsl': withShared(windowScatterWgsl),
   'window_indices_pack.wgsl': withShared(windowIndicesPackWgsl),
   'window_indices_unpack.wgsl': withShared(windowIndicesUnpackWgsl),
 };

@@ -165,14 +165,18 @@ describe('plans', () => {
   it('plan a 1-D pooling gradient over more than 4.2M samples, whose gather needs more than 65,535 workgroups along x', () => {
     const samples = 4_300_000;
     const g = poolGeometry([1, 1, samples], { kernelSize: 3, stride: 2 });
-    for (const specialised of [true, false]) {
-      const plan = planMaxPoolBackward(g, { limits: LIMITS, specialised });
-      expectWellFormed(plan);
-      const gather = plan.programs.find((p) => p.shader === 'window_gather.wgsl')!;
-      // The grid is clamped to the limit; the kernel's grid-stride loop walks the rest.
-      expect(gather.grid[0]).toBe(65535);
-      expect(gather.grid[0] * gather.constants.WORKGROUP_X).toBeLessThan(samples);
-    }
+    // General kernels: the gather's grid is clamped to the limit; its grid-stride loop walks the rest.
+    const general = planMaxPoolBackward(g, { limits: LIMITS, specialised: false });
+    expectWellFormed(general);
+    const gather = general.programs.find((p) => p.shader === 'window_gather.wgsl')!;
+    expect(gather.grid[0]).toBe(65535);
+    expect(gather.grid[0] * gather.constants.WORKGROUP_X).toBeLessThan(samples);
+    // Specialised: the scatter, one invocation per pooled element on a folded grid, into a cleared result.
+    const specialised = planMaxPoolBackward(g, { limits: LIMITS });
+    expectWellFormed(specialised);
+    const scatter = specialised.programs.find((p) => p.shader === 'window_scatter.wgsl')!;
+    expect(scatter.grid[0] * scatter.grid[1] * scatter.grid[2] * WORKGROUP_SIZE).toBeGreaterThanOrEqual(2_149_999);
+    expect(specialised.clears).toContainEqual({ role: 'gradInput', bytes: samples * 4 });
     expectWellFormed(planMaxPool(g, { limits: LIMITS }));
   });
 
@@ -182,8 +186,9 @@ describe('plans', () => {
     expectWellFormed(forward);
     const backward = planMaxPoolBackward(g, { limits: LIMITS, pooledBy: g });
     expectWellFormed(backward);
-    expect(backward.programs.map((p) => p.shader)).toEqual(['window_gather.wgsl']);
-    expect(backward.programs[0].grid[1]).toBe(65535);
+    expect(backward.programs.map((p) => p.shader)).toEqual(['window_scatter.wgsl']);
+    const general = planMaxPoolBackward(g, { limits: LIMITS, pooledBy: g, specialised: false });
+    expect(general.programs.find((p) => p.shader === 'window_gather.wgsl')!.grid[1]).toBe(65535);
     const unpool = planMaxUnpool(resolveUnpoolGeometry('maxUnpool', [1, 35_000, 65], [1, 35_000, 65], { kernelSize: 2, layout: 'NHWC' }), { limits: LIMITS, pooledBy: g });
     expectWellFormed(unpool);
   });

@@ -114,16 +114,16 @@ describe("plans with indexFormat 'window'", () => {
     expect(general.needs.find((n) => n.role === 'indices')!.bytes).toBe(76);
     // From the same pooling: the single-pass gather; not when the unpooling's windows differ.
     const gather = planMaxUnpool(unpool, { limits, pooledBy: pool });
-    expect(shaders(gather)).toEqual(['window_indices_unpack.wgsl', 'window_gather.wgsl', 'index_fault.wgsl']);
+    expect(shaders(gather)).toEqual(['window_indices_unpack.wgsl', 'window_scatter.wgsl', 'index_fault.wgsl']);
     const otherWindows = resolveUnpoolGeometry('maxUnpool', [1, 3, 5, 5], [1, 3, 5, 5], { kernelSize: 3, stride: 2, padding: 1, dilation: 1, outputSize: [9, 9], ...window });
     expect(shaders(planMaxUnpool(otherWindows, { limits, pooledBy: { ...pool, dilation: [2, 2] } }))).toContain('max_unpool_claim.wgsl');
     expect(shaders(planMaxUnpool(unpool, { limits, pooledBy: pool, specialised: false }))).toContain('max_unpool_claim.wgsl');
 
     const backward = resolvePoolBackwardGeometry([1, 3, 5, 5], [1, 3, 5, 5], { kernelSize: 3, stride: 2, padding: 1, inputShape: [1, 3, 9, 9], ...window });
     expect(shaders(planMaxPoolBackward(backward, { limits }))).toEqual([
-      'window_indices_unpack.wgsl', 'max_pool_backward_check.wgsl', 'window_gather.wgsl', 'index_fault.wgsl',
+      'window_indices_unpack.wgsl', 'max_pool_backward_check.wgsl', 'window_scatter.wgsl', 'index_fault.wgsl',
     ]);
-    expect(shaders(planMaxPoolBackward(backward, { limits, pooledBy: pool }))).toEqual(['window_indices_unpack.wgsl', 'window_gather.wgsl', 'index_fault.wgsl']);
+    expect(shaders(planMaxPoolBackward(backward, { limits, pooledBy: pool }))).toEqual(['window_indices_unpack.wgsl', 'window_scatter.wgsl', 'index_fault.wgsl']);
     expect(shaders(planMaxUnpoolBackward(unpool, { limits }))).toEqual(['window_indices_unpack.wgsl', 'max_unpool_backward.wgsl', 'index_fault.wgsl']);
   });
 });
