@@ -181,8 +181,9 @@ export function renderMarkdown(results) {
     push("## Unpooling from 'window' indices", '');
     push(
       "The same unpooling from the same pooling's indices, stored as int32 (`indexFormat: 'spatial'`) or as `'window'` taps " +
-        '(uint8, one byte each, four to a word). Timestamps, same run; the window path first unpacks the taps into spatial ' +
-        'indices (one more dispatch reading 1 byte and writing 4 per element), then runs the same gather.',
+        '(uint8, one byte each, four to a word). Same run. Taps from a known pooling go straight to the scatter (no unpacking pass) ' +
+        'where the windows overlap or are channels-last; where windows tile the input (tiled kernel) they are first unpacked ' +
+        'into spatial indices (one more dispatch reading 1 byte and writing 4 per element).',
       '',
       '| workload | int32 indices MiB | window indices MiB | unpool ts ms (int32) | unpool ts ms (window) | window/int32 (ts) | unpool s→d ms (int32) | unpool s→d ms (window) | check |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -196,7 +197,7 @@ export function renderMarkdown(results) {
       }
       const windowTs = w.timestamp?.medianMs;
       push(
-        `| ${r.workload} ${r.title}${r.layout === 'NHWC' ? ' (NHWC)' : ''} | ${mib(w.int32Bytes)} | ${mib(w.windowBytes)} | ${fmtMs(t.argpoolTs)} | ${fmtMs(windowTs)} | ` +
+        `| ${r.workload} ${r.title}${r.layout === 'NHWC' ? ' (NHWC)' : ''} | ${(w.int32Bytes / 2 ** 20).toFixed(2)} | ${(w.windowBytes / 2 ** 20).toFixed(2)} | ${fmtMs(t.argpoolTs)} | ${fmtMs(windowTs)} | ` +
           `${fmtRatio(windowTs, t.argpoolTs)} | ${isNa(r.argpool) ? 'n/a' : fmtSubmit(r.argpool.submit)} | ${fmtSubmit(w.submit)} | ${w.check.ok ? w.check.detail : `**MISMATCH**: ${w.check.detail}`} |`,
       );
     }

@@ -18,6 +18,10 @@
 // Layout and index convention: as in max_pool.wgsl (`pooled` and `indices` have the pooled shape,
 //   `result` the pooling input's shape, one layout); prepended by the host: params.wgsl and layout.wgsl.
 // Grid: flat over the pooled elements (folded 2-D/3-D by the host).
+// WINDOW_TAPS: the indices are 'window' taps from a pooling with this window (one byte each, four to
+//   a 32-bit word, least significant byte first), read as they are: tap k of output o names input
+//   o*stride - pad + k*dilation per dimension, and another window names the same element when its
+//   tap is that element's tap in it.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override KERNEL_D: u32 = 1u;
@@ -30,11 +34,41 @@ override DILATION_D: u32 = 1u;
 override DILATION_H: u32 = 1u;
 override DILATION_W: u32 = 1u;
 override LAST_MATCH: bool = false;
+override WINDOW_TAPS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
 @group(0) @binding(1) var<storage, read> pooled: array<u32>;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> result: array<u32>;
+
+// Tap number of pooled element k ('window' indices).
+fn tap_at(k: u32) -> i32 {
+  return i32((bitcast<u32>(indices[k / 4u]) >> (8u * (k % 4u))) & 0xffu);
+}
+
+// The tap of window o that lands on input coordinate x along one dimension (x must be one of its taps).
+fn tap_in(x: u32, o: i32, stride: u32, pad: u32, dilation: u32) -> i32 {
+  return (i32(x + pad) - o * i32(stride)) / i32(dilation);
+}
+
+// The position in its plane that pooled element t (at pooled position p) names, or -1.
+fn target_of(t: u32, p: u32, index: i32, e: Element, in_volume: u32) -> i32 {
+  if (!WINDOW_TAPS) {
+    return decode_index(index, e.n, e.c, params.index_stride_n, params.index_stride_c, params.index_stride_s, in_volume);
+  }
+  let tap = u32(index);
+  let ow = p % params.out_w;
+  let oh = (p / params.out_w) % params.out_h;
+  let od = p / (params.out_w * params.out_h);
+  let xw = i32(ow * STRIDE_W + (tap % KERNEL_W) * DILATION_W) - i32(params.pad_w);
+  let xh = i32(oh * STRIDE_H + ((tap / KERNEL_W) % KERNEL_H) * DILATION_H) - i32(params.pad_h);
+  let xd = i32(od * STRIDE_D + (tap / (KERNEL_W * KERNEL_H)) * DILATION_D) - i32(params.pad_d);
+  if (tap >= KERNEL_D * KERNEL_H * KERNEL_W || xw < 0 || xh < 0 || xd < 0
+      || xw >= i32(params.in_w) || xh >= i32(params.in_h) || xd >= i32(params.in_d)) {
+    return -1;
+  }
+  return (xd * i32(params.in_h) + xh) * i32(params.in_w) + xw;
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -47,8 +81,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let out_volume = params.out_d * params.out_h * params.out_w;
   let in_volume = params.in_d * params.in_h * params.in_w;
   let e = element_at(t, params.channels, out_volume, channels_last);
-  let index = indices[t];
-  let q = decode_index(index, e.n, e.c, params.index_stride_n, params.index_stride_c, params.index_stride_s, in_volume);
+  var index: i32;
+  if (WINDOW_TAPS) {
+    index = tap_at(t);
+  } else {
+    index = indices[t];
+  }
+  let q = target_of(t, e.p, index, e, in_volume);
   if (q < 0) {
     return;
   }
@@ -77,7 +116,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
           continue;
         }
         let k = element_offset(Element(e.n, e.c, u32(other)), params.channels, out_volume, channels_last);
-        if (indices[k] != index) {
+        if (WINDOW_TAPS) {
+          let tap = (tap_in(z, od, STRIDE_D, params.pad_d, DILATION_D) * i32(KERNEL_H) + tap_in(y, oh, STRIDE_H, params.pad_h, DILATION_H)) * i32(KERNEL_W)
+              + tap_in(x, ow, STRIDE_W, params.pad_w, DILATION_W);
+          if (tap_at(k) != tap) {
+            continue;
+          }
+        } else if (indices[k] != index) {
           continue;
         }
         // Unpooling: a later window names x too, so it writes. Gradient: an earlier one does.

@@ -154,6 +154,13 @@ function sameWindows(windows: PoolGeometry, source: PoolGeometry | undefined): b
  */
 function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, limits: PlanLimits): OperationPlan {
   const op = plan.op;
+  const needs = plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need));
+  if (plan.programs.length === 1 && plan.programs[0].shader === 'window_scatter.wgsl') {
+    // Taps from this very pooling: the scatter reads them as they are, and none can be invalid.
+    const scatter = plan.programs[0];
+    const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
+    return finish({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
+  }
   const unpack = flatProgram(
     op, `${op} window indices`, 'window_indices_unpack.wgsl',
     ['windowParams', 'indices', 'spatialIndices', 'status'], Math.ceil(pooledCount / 4), limits,
@@ -164,7 +171,7 @@ function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCou
   return finish(
     {
       op,
-      needs: plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need)),
+      needs,
       scratch: [
         ...plan.scratch,
         { ...paramsScratch(op, packPoolParams(windows)), role: 'windowParams', label: `${op} window params` },

@@ -105,16 +105,19 @@ describe("plans with indexFormat 'window'", () => {
     expect(plan.scratch.find((s) => s.role === 'spatialIndices')!.bytes).toBe(300);
   });
 
-  it('reading taps unpacks them first and reports faults with the packed tap', () => {
+  it('reading taps unpacks them first and reports faults with the packed tap, unless they come from the same pooling', () => {
     const unpool = resolveUnpoolGeometry('maxUnpool', [1, 3, 5, 5], [1, 3, 5, 5], { kernelSize: 3, stride: 2, padding: 1, outputSize: [9, 9], ...window });
     const general = planMaxUnpool(unpool, { limits });
     expect(shaders(general)).toEqual(['window_indices_unpack.wgsl', 'max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl']);
     expect(general.programs[3].constants).toEqual({ PACKED_BYTES: 1 });
     expect(general.programs[1].bindings).toContain('spatialIndices');
     expect(general.needs.find((n) => n.role === 'indices')!.bytes).toBe(76);
-    // From the same pooling: the single-pass gather; not when the unpooling's windows differ.
+    // From the same pooling: the scatter reads the taps directly; not when the unpooling's windows
+    // differ, nor on the general kernels.
     const gather = planMaxUnpool(unpool, { limits, pooledBy: pool });
-    expect(shaders(gather)).toEqual(['window_indices_unpack.wgsl', 'window_scatter.wgsl', 'index_fault.wgsl']);
+    expect(shaders(gather)).toEqual(['window_scatter.wgsl']);
+    expect(gather.programs[0].constants.WINDOW_TAPS).toBe(1);
+    expect(gather.programs[0].bindings).toContain('indices');
     const otherWindows = resolveUnpoolGeometry('maxUnpool', [1, 3, 5, 5], [1, 3, 5, 5], { kernelSize: 3, stride: 2, padding: 1, dilation: 1, outputSize: [9, 9], ...window });
     expect(shaders(planMaxUnpool(otherWindows, { limits, pooledBy: { ...pool, dilation: [2, 2] } }))).toContain('max_unpool_claim.wgsl');
     expect(shaders(planMaxUnpool(unpool, { limits, pooledBy: pool, specialised: false }))).toContain('max_unpool_claim.wgsl');
@@ -123,7 +126,7 @@ describe("plans with indexFormat 'window'", () => {
     expect(shaders(planMaxPoolBackward(backward, { limits }))).toEqual([
       'window_indices_unpack.wgsl', 'max_pool_backward_check.wgsl', 'window_scatter.wgsl', 'index_fault.wgsl',
     ]);
-    expect(shaders(planMaxPoolBackward(backward, { limits, pooledBy: pool }))).toEqual(['window_indices_unpack.wgsl', 'window_scatter.wgsl', 'index_fault.wgsl']);
+    expect(shaders(planMaxPoolBackward(backward, { limits, pooledBy: pool }))).toEqual(['window_scatter.wgsl']);
     expect(shaders(planMaxUnpoolBackward(unpool, { limits }))).toEqual(['window_indices_unpack.wgsl', 'max_unpool_backward.wgsl', 'index_fault.wgsl']);
   });
 });
