@@ -10,6 +10,9 @@
 // Element q of window k holds values[k] when indices[k] names q, else +0.0. With GRADIENT, the
 //   element is the f32 sum 0.0 + values[k], so -0.0 becomes +0.0, as in a scatter-add from zero.
 // Values are copied as bits otherwise. Prepended by the host: params.wgsl and layout.wgsl (for encode_index).
+// WINDOW_TAPS: the indices are 'window' taps (one byte each, four to a 32-bit word, least significant
+//   byte first; the host sizes the buffer to whole vec4s): the four windows' taps are one word, and
+//   element (k, kw) of a window is named by tap k*KERNEL_W + kw.
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
@@ -18,6 +21,7 @@ override KERNEL_H: u32 = 2u;
 override KERNEL_D: u32 = 1u;
 override ROWS: u32 = 16u;
 override GRADIENT: bool = false;
+override WINDOW_TAPS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
 @group(0) @binding(1) var<storage, read> values: array<vec4<u32>>;
@@ -69,12 +73,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (GRADIENT) {
       bits = first_sum_bits4(bits);
     }
-    let chosen = indices[pooled];
+    var chosen: vec4<i32>;
+    if (WINDOW_TAPS) {
+      let word = bitcast<u32>(indices[pooled / 4u][pooled % 4u]);
+      chosen = vec4<i32>((vec4<u32>(word) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xffu));
+    } else {
+      chosen = indices[pooled];
+    }
     let top = (od * KERNEL_D * params.in_h + oh * KERNEL_H) * params.in_w;
     for (var k = 0u; k < KERNEL_D * KERNEL_H; k++) {
       let row = top + ((k / KERNEL_H) * params.in_h + k % KERNEL_H) * params.in_w;
-      let want = vec4<i32>(base) + vec4<i32>(vec4<u32>(row) + lanes) * step;
-      write_row((in_plane + row + ow * KERNEL_W) / 4u, bits, chosen, want, step);
+      if (WINDOW_TAPS) {
+        write_row((in_plane + row + ow * KERNEL_W) / 4u, bits, chosen, vec4<i32>(i32(k * KERNEL_W)), 1);
+      } else {
+        let want = vec4<i32>(base) + vec4<i32>(vec4<u32>(row) + lanes) * step;
+        write_row((in_plane + row + ow * KERNEL_W) / 4u, bits, chosen, want, step);
+      }
     }
   }
 }

@@ -113,9 +113,12 @@ function faultProgram(op: string, packed = false): ProgramPlan {
   return program(`${op} fault`, 'index_fault.wgsl', packed ? { PACKED_BYTES: 1 } : {}, ['indices', 'status'], [1, 1, 1]);
 }
 
-/** Bytes of `count` 'window' indices: one each, packed four to a 32-bit word. */
+/**
+ * Bytes of `count` 'window' indices: one each, packed four to a 32-bit word, in whole 16-byte blocks
+ * (the tiled kernels read them as vec4s of words).
+ */
 export function windowIndexBytes(count: number): number {
-  return Math.ceil(count / 4) * 4;
+  return Math.ceil(count / 16) * 16;
 }
 
 /** The same geometry with 'spatial' indices: what the kernels see once 'window' taps are converted. */
@@ -155,8 +158,8 @@ function sameWindows(windows: PoolGeometry, source: PoolGeometry | undefined): b
 function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, limits: PlanLimits): OperationPlan {
   const op = plan.op;
   const needs = plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need));
-  if (plan.programs.length === 1 && plan.programs[0].shader === 'window_scatter.wgsl') {
-    // Taps from this very pooling: the scatter reads them as they are, and none can be invalid.
+  if (plan.programs.length === 1 && ['window_scatter.wgsl', 'max_unpool_tiled.wgsl'].includes(plan.programs[0].shader)) {
+    // Taps from this very pooling: the scatter and the tiled kernel read them as they are, and none can be invalid.
     const scatter = plan.programs[0];
     const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
     return finish({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);

@@ -4,9 +4,12 @@ import type { PoolGeometry } from './options.js';
 export type DType = 'float32' | 'int32' | 'uint8';
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : D extends 'uint8' ? Uint8Array : Float32Array;
 
-/** Bytes a tensor of `size` elements of `dtype` takes in GPU memory (uint8: rounded up to whole words). */
+/**
+ * Bytes a tensor of `size` elements of `dtype` takes in GPU memory (uint8: one byte each, rounded up
+ * to whole 16-byte blocks, which the kernels read as vec4s of 32-bit words).
+ */
 export function storageBytes(dtype: DType, size: number): number {
-  return dtype === 'uint8' ? Math.ceil(size / 4) * 4 : size * 4;
+  return dtype === 'uint8' ? Math.ceil(size / 16) * 16 : size * 4;
 }
 
 /**
@@ -52,7 +55,7 @@ export class Tensor<D extends DType = DType> {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
-  /** Bytes in GPU memory: 4 per element, or 1 per element rounded up to a multiple of 4 for uint8. */
+  /** Bytes in GPU memory: 4 per element, or 1 per element rounded up to a multiple of 16 for uint8. */
   get byteLength(): number {
     return storageBytes(this.dtype, this.size);
   }

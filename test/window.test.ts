@@ -100,8 +100,8 @@ describe("plans with indexFormat 'window'", () => {
   it('pooling packs the spatial indices into taps, four to a word', () => {
     const plan = planMaxPool(pool, { limits });
     expect(shaders(plan)).toEqual(['max_pool.wgsl', 'window_indices_pack.wgsl']);
-    // 3 * 5 * 5 = 75 taps: 76 bytes.
-    expect(plan.needs.find((n) => n.role === 'indices')!.bytes).toBe(76);
+    // 3 * 5 * 5 = 75 taps: 80 bytes (whole 16-byte blocks).
+    expect(plan.needs.find((n) => n.role === 'indices')!.bytes).toBe(80);
     expect(plan.scratch.find((s) => s.role === 'spatialIndices')!.bytes).toBe(300);
   });
 
@@ -111,7 +111,7 @@ describe("plans with indexFormat 'window'", () => {
     expect(shaders(general)).toEqual(['window_indices_unpack.wgsl', 'max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl']);
     expect(general.programs[3].constants).toEqual({ PACKED_BYTES: 1 });
     expect(general.programs[1].bindings).toContain('spatialIndices');
-    expect(general.needs.find((n) => n.role === 'indices')!.bytes).toBe(76);
+    expect(general.needs.find((n) => n.role === 'indices')!.bytes).toBe(80);
     // From the same pooling: the scatter reads the taps directly; not when the unpooling's windows
     // differ, nor on the general kernels.
     const gather = planMaxUnpool(unpool, { limits, pooledBy: pool });
@@ -128,5 +128,14 @@ describe("plans with indexFormat 'window'", () => {
     ]);
     expect(shaders(planMaxPoolBackward(backward, { limits, pooledBy: pool }))).toEqual(['window_scatter.wgsl']);
     expect(shaders(planMaxUnpoolBackward(unpool, { limits }))).toEqual(['window_indices_unpack.wgsl', 'max_unpool_backward.wgsl', 'index_fault.wgsl']);
+
+    // Windows that tile the input: the tiled kernel reads taps from the same pooling as they are.
+    const tiling = resolvePoolGeometry('maxPool', [1, 2, 8, 16], { kernelSize: 2, ...window });
+    const tiledUnpool = resolveUnpoolGeometry('maxUnpool', [1, 2, 4, 8], [1, 2, 4, 8], { kernelSize: 2, ...window });
+    const tiled = planMaxUnpool(tiledUnpool, { limits, pooledBy: tiling });
+    expect(shaders(tiled)).toEqual(['max_unpool_tiled.wgsl']);
+    expect(tiled.programs[0].constants.WINDOW_TAPS).toBe(1);
+    const tiledBackward = resolvePoolBackwardGeometry([1, 2, 4, 8], [1, 2, 4, 8], { kernelSize: 2, inputShape: [1, 2, 8, 16], ...window });
+    expect(shaders(planMaxPoolBackward(tiledBackward, { limits, pooledBy: tiling }))).toEqual(['max_unpool_tiled.wgsl']);
   });
 });
