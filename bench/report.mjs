@@ -181,9 +181,9 @@ export function renderMarkdown(results) {
     push("## Unpooling from 'window' indices", '');
     push(
       "The same unpooling from the same pooling's indices, stored as int32 (`indexFormat: 'spatial'`) or as `'window'` taps " +
-        '(uint8, one byte each, four to a word). Same run. Taps from a known pooling go straight to the scatter (no unpacking pass) ' +
-        'where the windows overlap or are channels-last; where windows tile the input (tiled kernel) they are first unpacked ' +
-        'into spatial indices (one more dispatch reading 1 byte and writing 4 per element).',
+        '(uint8, one byte each, four to a word). Same run. Taps from a known pooling go straight to the kernel that unpools ' +
+        '(the tiled kernel where windows tile the input, the scatter otherwise), which reads them as they are; only taps of ' +
+        'unknown origin are unpacked into spatial indices first.',
       '',
       '| workload | int32 indices MiB | window indices MiB | unpool ts ms (int32) | unpool ts ms (window) | window/int32 (ts) | unpool s→d ms (int32) | unpool s→d ms (window) | check |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
