@@ -15,15 +15,9 @@
 // Exit status: 0 when the adapter's output matched ORT wasm within 1e-4 of its scale, 1 when not,
 // 2 when the bench could not run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
-import { createServer } from 'vite';
-import { chromiumLaunchOptions } from '../test/environment.mjs';
+import { basename, join } from 'node:path';
+import { benchDir, exitWith, runOrtPage } from './ort-page.mjs';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const repoRoot = dirname(benchDir);
 
 function parseArgs(argv) {
   const options = { levels: 2, convs: 1, height: 64, width: 96, runs: 20, warmup: 3, model: null, headed: false };
@@ -76,59 +70,22 @@ function renderMarkdown(r, command) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const server = await createServer({
-    configFile: false,
-    root: benchDir,
-    cacheDir: join(repoRoot, 'node_modules', '.vite-bench-onnx'),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null, fs: { allow: [repoRoot] } },
-    // ORT Web loads its wasm files relative to its own module.
-    optimizeDeps: { exclude: ['onnxruntime-web'] },
-  });
-  let browser = null;
-  try {
-    await server.listen();
-    const url = `http://127.0.0.1:${server.httpServer.address().port}/onnx.html`;
-    const launch = await chromiumLaunchOptions();
-    browser = await chromium.launch({ ...launch, headless: !options.headed });
-    const page = await browser.newPage();
-    page.on('console', (m) => {
-      // ORT logs its node placement warnings as errors; only real errors are shown.
-      if (m.type() === 'error' && !m.text().includes('W:onnxruntime')) console.log(`page error: ${m.text()}`);
-    });
-    page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
-    await page.exposeFunction('__benchLog', (line) => console.log(`bench/onnx: ${line}`));
-    await page.goto(url);
-    await page.waitForFunction(() => window.__onnxBenchReady === true, null, { timeout: 180_000 });
-    const config = { levels: options.levels, convs: options.convs, height: options.height, width: options.width, runs: options.runs, warmup: options.warmup };
-    if (options.model) {
-      config.model = Array.from(readFileSync(options.model));
-      config.modelName = basename(options.model);
-    }
-    const results = await page.evaluate((c) => window.__runOnnxBench(c), config);
-    results.browser = { version: browser.version(), executable: launch.executablePath };
-    results.machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadAverage1m: loadavg()[0] };
-    const command = `node bench/onnx.mjs ${process.argv.slice(2).join(' ')}`.trim();
-    const markdown = renderMarkdown(results, command);
-    writeFileSync(join(benchDir, 'onnx-results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(benchDir, 'onnx-results.md'), markdown);
-    console.log(`\n${markdown}`);
-    if (!(results.worstRelativeError.adapter <= 1e-4)) {
-      console.error(`bench/onnx: FAILED: the adapter's output differs from ORT wasm by ${results.worstRelativeError.adapter} of its scale`);
-      return 1;
-    }
-    return 0;
-  } finally {
-    await browser?.close();
-    await server.close();
+  const config = { levels: options.levels, convs: options.convs, height: options.height, width: options.width, runs: options.runs, warmup: options.warmup };
+  if (options.model) {
+    config.model = Array.from(readFileSync(options.model));
+    config.modelName = basename(options.model);
   }
+  const results = await runOrtPage({ name: 'onnx', html: 'onnx.html', ready: '__onnxBenchReady', run: '__runOnnxBench', config, headed: options.headed });
+  const command = `node bench/onnx.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  const markdown = renderMarkdown(results, command);
+  writeFileSync(join(benchDir, 'onnx-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(benchDir, 'onnx-results.md'), markdown);
+  console.log(`\n${markdown}`);
+  if (!(results.worstRelativeError.adapter <= 1e-4)) {
+    console.error(`bench/onnx: FAILED: the adapter's output differs from ORT wasm by ${results.worstRelativeError.adapter} of its scale`);
+    return 1;
+  }
+  return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`bench/onnx: could not run: ${error?.stack ?? error}`);
-    process.exit(2);
-  },
-);
+exitWith('onnx', main);

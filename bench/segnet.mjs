@@ -13,15 +13,9 @@
 // Exit status: 0 when the adapter's labels agree with ORT wasm on at least 99.5% of the pixels, 1 when
 // not, 2 when the bench could not run.
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
-import { createServer } from 'vite';
-import { chromiumLaunchOptions } from '../test/environment.mjs';
+import { join } from 'node:path';
+import { benchDir, exitWith, runOrtPage } from './ort-page.mjs';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const repoRoot = dirname(benchDir);
 
 function parseArgs(argv) {
   const options = { runs: 5, warmup: 1, seed: 3, headed: false };
@@ -74,54 +68,27 @@ function renderMarkdown(r, command) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const server = await createServer({
-    configFile: false,
-    root: benchDir,
-    cacheDir: join(repoRoot, 'node_modules', '.vite-bench-segnet'),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null, fs: { allow: [repoRoot] } },
-    // ORT Web loads its wasm files relative to its own module; onnx-proto (CommonJS) is pre-bundled up front.
+  const results = await runOrtPage({
+    name: 'segnet',
+    html: 'segnet.html',
+    ready: '__segnetBenchReady',
+    run: '__runSegnetBench',
+    config: { runs: options.runs, warmup: options.warmup, seed: options.seed },
+    headed: options.headed,
+    // onnx-proto (CommonJS) is pre-bundled up front; the model file is served as an asset.
     optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto'] },
     assetsInclude: ['**/*.onnx'],
   });
-  let browser = null;
-  try {
-    await server.listen();
-    const url = `http://127.0.0.1:${server.httpServer.address().port}/segnet.html`;
-    const launch = await chromiumLaunchOptions();
-    browser = await chromium.launch({ ...launch, headless: !options.headed });
-    const page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().includes('W:onnxruntime')) console.log(`page error: ${m.text()}`);
-    });
-    page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
-    await page.exposeFunction('__benchLog', (line) => console.log(`bench/segnet: ${line}`));
-    await page.goto(url);
-    await page.waitForFunction(() => window.__segnetBenchReady === true, null, { timeout: 180_000 });
-    const results = await page.evaluate((c) => window.__runSegnetBench(c), { runs: options.runs, warmup: options.warmup, seed: options.seed });
-    results.browser = { version: browser.version(), executable: launch.executablePath };
-    results.machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadAverage1m: loadavg()[0] };
-    const command = `node bench/segnet.mjs ${process.argv.slice(2).join(' ')}`.trim();
-    const markdown = renderMarkdown(results, command);
-    writeFileSync(join(benchDir, 'segnet-results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(benchDir, 'segnet-results.md'), markdown);
-    console.log(`\n${markdown}`);
-    if (!(results.labelAgreementWithWasm.adapter >= 0.995)) {
-      console.error(`bench/segnet: FAILED: the adapter's labels agree with ORT wasm on only ${results.labelAgreementWithWasm.adapter} of the pixels`);
-      return 1;
-    }
-    return 0;
-  } finally {
-    await browser?.close();
-    await server.close();
+  const command = `node bench/segnet.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  const markdown = renderMarkdown(results, command);
+  writeFileSync(join(benchDir, 'segnet-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(benchDir, 'segnet-results.md'), markdown);
+  console.log(`\n${markdown}`);
+  if (!(results.labelAgreementWithWasm.adapter >= 0.995)) {
+    console.error(`bench/segnet: FAILED: the adapter's labels agree with ORT wasm on only ${results.labelAgreementWithWasm.adapter} of the pixels`);
+    return 1;
   }
+  return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`bench/segnet: could not run: ${error?.stack ?? error}`);
-    process.exit(2);
-  },
-);
+exitWith('segnet', main);
