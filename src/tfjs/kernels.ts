@@ -191,41 +191,31 @@ function maxPoolHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): 
   ];
 }
 
-function maxPoolBackwardHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
-  const b = backend as HostBackendLike;
-  const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
-  const op = 'maxPoolBackward';
-  const result = cpu.maxPoolBackward(
-    { data: hostData(b, op, 'dy', dy, 'float32') as Float32Array, shape: dy.shape },
-    { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
-    poolBackwardOptions(attrs),
-  );
-  return b.makeTensorInfo(result.shape, 'float32', result.data);
+/**
+ * A kernel on the cpu backend that takes a float32 tensor and int32 indices, runs one function of the
+ * CPU reference on their host arrays, and returns its float32 result.
+ */
+function floatAndIndicesHost(
+  op: string,
+  floatName: string,
+  run: (x: cpu.TensorInput, indices: cpu.TensorInput<Int32Array>, attrs?: NamedAttrMap) => { data: Float32Array; shape: number[] },
+): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as HostBackendLike;
+    const x = (inputs as Record<string, TensorInfo>)[floatName];
+    const { indices } = inputs as { indices: TensorInfo };
+    const result = run(
+      { data: hostData(b, op, floatName, x, 'float32') as Float32Array, shape: x.shape },
+      { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
+      attrs,
+    );
+    return b.makeTensorInfo(result.shape, 'float32', result.data);
+  };
 }
 
-function maxUnpoolHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
-  const b = backend as HostBackendLike;
-  const { values, indices } = inputs as { values: TensorInfo; indices: TensorInfo };
-  const op = 'maxUnpool';
-  const result = cpu.maxUnpool(
-    { data: hostData(b, op, 'values', values, 'float32') as Float32Array, shape: values.shape },
-    { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
-    unpoolOptions(attrs),
-  );
-  return b.makeTensorInfo(result.shape, 'float32', result.data);
-}
-
-function maxUnpoolBackwardHost({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): TensorInfo {
-  const b = backend as HostBackendLike;
-  const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
-  const op = 'maxUnpoolBackward';
-  const result = cpu.maxUnpoolBackward(
-    { data: hostData(b, op, 'dy', dy, 'float32') as Float32Array, shape: dy.shape },
-    { data: hostData(b, op, 'indices', indices, 'int32') as Int32Array, shape: indices.shape },
-    unpoolOptions(attrs),
-  );
-  return b.makeTensorInfo(result.shape, 'float32', result.data);
-}
+const maxPoolBackwardHost = floatAndIndicesHost('maxPoolBackward', 'dy', (dy, indices, attrs) => cpu.maxPoolBackward(dy, indices, poolBackwardOptions(attrs)));
+const maxUnpoolHost = floatAndIndicesHost('maxUnpool', 'values', (values, indices, attrs) => cpu.maxUnpool(values, indices, unpoolOptions(attrs)));
+const maxUnpoolBackwardHost = floatAndIndicesHost('maxUnpoolBackward', 'dy', (dy, indices, attrs) => cpu.maxUnpoolBackward(dy, indices, unpoolOptions(attrs)));
 
 // ---------------------------------------------------------------------------------------------
 // Gradients

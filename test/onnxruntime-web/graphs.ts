@@ -2,6 +2,7 @@
  * Builds small ONNX models in JavaScript for the tests, with the same protobuf package the adapter
  * parses them with. Weights come from a seeded generator, so every run builds the same bytes.
  */
+import { rng } from '../data';
 import { DataType, encodeModel, onnx, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/onnxruntime-web/onnx';
 
 /** A float attribute (plain numbers become integer attributes). */
@@ -12,17 +13,8 @@ export const float = (value: number): Float => new Float(value);
 
 type AttributeValue = number | number[] | string | Float;
 
-/** Mulberry32: a small seeded generator of floats in [0, 1). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator of floats in [0, 1): the test data's. */
+export const random = rng;
 
 /** Values in [-scale, scale). */
 export function randomFloats(count: number, seed: number, scale = 1): Float32Array {
