@@ -1,6 +1,7 @@
 """Writes models/segnet-shapes.onnx from a trained checkpoint and checks it against PyTorch.
 
-Usage (from the repository root, after train.py; needs node and onnxruntime-node installed):
+Usage (from the repository root, after train.py; needs node and onnxruntime-node:
+`npm install --no-save --ignore-scripts onnxruntime-node@1.30.0`):
     python3 models/training/export.py [--checkpoint models/training/segnet-shapes.pt] [--out models/segnet-shapes.onnx]
 
 PyTorch 1.13's exporter has no symbolic for max_unpool2d, so the graph is written node by node with

@@ -1,6 +1,7 @@
 """Writes the committed sample images and their golden outputs from ONNX Runtime's CPU provider.
 
-Usage (from the repository root, after export.py; needs node and onnxruntime-node installed):
+Usage (from the repository root, after export.py; needs node and onnxruntime-node:
+`npm install --no-save --ignore-scripts onnxruntime-node@1.30.0`):
     python3 models/training/golden.py [--model models/segnet-shapes.onnx] [--count 4]
 
 For sample i (seed image_seed(SAMPLE_BASE, i), shapes.py) it writes into models/samples/:

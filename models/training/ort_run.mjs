@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs an ONNX model on ONNX Runtime's CPU provider (onnxruntime-node) over a batch of images, one
-// run per image, for the Python scripts beside this file (export.py, golden.py).
+// run per image, for the Python scripts beside this file (export.py, golden.py). Install it first with
+// `npm install --no-save --ignore-scripts onnxruntime-node@1.30.0` (not a dev dependency: its install
+// script fetches GPU builds from outside the npm registry, and `npm ci` would run it).
 //
 // Usage: node models/training/ort_run.mjs MODEL.onnx IMAGES.f32 COUNT LOGITS.f32
 //   IMAGES.f32: COUNT images, float32 little-endian [COUNT, 3, 128, 128]
