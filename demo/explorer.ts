@@ -11,7 +11,7 @@ import { planChain, runCpuChain, runGpuChain, type ChainPlan, type ChainResult, 
 import { compareChains, describeAgreement } from './compare';
 import { decodeImageFile, imageToTensor, renderSample, SAMPLES, type ImageTensor } from './images';
 import { drawArgmax, drawDifference, drawRgb, drawTapKey, showViews, type ViewSpec } from './render';
-import { isActiveView } from './views';
+import { acceptDroppedImages } from './views';
 
 /** How much the |input − reconstruction| view is amplified. */
 const DIFFERENCE_GAIN = 4;
@@ -389,30 +389,11 @@ ui.file.addEventListener('change', () => {
 });
 
 // Drag and drop an image anywhere on the page, while this view is shown.
-let dragDepth = 0;
-document.addEventListener('dragenter', (event) => {
-  if (!isActiveView('explorer')) return;
-  event.preventDefault();
-  dragDepth++;
-  document.body.classList.add('dragging');
-});
-document.addEventListener('dragleave', () => {
-  if (!isActiveView('explorer')) return;
-  dragDepth = Math.max(0, dragDepth - 1);
-  if (dragDepth === 0) document.body.classList.remove('dragging');
-});
-document.addEventListener('dragover', (event) => {
-  if (isActiveView('explorer')) event.preventDefault();
-});
-document.addEventListener('drop', (event) => {
-  if (!isActiveView('explorer')) return;
-  event.preventDefault();
-  dragDepth = 0;
-  document.body.classList.remove('dragging');
-  const file = Array.from(event.dataTransfer?.files ?? []).find((f) => f.type.startsWith('image/'));
-  if (file) void useFile(file);
-  else showControlError('Drop an image file (PNG, JPEG, WebP, …)');
-});
+acceptDroppedImages(
+  'explorer',
+  (file) => void useFile(file),
+  () => showControlError('Drop an image file (PNG, JPEG, WebP, …)'),
+);
 
 declare global {
   interface Window {

@@ -16,3 +16,35 @@ export function viewFromHash(hash: string): ViewName {
 export function isActiveView(name: ViewName): boolean {
   return document.body.dataset.view === name;
 }
+
+/**
+ * Drag and drop of an image anywhere on the page while `view` is shown: the page is marked
+ * `dragging` while a drag is over it, and `onFile` gets the first image dropped (`onNoImage` is
+ * told when the drop held none).
+ */
+export function acceptDroppedImages(view: ViewName, onFile: (file: File) => void, onNoImage: () => void): void {
+  let dragDepth = 0;
+  document.addEventListener('dragenter', (event) => {
+    if (!isActiveView(view)) return;
+    event.preventDefault();
+    dragDepth++;
+    document.body.classList.add('dragging');
+  });
+  document.addEventListener('dragleave', () => {
+    if (!isActiveView(view)) return;
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) document.body.classList.remove('dragging');
+  });
+  document.addEventListener('dragover', (event) => {
+    if (isActiveView(view)) event.preventDefault();
+  });
+  document.addEventListener('drop', (event) => {
+    if (!isActiveView(view)) return;
+    event.preventDefault();
+    dragDepth = 0;
+    document.body.classList.remove('dragging');
+    const file = Array.from(event.dataTransfer?.files ?? []).find((f) => f.type.startsWith('image/'));
+    if (file) onFile(file);
+    else onNoImage();
+  });
+}

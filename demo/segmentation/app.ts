@@ -9,7 +9,7 @@
  * data-run (runs finished so far), which the end-to-end tests wait on.
  */
 import modelUrl from '../../models/segnet-shapes.onnx?url';
-import { isActiveView } from '../views';
+import { acceptDroppedImages } from '../views';
 import { agreement, createPaths, indicesAgreement, PATH_LABELS, type PathName, type PathResult, type Paths } from './model';
 import { decodePicture, imageFromPicture, paintShape, pickColour, PLANE, seededRandom, shapeFromDrag, shapeMask, SIZE, type DrawKind } from './image';
 import { CLASS_COLOURS, drawArgmax, drawClassMap, drawImage, drawOverlay, SILENT_COLOUR, TAP_COLOURS, TAP_NAMES, type ArgmaxMode } from './render';
@@ -534,32 +534,14 @@ ui.argmaxMode.addEventListener('change', () => {
 });
 
 // Drag and drop an image anywhere on the page, while this view is shown.
-let dragDepth = 0;
-document.addEventListener('dragenter', (event) => {
-  if (!isActiveView('segmentation')) return;
-  event.preventDefault();
-  dragDepth++;
-  document.body.classList.add('dragging');
-});
-document.addEventListener('dragleave', () => {
-  if (!isActiveView('segmentation')) return;
-  dragDepth = Math.max(0, dragDepth - 1);
-  if (dragDepth === 0) document.body.classList.remove('dragging');
-});
-document.addEventListener('dragover', (event) => {
-  if (isActiveView('segmentation')) event.preventDefault();
-});
-document.addEventListener('drop', (event) => {
-  if (!isActiveView('segmentation')) return;
-  event.preventDefault();
-  dragDepth = 0;
-  document.body.classList.remove('dragging');
-  const file = Array.from(event.dataTransfer?.files ?? []).find((f) => f.type.startsWith('image/'));
-  if (file) {
+acceptDroppedImages(
+  'segmentation',
+  (file) => {
     ui.file.value = '';
     void useFile(file);
-  } else showError('Drop an image file (PNG, JPEG, WebP, …)');
-});
+  },
+  () => showError('Drop an image file (PNG, JPEG, WebP, …)'),
+);
 
 declare global {
   interface Window {
