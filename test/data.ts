@@ -34,7 +34,7 @@ export function rng(seed: number): () => number {
  * distinct payloads and signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere;
  * 'special' mixes subnormals, signed zeros, infinities and the smallest normals (SPECIAL_BITS).
  */
-export function makeValues(kind: ValueKind, length: number, seed: number): Float32Array {
+export function makeValues(kind: ValueKind, length: number, seed: number): Float32Array<ArrayBuffer> {
   const next = rng(seed);
   const data = new Float32Array(length);
   const bits = new Uint32Array(data.buffer);
