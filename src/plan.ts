@@ -24,6 +24,7 @@ export type ShaderName =
   | 'max_pool_backward_check.wgsl'
   | 'max_pool_channels_last.wgsl'
   | 'max_pool_tiled.wgsl'
+  | 'max_pool_overlap_tiled.wgsl'
   | 'max_unpool_backward.wgsl'
   | 'max_unpool_claim.wgsl'
   | 'max_unpool_tiled.wgsl'
@@ -250,6 +251,36 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: Laun
   return { grid, constants: { ...shape, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, ROWS: rows } };
 }
 
+/** How max_pool_overlap_tiled.wgsl covers a pooling: its grid and specialisation. */
+export interface OverlapTiledPlan {
+  grid: [number, number, number];
+  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_H: number; ROWS: number };
+}
+
+/**
+ * The overlapping-window tiled kernel applies to 2-D channels-first poolings whose windows are 3 wide
+ * with stride 2, padding 1 (before) and dilation 1 along the width (the 3x3/2 ResNet stem), any kernel
+ * height, stride, padding and dilation, ceil mode included, on inputs whose width is a multiple of 4
+ * (so each row starts on a whole vec4); and when its grid fits. Null otherwise.
+ */
+export function overlapTiledPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): OverlapTiledPlan | null {
+  if (g.layout !== 'NCHW' || g.rank !== 2) return null;
+  const width = g.kernel[1] === 3 && g.stride[1] === 2 && g.padBegin[1] === 1 && g.dilation[1] === 1;
+  if (!width || g.inSpatial[1] % 4 !== 0) return null;
+  const [outH, outW] = g.outSpatial;
+  const groupsPerRow = Math.ceil(outW / 4);
+  const planes = g.batch * g.channels;
+  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(outH / r) * planes);
+  const shape = workgroupShape(groupsPerRow);
+  const grid: [number, number, number] = [
+    Math.ceil(groupsPerRow / shape.WORKGROUP_X),
+    Math.ceil(outH / (rows * shape.WORKGROUP_Y)),
+    planes,
+  ];
+  if (grid.some((n) => n > maxPerDimension)) return null;
+  return { grid, constants: { ...shape, KERNEL_H: g.kernel[0], ROWS: rows } };
+}
+
 /**
  * How window_gather.wgsl (the general kernel behind unpooling from a known pooling and the pooling
  * gradient) covers a pooling input: channels-first, several input rows per invocation (fewer where
@@ -360,12 +391,15 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
   const limit = limits.maxComputeWorkgroupsPerDimension;
   const specialised = context.specialised !== false;
   const tiled = specialised ? tiledPlan(geometry, limit, launch) : null;
-  const channelsLast = specialised && !tiled ? channelsLastPlan(geometry, limit) : null;
+  const overlap = specialised && !tiled ? overlapTiledPlan(geometry, limit, launch) : null;
+  const channelsLast = specialised && !tiled && !overlap ? channelsLastPlan(geometry, limit) : null;
   const main = tiled
     ? program(op, 'max_pool_tiled.wgsl', tiled.constants, bindings, tiled.grid)
-    : channelsLast
-      ? program(op, 'max_pool_channels_last.wgsl', channelsLast.constants, bindings, channelsLast.grid)
-      : flatProgram(op, op, 'max_pool.wgsl', bindings, outputCount, limits);
+    : overlap
+      ? program(op, 'max_pool_overlap_tiled.wgsl', overlap.constants, bindings, overlap.grid)
+      : channelsLast
+        ? program(op, 'max_pool_channels_last.wgsl', channelsLast.constants, bindings, channelsLast.grid)
+        : flatProgram(op, op, 'max_pool.wgsl', bindings, outputCount, limits);
   const scratch = [paramsScratch(op, packPoolParams(asSpatial(geometry)))];
   const programs = [main];
   if (windowed) {

@@ -9,6 +9,7 @@ import maxPoolWgsl from '../shaders/max_pool.wgsl?raw';
 import maxPoolBackwardCheckWgsl from '../shaders/max_pool_backward_check.wgsl?raw';
 import maxPoolChannelsLastWgsl from '../shaders/max_pool_channels_last.wgsl?raw';
 import maxPoolTiledWgsl from '../shaders/max_pool_tiled.wgsl?raw';
+import maxPoolOverlapTiledWgsl from '../shaders/max_pool_overlap_tiled.wgsl?raw';
 import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
 import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
@@ -30,6 +31,7 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
   'max_pool_backward_check.wgsl': withShared(maxPoolBackwardCheckWgsl),
   'max_pool_channels_last.wgsl': withShared(maxPoolChannelsLastWgsl),
   'max_pool_tiled.wgsl': withShared(maxPoolTiledWgsl),
+  'max_pool_overlap_tiled.wgsl': withShared(maxPoolOverlapTiledWgsl),
   'max_unpool_backward.wgsl': withShared(maxUnpoolBackwardWgsl),
   'max_unpool_claim.wgsl': withShared(maxUnpoolClaimWgsl),
   'max_unpool_tiled.wgsl': withShared(maxUnpoolTiledWgsl),

@@ -9,6 +9,7 @@ import {
   planMaxPoolBackward,
   planMaxUnpool,
   planMaxUnpoolBackward,
+  overlapTiledPlan,
   tiledPlan,
   windowGatherPlan,
   WORKGROUP_SIZE,
@@ -227,6 +228,51 @@ describe('plans', () => {
       expect(used).toContain('max_pool_backward_check.wgsl');
       const specialisedShaders = [planMaxPool(g, { limits: LIMITS }), planMaxPoolBackward(g, { limits: LIMITS, pooledBy: g })].flatMap((p) => p.programs.map((q) => q.shader));
       expect(specialisedShaders.some((s) => !general.has(s))).toBe(true);
+    }
+  });
+
+  it('pool 3-wide, stride-2 windows of 2-D channels-first inputs with the overlapping-window tiled kernel, in both launch profiles', () => {
+    for (const launch of [LAUNCH_PROFILES.emulated, LAUNCH_PROFILES.gpu]) {
+      for (const options of [
+        { kernelSize: 3, stride: 2, padding: 1 }, // the ResNet stem
+        { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, indexFormat: 'window' },
+        { kernelSize: [5, 3], stride: [1, 2], padding: [2, 1], dilation: [2, 1], indexFormat: 'flat' },
+        { kernelSize: [2, 3], stride: [3, 2], padding: [0, 1] },
+      ] as PoolOptions[]) {
+        const g = poolGeometry([2, 16, 33, 48], options);
+        const plan = planMaxPool(g, { limits: LIMITS, launch });
+        expectWellFormed(plan);
+        const overlap = overlapTiledPlan(g, LIMITS.maxComputeWorkgroupsPerDimension, launch)!;
+        expect(plan.programs[0].shader).toBe('max_pool_overlap_tiled.wgsl');
+        expect(plan.programs[0].grid).toEqual(overlap.grid);
+        expect(plan.programs[0].constants).toEqual(overlap.constants);
+        expect(overlap.constants.KERNEL_H).toBe(g.kernel[0]);
+        // Four outputs of a row per invocation, ROWS rows: the grid covers the output, with less than a group to spare.
+        const { WORKGROUP_X, WORKGROUP_Y, ROWS } = overlap.constants;
+        expect(overlap.grid[0] * WORKGROUP_X * 4).toBeGreaterThanOrEqual(g.outSpatial[1]);
+        expect((overlap.grid[0] - 1) * WORKGROUP_X * 4).toBeLessThan(g.outSpatial[1]);
+        expect(overlap.grid[1] * WORKGROUP_Y * ROWS).toBeGreaterThanOrEqual(g.outSpatial[0]);
+        expect(overlap.grid[2]).toBe(2 * 16);
+        expect(planMaxPool(g, { limits: LIMITS, launch, specialised: false }).programs[0].shader).toBe('max_pool.wgsl');
+      }
+    }
+    const big = poolGeometry([1, 64, 256, 256], { kernelSize: 3, stride: 2, padding: 1 });
+    expect(overlapTiledPlan(big, 65535, LAUNCH_PROFILES.emulated)!.constants.ROWS).toBeGreaterThan(overlapTiledPlan(big, 65535, LAUNCH_PROFILES.gpu)!.constants.ROWS);
+    // Not for other widths, strides, paddings or dilations along the width, widths not a multiple of 4,
+    // channels-last, 1-D or 3-D: other kernels run.
+    for (const [shape, options] of [
+      [[1, 4, 9, 9], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 4, 8, 8], { kernelSize: 3, stride: 1, padding: 1 }],
+      [[1, 4, 8, 8], { kernelSize: 3, stride: 2 }],
+      [[1, 4, 8, 8], { kernelSize: 3, stride: 2, padding: 1, dilation: 2 }],
+      [[1, 4, 8, 8], { kernelSize: 2, stride: 2 }],
+      [[1, 8, 8, 4], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
+      [[1, 4, 32], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 4, 8, 8, 8], { kernelSize: 3, stride: 2, padding: 1 }],
+    ] as [number[], PoolOptions][]) {
+      const g = poolGeometry(shape, options);
+      expect(overlapTiledPlan(g, 65535), JSON.stringify(options)).toBeNull();
+      expect(planMaxPool(g, { limits: LIMITS }).programs[0].shader).not.toBe('max_pool_overlap_tiled.wgsl');
     }
   });
 });
