@@ -13,8 +13,9 @@
  *
  * Plain JavaScript, so that `test/run.mjs` can use it before anything compiles TypeScript.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Flags that give headless Chromium a WebGPU adapter without a GPU (SwiftShader) and keep it off the network. */
 export const CHROMIUM_FLAGS = [
@@ -58,10 +59,15 @@ async function packagedChromium() {
   const chromium = module.default;
   const executablePath = await chromium.executablePath();
   const folder = dirname(executablePath);
-  // The package skips unpacking when its binary is already there; bring back a removed SwiftShader too.
-  if (!existsSync(join(folder, 'vk_swiftshader_icd.json')) && module.inflate) {
-    const bin = join(dirname(new URL(import.meta.resolve('@sparticuz/chromium')).pathname), '..', 'bin');
+  // The package skips unpacking SwiftShader when its binary and a sentinel (libGLESv2.so) are there:
+  // after a partial clean-up of the temporary folder the Vulkan ICD can be gone while both remain, and
+  // WebGPU then finds no adapter. Remove the stale sentinel and unpack SwiftShader again.
+  const icd = join(folder, 'vk_swiftshader_icd.json');
+  if (!existsSync(icd)) {
+    rmSync(join(folder, 'libGLESv2.so'), { force: true });
+    const bin = join(dirname(fileURLToPath(import.meta.resolve('@sparticuz/chromium'))), '..', 'bin');
     await module.inflate(join(bin, 'swiftshader.tar.br'));
+    if (!existsSync(icd)) throw new Error(`@sparticuz/chromium unpacked SwiftShader, but ${icd} is not there`);
   }
   return { executablePath, folder };
 }
