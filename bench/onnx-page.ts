@@ -12,6 +12,7 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { InferenceSession, type StepTiming } from '../src/onnxruntime-web/index';
+import { log, summary, type PathTiming } from './ort-timing';
 import { planModel } from '../src/onnxruntime-web/plan';
 import { randomFloats, segnetBenchModel } from '../test/onnxruntime-web/graphs';
 
@@ -27,26 +28,11 @@ export interface OnnxBenchConfig {
   modelName?: string;
 }
 
-interface PathTiming {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  runs: number;
-}
-
 declare global {
   interface Window {
     __onnxBenchReady?: boolean;
     __runOnnxBench?: (config: OnnxBenchConfig) => Promise<unknown>;
-    __benchLog?: (line: string) => void;
   }
-}
-
-const log = (line: string) => (window.__benchLog ? window.__benchLog(line) : console.log(line));
-
-function summary(times: number[]): PathTiming {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: times.length };
 }
 
 /** Largest error relative to the reference output's scale, over every float output. */

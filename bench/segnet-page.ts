@@ -12,6 +12,7 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { InferenceSession, type StepTiming } from '../src/onnxruntime-web/index';
+import { log, summary, type PathTiming } from './ort-timing';
 import { generateShapes, imageSeed } from '../demo/segmentation/shapes';
 import modelUrl from '../models/segnet-shapes.onnx?url';
 
@@ -22,26 +23,11 @@ export interface SegnetBenchConfig {
   seed: number;
 }
 
-interface PathTiming {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  runs: number;
-}
-
 declare global {
   interface Window {
     __segnetBenchReady?: boolean;
     __runSegnetBench?: (config: SegnetBenchConfig) => Promise<unknown>;
-    __benchLog?: (line: string) => void;
   }
-}
-
-const log = (line: string) => (window.__benchLog ? window.__benchLog(line) : console.log(line));
-
-function summary(times: number[]): PathTiming {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: times.length };
 }
 
 /** The class of each pixel: the first largest of the logits [1, K, H, W]. */

@@ -11,16 +11,12 @@ import { planChain, runCpuChain, runGpuChain, type ChainPlan, type ChainResult, 
 import { compareChains, describeAgreement } from './compare';
 import { decodeImageFile, imageToTensor, renderSample, SAMPLES, type ImageTensor } from './images';
 import { drawArgmax, drawDifference, drawRgb, drawTapKey, showViews, type ViewSpec } from './render';
-import { acceptDroppedImages } from './views';
+import { acceptDroppedImages, element as viewElement } from './views';
 
 /** How much the |input − reconstruction| view is amplified. */
 const DIFFERENCE_GAIN = 4;
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`demo: #${id} is missing from index.html`);
-  return found as T;
-}
+const element = <T extends HTMLElement>(id: string): T => viewElement<T>('demo', id);
 
 const ui = {
   form: element<HTMLFormElement>('controls'),

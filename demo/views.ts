@@ -48,3 +48,10 @@ export function acceptDroppedImages(view: ViewName, onFile: (file: File) => void
     else onNoImage();
   });
 }
+
+/** The element with `id`, which index.html must have; `owner` names the view in the error. */
+export function element<T extends HTMLElement>(owner: string, id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`${owner}: #${id} is missing from index.html`);
+  return found as T;
+}

@@ -9,17 +9,13 @@
  * data-run (runs finished so far), which the end-to-end tests wait on.
  */
 import modelUrl from '../../models/segnet-shapes.onnx?url';
-import { acceptDroppedImages } from '../views';
+import { acceptDroppedImages, element as viewElement } from '../views';
 import { agreement, createPaths, indicesAgreement, PATH_LABELS, type PathName, type PathResult, type Paths } from './model';
 import { decodePicture, imageFromPicture, paintShape, pickColour, PLANE, seededRandom, shapeFromDrag, shapeMask, SIZE, type DrawKind } from './image';
 import { CLASS_COLOURS, drawArgmax, drawClassMap, drawImage, drawOverlay, SILENT_COLOUR, TAP_COLOURS, TAP_NAMES, type ArgmaxMode } from './render';
 import { CLASS_NAMES, generateShapes, type Point } from './shapes';
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`segmentation: #${id} is missing from index.html`);
-  return found as T;
-}
+const element = <T extends HTMLElement>(id: string): T => viewElement<T>('segmentation', id);
 
 const ui = {
   form: element<HTMLFormElement>('seg-controls'),
