@@ -3,7 +3,7 @@
  * parses them with. Weights come from a seeded generator, so every run builds the same bytes.
  */
 import { rng } from '../data';
-import { DataType, encodeModel, onnx, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/onnxruntime-web/onnx';
+import { AttributeType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/onnxruntime-web/onnx';
 
 /** A float attribute (plain numbers become integer attributes). */
 export class Float {
@@ -25,7 +25,7 @@ export function randomFloats(count: number, seed: number, scale = 1): Float32Arr
 }
 
 function attribute(name: string, value: AttributeValue): AttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = AttributeType;
   if (value instanceof Float) return { name, type: T.FLOAT, f: value.value };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
