@@ -11,7 +11,7 @@ import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolO
 import { STATUS_BYTES } from './plan.js';
 import { Profiler, type Measurement } from './profiling.js';
 import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session.js';
-import { storageBytes, Tensor, type DType, type TensorHost } from './tensor.js';
+import { storageBytes, Tensor, type DType } from './tensor.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 export type { Measurement } from './profiling.js';
@@ -87,7 +87,7 @@ function noAdapterMessage(outsideBrowser: boolean): string {
 /** What a device created here must not outlive; a WeakMap, so a destroyed device is still collectable. */
 const keepAlive = new WeakMap<GPUDevice, { gpu: GPU; adapter: GPUAdapter }>();
 
-export class ArgPool implements TensorHost {
+export class ArgPool {
   private readonly session: Session;
   private readonly profiler: Profiler;
   private readonly host: OperationHost;
