@@ -10,6 +10,7 @@ import { defineConfig } from 'vite';
 
 export const ENTRIES: Record<string, string> = {
   index: 'src/index.ts',
+  'low-level': 'src/low-level.ts',
   'onnxruntime-web/index': 'src/onnxruntime-web/index.ts',
   'tfjs/index': 'src/tfjs/index.ts',
 };

@@ -4,7 +4,8 @@
  */
 import widenWgsl from '../../shaders/onnx_indices_widen.wgsl?raw';
 import narrowWgsl from '../../shaders/onnx_indices_narrow.wgsl?raw';
-import { dispatchGrid, WORKGROUP_SIZE } from '../index.js';
+import { dispatchGrid } from '../dispatch.js';
+import { WORKGROUP_SIZE } from '../kernels.js';
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 

@@ -22,7 +22,7 @@ import { bin, consumer, launchChromium, packTarball, removeWork, repo, resultOf,
 
 /** The most the packed tarball may weigh (the README states it). */
 const MAX_PACKED_BYTES = 150_000;
-const ENTRY_POINTS = ['argpool', 'argpool/onnxruntime-web', 'argpool/tfjs'];
+const ENTRY_POINTS = ['argpool', 'argpool/low-level', 'argpool/onnxruntime-web', 'argpool/tfjs'];
 
 const X = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const POOLED = { values: [5, 6, 8, 9], indices: [4, 5, 7, 8], unpooled: [0, 0, 0, 0, 5, 6, 0, 8, 9] };
@@ -58,7 +58,7 @@ describe('the packed tarball', () => {
     const root = join(dir, 'node_modules', 'argpool');
     for (const file of ['README.md', 'LICENSE', 'THIRD_PARTY_LICENSES', 'package.json']) expect(readdirSync(root)).toContain(file);
     const files = readdirSync(join(root, 'dist'), { recursive: true }).map(String).filter((f) => statSync(join(root, 'dist', f)).isFile());
-    for (const entry of ['index', 'onnxruntime-web/index', 'tfjs/index']) {
+    for (const entry of ['index', 'low-level', 'onnxruntime-web/index', 'tfjs/index']) {
       for (const suffix of ['.js', '.d.ts']) expect(files).toContain(`${entry}${suffix}`);
     }
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -118,6 +118,9 @@ console.log('RESULT ' + JSON.stringify(loaded));
     expect(line, output).toBeDefined();
     const loaded = JSON.parse(line!.slice(7)) as Record<string, string[]>;
     expect(loaded['argpool']).toEqual(expect.arrayContaining(['ArgPool', 'cpu']));
+    // What applications call, and nothing of the kernels' plumbing.
+    for (const name of ['recordMaxPool', 'dispatchGrid', 'WORKGROUP_SIZE', 'resolvePoolGeometry']) expect(loaded['argpool']).not.toContain(name);
+    expect(loaded['argpool/low-level']).toEqual(expect.arrayContaining(['recordMaxPool', 'recordMaxUnpool', 'dispatchGrid', 'resolvePoolGeometry']));
     expect(loaded['argpool/onnxruntime-web']).toEqual(expect.arrayContaining(['InferenceSession']));
     expect(loaded['argpool/tfjs']).toEqual(expect.arrayContaining(['maxPoolWithIndices', 'maxUnpool']));
     // Node 20.19+ loads ES modules from require(); older ones throw ERR_REQUIRE_ESM. Never "no exports main".
@@ -394,6 +397,6 @@ describe('package lint', () => {
     const report = JSON.parse(output.slice(output.indexOf('{')));
     const problems: { kind: string; entrypoint: string; resolutionKind: string }[] = report.analysis.problems;
     expect(problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './onnxruntime-web', './package.json', './tfjs']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './low-level', './onnxruntime-web', './package.json', './tfjs']);
   }, 120_000);
 });
