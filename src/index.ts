@@ -11,7 +11,7 @@ export {
   type PoolResult,
   type WindowPoolResult,
 } from './argpool.js';
-export { Tensor, type DType } from './tensor.js';
+export { Tensor, type DType, type TypedArrayFor } from './tensor.js';
 export * as cpu from './cpu.js';
 export type { LaunchProfile, LaunchProfileName } from './launch.js';
 export {
@@ -25,5 +25,6 @@ export {
   type IndexFormat,
   type FillMode,
   type PerDim,
+  type SpatialRank,
   type WindowIndexOptions,
 } from './options.js';

@@ -18,6 +18,7 @@ export {
   type RecordOptions,
   type Recorded,
   type IndexFault,
+  type Allocate,
 } from './kernels.js';
 export {
   resolvePoolGeometry,
