@@ -44,10 +44,14 @@ export function npmCli(): string {
   return join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 }
 
-/** A folder for one test file's consumers, and the tarball `npm pack` made there (which builds dist/ first). */
+/**
+ * A folder for one test file's consumers, and the tarball `npm pack` made there from dist/ as
+ * `npm test` built it. (`npm pack` alone runs the build first, through `prepack`; here that would
+ * rewrite dist/ under the browser tests that import it at the same time.)
+ */
 export async function packTarball(): Promise<{ work: string; tarball: string }> {
   const work = mkdtempSync(join(tmpdir(), 'argpool-consumers-'));
-  await sh(npmCli(), ['pack', '--pack-destination', work], repo);
+  await sh(npmCli(), ['pack', '--ignore-scripts', '--pack-destination', work], repo);
   const name = readdirSync(work).find((file) => file.endsWith('.tgz'));
   if (!name) throw new Error(`npm pack left no tarball in ${work}`);
   return { work, tarball: join(work, name) };
