@@ -89,6 +89,11 @@ export class BufferPool {
   submitted(): void {
     if (this.retiring.length === 0) return;
     for (const buffer of this.retiring) {
+      if (buffer.size > this.cap) {
+        // It could never stay: destroy it rather than the idle buffers it would push out.
+        this.destroy1(buffer);
+        continue;
+      }
       const key = `${buffer.size}:${buffer.usage}`;
       let list = this.free.get(key);
       if (!list) {

@@ -89,7 +89,7 @@ function planContext(host: OperationHost, indices?: Tensor): PlanContext {
  * context adds (kernel choice, launch profile, the pooling that produced the indices). The device's
  * limits are the executor's own, so they need no place in it.
  */
-export function planKey(kind: string, host: OperationHost, geometry: PoolGeometry | UnpoolGeometry, pooledBy?: PoolGeometry): string {
+export function planKey(kind: string, host: Pick<OperationHost, 'specialised' | 'launch'>, geometry: PoolGeometry | UnpoolGeometry, pooledBy?: PoolGeometry): string {
   const context = `${host.specialised ? 's' : 'g'}${host.launch.name}`;
   return pooledBy ? `${kind}|${context}|${geometryKey(geometry)}|${geometryKey(pooledBy)}` : `${kind}|${context}|${geometryKey(geometry)}`;
 }
