@@ -419,7 +419,7 @@ export class Executor {
     }
     if (!this.encoder) {
       const encoder = this.device.createCommandEncoder({ label: 'argpool batch' });
-      for (const slot of this.faults.takeDirty()) encoder.clearBuffer(slot.buffer, slot.offset, slot.size);
+      for (const range of clearRanges(this.faults.takeDirty(), this.faults.stride)) encoder.clearBuffer(range.buffer, range.offset, range.size);
       this.encoder = encoder;
     }
     return this.encoder;
@@ -499,6 +499,38 @@ export class Executor {
       if (error) throw new Error(`${op}: the GPU rejected argpool's commands in ${foundIn.get(error) ?? 'a submit'}: ${error.message}`, { cause: error });
     }
   }
+}
+
+/**
+ * The clears that zero a set of slots: runs of neighbouring slots become one clear (what lies between
+ * two slots of a run is padding that nothing binds), so a batch's recycled slots usually take one.
+ */
+export function clearRanges(slots: readonly Binding[], stride: number): Binding[] {
+  if (slots.length <= 1) return slots.slice();
+  const sorted = [...slots].sort((a, b) => (a.buffer === b.buffer ? a.offset - b.offset : bufferOrder(a.buffer) - bufferOrder(b.buffer)));
+  const ranges: Binding[] = [];
+  let run = { ...sorted[0] };
+  for (let i = 1; i < sorted.length; i++) {
+    const slot = sorted[i];
+    if (slot.buffer === run.buffer && slot.offset === run.offset + run.size - sorted[i - 1].size + stride) {
+      run.size = slot.offset + slot.size - run.offset;
+    } else {
+      ranges.push(run);
+      run = { ...slot };
+    }
+  }
+  ranges.push(run);
+  return ranges;
+}
+
+const bufferOrders = new WeakMap<GPUBuffer, number>();
+let nextBufferOrder = 0;
+
+/** A stable order among buffers, for sorting slots by page. */
+function bufferOrder(buffer: GPUBuffer): number {
+  let order = bufferOrders.get(buffer);
+  if (order === undefined) bufferOrders.set(buffer, (order = nextBufferOrder++));
+  return order;
 }
 
 /** Bytes a fault status slot binds: two u32 words (see STATUS_BYTES in src/plan.ts). */
