@@ -5,12 +5,16 @@
 // the operations recorded (automatic submits included). Best of `rounds` after a warm-up round.
 // Then the cost of one submit: one pair recorded, `flush()` timed alone, median of many.
 //
-//   node bench/host.mjs [--pairs 1000] [--rounds 7] [--json FILE]
+//   node bench/host.mjs [--pairs 1000] [--rounds 15] [--json FILE]
 //
-// Imports the built package (dist/, `npm run build`). Without VK_ICD_FILENAMES it finds SwiftShader
-// the way the tests do (test/environment.mjs) and runs itself again with it.
+// Measures the built package (dist/), rebuilding it first (`npm run build`) when src/ or shaders/ are
+// newer. Without VK_ICD_FILENAMES it finds SwiftShader the way the tests do (test/environment.mjs)
+// and runs itself again with it. `npm run bench` (bench/run.mjs) runs it and puts its figures in the
+// results. On a shared machine the wall time includes waiting for a core: the main thread's own CPU
+// time per operation is reported beside it (Linux).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
@@ -30,8 +34,27 @@ if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && process.env
   process.exit(child.status ?? 1);
 }
 
+const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Newest modification time under a folder (0 when it does not exist). */
+function newest(folder) {
+  if (!existsSync(folder)) return 0;
+  let latest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+
+const built = join(repoRoot, 'dist', 'index.js');
+if (!existsSync(built) || statSync(built).mtimeMs < Math.max(newest(join(repoRoot, 'src')), newest(join(repoRoot, 'shaders')))) {
+  console.log('host: dist/ is missing or older than src/: npm run build');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('bench/host: npm run build failed');
+}
+
 const pairs = Number(option('--pairs', '1000'));
-const rounds = Number(option('--rounds', '7'));
+const rounds = Number(option('--rounds', '15'));
 const jsonFile = option('--json', null);
 
 const { create } = await import('webgpu');
@@ -93,6 +116,9 @@ flushes.sort((a, b) => a - b);
 const usPerSubmit = flushes[flushes.length >> 1];
 
 const result = {
+  command: `node bench/host.mjs ${argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json').join(' ')}`.trim(),
+  pairs,
+  rounds,
   what: `${pairs} maxPool+maxUnpool pairs on ${shape.join('x')} (2x2/2), results destroyed in the loop, no reads; best of ${rounds} rounds`,
   adapter: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '),
   usPerOp: best.usPerOp,
