@@ -3,12 +3,12 @@
  * compiled shader: the shader's file name and its override constants. A WeakMap keeps a destroyed
  * device collectable.
  */
-import type { ProgramPlan } from './plan.js';
+import type { ProgramPlan, ShaderName } from './plan.js';
 import { SHADER_CODE } from './shaders.js';
 
 const cache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'constants' | 'cacheKey'>): GPUComputePipeline {
+export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'code' | 'constants' | 'cacheKey'>): GPUComputePipeline {
   let perDevice = cache.get(device);
   if (!perDevice) {
     perDevice = new Map();
@@ -16,7 +16,8 @@ export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shade
   }
   let pipeline = perDevice.get(program.cacheKey);
   if (!pipeline) {
-    const module = device.createShaderModule({ label: program.shader, code: SHADER_CODE[program.shader] });
+    const code = program.code ?? SHADER_CODE[program.shader as ShaderName];
+    const module = device.createShaderModule({ label: program.shader, code });
     pipeline = device.createComputePipeline({
       label: program.cacheKey,
       layout: 'auto',

@@ -34,6 +34,9 @@ export type ShaderName =
   | 'window_indices_pack.wgsl'
   | 'window_indices_unpack.wgsl';
 
+/** The kernels of the adapters: their plans carry their WGSL (`ProgramPlan.code`). */
+export type AdapterShaderName = 'onnx_indices_widen.wgsl' | 'onnx_indices_narrow.wgsl';
+
 /** The device limits a plan respects. */
 export interface PlanLimits {
   maxComputeWorkgroupsPerDimension: number;
@@ -74,7 +77,9 @@ export interface ScratchPlan {
 /** One dispatch: a pipeline (shader + constants), its bindings 0, 1, 2, ... by role, and its grid. */
 export interface ProgramPlan {
   label: string;
-  shader: ShaderName;
+  shader: ShaderName | AdapterShaderName;
+  /** The WGSL of an adapter's kernel (core kernels come from SHADER_CODE by file name). */
+  code?: string;
   constants: Record<string, number>;
   /** Holds exactly what changes the compiled pipeline: the shader and its override constants. */
   cacheKey: string;
@@ -92,7 +97,7 @@ export interface OperationPlan {
   programs: ProgramPlan[];
 }
 
-export function cacheKeyOf(shader: ShaderName, constants: Record<string, number>): string {
+export function cacheKeyOf(shader: ShaderName | AdapterShaderName, constants: Record<string, number>): string {
   return `${shader}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
 }
 
@@ -163,7 +168,7 @@ function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCou
     // Taps from this very pooling: the scatter and the tiled kernel read them as they are, and none can be invalid.
     const scatter = plan.programs[0];
     const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
-    return finish({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
+    return finishPlan({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
   }
   const unpack = flatProgram(
     op, `${op} window indices`, 'window_indices_unpack.wgsl',
@@ -172,7 +177,7 @@ function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCou
   const programs = plan.programs
     .filter((p) => p.shader !== 'index_fault.wgsl')
     .map((p) => ({ ...p, bindings: p.bindings.map((role) => (role === 'indices' ? 'spatialIndices' : role)) }));
-  return finish(
+  return finishPlan(
     {
       op,
       needs,
@@ -352,7 +357,7 @@ function gatherProgram(
  * Checks every buffer the programs bind against the device's limits (binding size, buffer size), so
  * an operation too large for the device is refused with the limit's name before any GPU work.
  */
-function finish(plan: OperationPlan, limits: PlanLimits): OperationPlan {
+export function finishPlan(plan: OperationPlan, limits: PlanLimits): OperationPlan {
   const sizes = new Map<string, { bytes: number; storage: boolean }>();
   for (const need of plan.needs) sizes.set(need.role, { bytes: need.bytes, storage: true });
   for (const s of plan.scratch) sizes.set(s.role, { bytes: s.bytes, storage: (s.usage & BufferUsage.STORAGE) !== 0 });
@@ -408,7 +413,7 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
       flatProgram(op, `${op} window indices`, 'window_indices_pack.wgsl', ['params', 'spatialIndices', 'indices'], Math.ceil(outputCount / 4), limits),
     );
   }
-  return finish(
+  return finishPlan(
     {
       op,
       needs: [
@@ -452,7 +457,7 @@ export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): O
   if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
     const gather = gatherProgram(op, source, false, context, ['params', 'values', 'indices', 'output']);
     const clearOutput = gather.clear ? [{ role: 'output', bytes: outputCount * 4 }] : [];
-    return finish({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
+    return finishPlan({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
   }
   if (geometry.fill !== 'zero') {
     // max_unpool_write.wgsl forms (2*dst + 1) * in = q * (2*out) + r exactly, which needs 2*out < 2^31.
@@ -461,7 +466,7 @@ export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): O
       throw new RangeError(`${op}: fill '${geometry.fill}' supports output sizes below 2^30, got ${show(geometry.outSpatial)}`);
     }
   }
-  return finish(
+  return finishPlan(
     {
       op,
       needs,
@@ -502,7 +507,7 @@ export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext
       ? [gather.program]
       : [flatProgram(op, `${op} check`, 'max_pool_backward_check.wgsl', ['params', 'indices', 'status'], pooledCount, limits), gather.program, faultProgram(op)];
   const inputCount = elements(geometry, geometry.inSpatial);
-  return finish(
+  return finishPlan(
     {
       op,
       needs: [
@@ -528,7 +533,7 @@ export function planMaxUnpoolBackward(geometry: UnpoolGeometry, context: PlanCon
   const op = geometry.op;
   const { limits } = context;
   const pooledCount = elements(geometry, geometry.inSpatial);
-  return finish(
+  return finishPlan(
     {
       op,
       needs: [
