@@ -67,9 +67,10 @@ export function readMaxPool(node: NodeProto, position: number): MaxPoolAttribute
   refuseUnknown(what, a, MAX_POOL_ATTRIBUTES);
   const kernel = kernelOf(what, a);
   const rank = kernel.length;
-  const autoPad = a.string('auto_pad', 'NOTSET');
+  // Exporters and ONNX Runtime's own tests write auto_pad="", which ONNX and ORT read as NOTSET.
+  const autoPad = a.string('auto_pad', 'NOTSET') || 'NOTSET';
   if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) {
-    fail(what, `auto_pad must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got ${JSON.stringify(autoPad)}`);
+    fail(what, `auto_pad must be NOTSET (or ""), SAME_UPPER, SAME_LOWER or VALID, got ${JSON.stringify(autoPad)}`);
   }
   const pads = perAxis(what, 'pads', a.ints('pads'), 2 * rank, 0, 0);
   for (let i = 0; i < rank; i++) {

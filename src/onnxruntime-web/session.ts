@@ -1,7 +1,18 @@
 /**
  * `InferenceSession` for ONNX models whose pooling needs argmax indices: the graph is split at every
  * MaxPool with an Indices output and every MaxUnpool (plan.ts); ONNX Runtime runs the parts on its
- * WebGPU provider, argpool runs those nodes on ORT's own GPUDevice, and tensors cross as GPU buffers.
+ * WebGPU provider, argpool runs those nodes, and tensors cross as GPU buffers on one GPUDevice.
+ *
+ * Whose device. ONNX Runtime Web (1.23 and later, measured on 1.30 in Chromium) creates its own
+ * device with its first WebGPU session, ignores an `ort.env.webgpu.device` set before that, and
+ * destroys that device when its last session is released: anything built on it dies when the
+ * application releases its own sessions. The same releases leave a device that the application
+ * passed in the WebGPU provider's options (`{ name: 'webgpu', device }`) alive, and ORT runs on
+ * that device. So the adapter owns the device: one per module (`adapterDevice`), with the
+ * adapter's limits and the features ORT asks for, given to every ORT part in its provider options
+ * and to argpool. No probe or keeper session is needed, and nothing the application does with its
+ * other ORT sessions can destroy it. An application that names a device in its WebGPU provider
+ * options gets that device used instead. GPU-buffer feeds must live on `session.device`.
  *
  * Ordering on the shared queue: ORT submits a part's work before its `run` resolves; argpool records
  * into its own encoder, which is flushed before every ORT run and every submit of the adapter's own
@@ -71,14 +82,70 @@ function toBytes(model: Uint8Array | ArrayBufferLike): Uint8Array {
   throw new TypeError('InferenceSession.create: model must be a Uint8Array or an ArrayBuffer of an .onnx file');
 }
 
-/** A one-node model that makes ORT create its WebGPU device when the graph has no ORT part. */
-function identityModel(): Uint8Array {
-  const info = { name: 'x', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } } };
+/** A one-node model whose WebGPU session keeps ORT's device alive. */
+function keeperModel(): Uint8Array {
+  const info = { name: 'x', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 4 }] } } } };
   return encodeModel({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'device', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info], output: [{ ...info, name: 'y' }] },
+    graph: { name: 'argpool device keeper', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info], output: [{ ...info, name: 'y' }] },
   });
+}
+
+/** One keeper session per ORT module, and how many adapter sessions and GPU outputs still need the device. */
+interface Keeper {
+  session: Promise<OrtSession>;
+  holds: number;
+}
+const keepers = new WeakMap<Ort, Keeper>();
+
+/**
+ * A hold on ORT's WebGPU device: the first hold creates the keeper session (and with it ORT's device,
+ * if ORT has none yet); the device stays alive until every hold is given back.
+ */
+async function holdOrtDevice(ort: Ort): Promise<DeviceHold> {
+  let keeper = keepers.get(ort);
+  if (!keeper) {
+    keeper = { session: ort.InferenceSession.create(keeperModel(), { executionProviders: [WEBGPU] }), holds: 0 };
+    keepers.set(ort, keeper);
+  }
+  const held = keeper;
+  const retain = () => {
+    held.holds++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--held.holds > 0) return;
+      if (keepers.get(ort) === held) keepers.delete(ort);
+      void held.session.then((session) => session.release(), () => undefined);
+    };
+  };
+  const release = retain();
+  try {
+    await held.session;
+    const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
+    if (!device) throw new Error('InferenceSession.create: ONNX Runtime has no WebGPU device (ort.env.webgpu.device is empty after a WebGPU session was created)');
+    return { device, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** The device a session runs on, and how to give back its hold on it. */
+interface DeviceHold {
+  device: GPUDevice;
+  release: () => void;
+}
+
+/** A device the application named in its WebGPU provider options, if any (it then owns its lifetime). */
+function namedDevice(options: SessionOptions): GPUDevice | undefined {
+  for (const ep of options.executionProviders ?? []) {
+    const named = typeof ep === 'string' ? undefined : (ep as { name: string; device?: GPUDevice });
+    if (named?.name === WEBGPU && named.device) return named.device;
+  }
+  return undefined;
 }
 
 export class InferenceSession {
@@ -91,7 +158,16 @@ export class InferenceSession {
    */
   readonly steps: readonly string[];
 
+  /**
+   * The GPUDevice that ORT's parts and argpool share (null when ORT runs the model unchanged). Feeds
+   * given as GPU buffers must live on it; pass it to other ORT sessions (`{ name: 'webgpu', device }`)
+   * to chain their GPU outputs into this one.
+   */
+  readonly device: GPUDevice | null;
+
   private released = false;
+  /** GPU-buffer outputs handed out and not yet disposed: they keep argpool's buffers and the device. */
+  private liveOutputs = 0;
 
   private constructor(
     private readonly ort: Ort,
@@ -103,10 +179,13 @@ export class InferenceSession {
     private readonly ap: ArgPool | null,
     private readonly scratch: ScratchBuffers | null,
     private readonly locations: SessionOptions['preferredOutputLocation'],
+    /** The hold on the device, given back once the session is released and its GPU outputs disposed. */
+    private readonly hold: DeviceHold | null,
   ) {
     this.inputNames = whole ? whole.inputNames : plan.inputNames;
     this.outputNames = whole ? whole.outputNames : plan.outputNames;
     this.steps = whole ? [] : plan.steps.map((step) => step.label);
+    this.device = ap ? ap.device : null;
   }
 
   /**
@@ -123,8 +202,11 @@ export class InferenceSession {
     const plan = planModel(bytes);
     if (!plan.split || !usesWebGpu(options)) {
       const whole = await ort.InferenceSession.create(bytes, { ...ortOptions, preferredOutputLocation });
-      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation);
+      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation, null);
     }
+    const named = namedDevice(options);
+    const hold: DeviceHold = named ? { device: named, release: () => undefined } : await holdOrtDevice(ort);
+    const device = hold.device;
     const types = new Map(plan.knownTypes);
     const parts = new Map<OrtStep, OrtSession>();
     try {
@@ -137,17 +219,11 @@ export class InferenceSession {
         parts.set(step, session);
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
-      if (parts.size === 0) {
-        // ORT makes its device with its first WebGPU session; argpool must share that device.
-        const probe = await ort.InferenceSession.create(identityModel(), { executionProviders: [WEBGPU] });
-        await probe.release();
-      }
-      const device = (await ort.env.webgpu.device) as GPUDevice;
-      if (!device) throw new Error('InferenceSession.create: ONNX Runtime has no WebGPU device (ort.env.webgpu.device is empty)');
       const ap = await ArgPool.create({ device });
-      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation);
+      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation, hold);
     } catch (error) {
       for (const session of parts.values()) await session.release();
+      hold.release();
       throw error;
     }
   }
@@ -171,14 +247,34 @@ export class InferenceSession {
     return { outputs, steps };
   }
 
-  /** Releases the ORT sessions and argpool's buffers. Outputs already returned stay valid until disposed. */
+  /**
+   * Releases the ORT sessions, argpool's buffers and the hold on the device. GPU-buffer outputs
+   * already returned stay valid until the caller disposes them: what they need (ORT reads an ORT
+   * tensor through its session) goes when the last of them is disposed.
+   */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     if (this.whole) await this.whole.release();
-    for (const session of this.parts.values()) await session.release();
+    if (this.liveOutputs === 0) await this.teardown();
+  }
+
+  private async teardown(): Promise<void> {
     this.scratch?.destroy();
     this.ap?.destroy();
+    for (const session of this.parts.values()) await session.release();
+    this.hold?.release();
+  }
+
+  /** Counts a GPU-buffer output handed to the caller; the returned function is its disposal. */
+  private trackOutput(): () => void {
+    this.liveOutputs++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.liveOutputs === 0 && this.released) void this.teardown();
+    };
   }
 
   private async execute(feeds: Feeds, timings: StepTiming[] | null, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs }> {
@@ -193,7 +289,7 @@ export class InferenceSession {
       timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
       return { outputs };
     }
-    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {});
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput());
     try {
       for (const [s, step] of this.plan.steps.entries()) {
         const start = performance.now();
@@ -245,6 +341,8 @@ class Run {
     private readonly scratch: ScratchBuffers,
     private readonly feeds: Feeds,
     private readonly runOptions: OrtModule.InferenceSession.RunOptions,
+    /** Registers a GPU-buffer output with the session; call the result when the caller disposes it. */
+    private readonly trackOutput: () => () => void,
   ) {}
 
   /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
@@ -341,6 +439,7 @@ class Run {
       this.flush();
       if (location === 'gpu-buffer' && values.buffer.size % 16 === 0) {
         slot.ap = slot.owner = undefined;
+        const untrack = this.trackOutput();
         return this.ort.Tensor.fromGpuBuffer(values.buffer, {
           dataType: 'float32',
           dims: values.shape,
@@ -348,6 +447,7 @@ class Run {
           dispose: () => {
             values.destroy();
             owner.destroy();
+            untrack();
           },
         });
       }
@@ -366,11 +466,15 @@ class Run {
         this.scratch.detach(wide);
         const device = this.ap.device;
         const count = dims.reduce((a, b) => a * b, 1);
+        const untrack = this.trackOutput();
         return this.ort.Tensor.fromGpuBuffer(wide, {
           dataType: 'int64',
           dims,
           download: async () => new BigInt64Array(await readBuffer(device, wide, count * 8)),
-          dispose: () => wide.destroy(),
+          dispose: () => {
+            wide.destroy();
+            untrack();
+          },
         });
       }
       const count = dims.reduce((a, b) => a * b, 1);
@@ -381,7 +485,18 @@ class Run {
       return new this.ort.Tensor(tensor.type as 'float32', (await tensor.getData()) as Float32Array, tensor.dims);
     }
     slot.ownsOrt = false;
-    return tensor;
+    if (tensor.location !== 'gpu-buffer') return tensor;
+    // ORT's GPU tensor lives on the device the session holds: keep the hold until it is disposed.
+    const untrack = this.trackOutput();
+    return this.ort.Tensor.fromGpuBuffer(tensor.gpuBuffer as GPUBuffer, {
+      dataType: tensor.type as 'float32',
+      dims: tensor.dims,
+      download: async () => (await tensor.getData()) as Float32Array,
+      dispose: () => {
+        tensor.dispose();
+        untrack();
+      },
+    });
   }
 
   /** Releases everything this run still holds (after an error too). */
