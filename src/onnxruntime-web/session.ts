@@ -3,16 +3,18 @@
  * MaxPool with an Indices output and every MaxUnpool (plan.ts); ONNX Runtime runs the parts on its
  * WebGPU provider, argpool runs those nodes, and tensors cross as GPU buffers on one GPUDevice.
  *
- * Whose device. ONNX Runtime Web (1.23 and later, measured on 1.30 in Chromium) creates its own
- * device with its first WebGPU session, ignores an `ort.env.webgpu.device` set before that, and
- * destroys that device when its last session is released: anything built on it dies when the
- * application releases its own sessions. The same releases leave a device that the application
- * passed in the WebGPU provider's options (`{ name: 'webgpu', device }`) alive, and ORT runs on
- * that device. So the adapter owns the device: one per module (`adapterDevice`), with the
- * adapter's limits and the features ORT asks for, given to every ORT part in its provider options
- * and to argpool. No probe or keeper session is needed, and nothing the application does with its
- * other ORT sessions can destroy it. An application that names a device in its WebGPU provider
- * options gets that device used instead. GPU-buffer feeds must live on `session.device`.
+ * Whose device. ONNX Runtime Web creates its own GPUDevice with its first WebGPU session and
+ * destroys it when its last session is released (seen on 1.23.0, 1.30.0 and 1.31.1 in Chromium);
+ * an `ort.env.webgpu.device` set before the first session is accepted and ignored (ORT then reports
+ * a device of its own). ORT 1.23+ does run on a device passed in the WebGPU provider's options
+ * (`{ name: 'webgpu', device }`), and releasing those sessions leaves it alive, but with no session
+ * on ORT's own device the parts then fail at run time ("Failed to find allocator for device ...
+ * DeviceId:0" on 1.31.1, "Failed to wait for the operation:3" on 1.23.0). So the adapter shares
+ * ORT's device and holds it: one keeper session (a one-node Identity model) per ORT module, created
+ * by the first adapter session and released when the last adapter session and the last GPU-buffer
+ * output it returned are gone. Whatever the application does with its own ORT sessions, the device
+ * outlives every adapter session. An application that names a device in its WebGPU provider options
+ * gets that device used for argpool too, and then owns its lifetime.
  *
  * Ordering on the shared queue: ORT submits a part's work before its `run` resolves; argpool records
  * into its own encoder, which is flushed before every ORT run and every submit of the adapter's own
@@ -20,7 +22,7 @@
  * scratch pool) only after that flush, so whoever reuses it next writes it in a later submit.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { ArgPool, type Tensor as ArgTensor } from '../index.js';
+import { ArgPool, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
 import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
 import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
@@ -58,8 +60,8 @@ interface Slot {
   ap?: ArgTensor;
   /** When `ap` is a reshaped view: the tensor that owns its buffer (and carries its faults). */
   owner?: ArgTensor;
-  /** For indices from a MaxPool run here: the pooling input's spatial size and storage order. */
-  pooled?: { inSpatial: number[]; columnMajor: boolean };
+  /** For indices from a MaxPool run here: the pooling input's shape, storage order and resolved geometry. */
+  pooled?: { inShape: number[]; inSpatial: number[]; columnMajor: boolean; options: PoolOptions };
   /** int32 indices narrowed from `ort` (int64), for argpool's unpooling. */
   narrow?: ArgTensor;
   /** Adapter-owned buffers behind `ort` or `narrow`. */
@@ -71,6 +73,8 @@ interface Slot {
 }
 
 const WEBGPU = 'webgpu';
+/** TensorProto.DataType of float16. */
+const FLOAT16 = 10;
 
 function usesWebGpu(options: SessionOptions): boolean {
   return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === WEBGPU);
@@ -219,6 +223,7 @@ export class InferenceSession {
         parts.set(step, session);
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
+      checkTypes(plan, types);
       const ap = await ArgPool.create({ device });
       return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation, hold);
     } catch (error) {
@@ -312,6 +317,36 @@ export class InferenceSession {
   }
 }
 
+/**
+ * The element types of what argpool reads, once every ORT part has reported its outputs' types:
+ * X float32 (float16 and integer pooling are refused here, before any run), I int64, output_shape int64.
+ */
+function checkTypes(plan: Plan, types: Map<string, number>): void {
+  const expectType = (label: string, input: string, name: string, want: number) => {
+    const type = types.get(name);
+    if (type === undefined || type === want) return;
+    const got = typeName(type);
+    const why = type === FLOAT16 ? '; float16 graphs are not supported yet (convert the model to float32)' : '';
+    throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) is ${got}, argpool/onnxruntime-web runs ${typeName(want)} here${why}`);
+  };
+  for (const step of plan.steps) {
+    if (step.kind === 'maxPool') expectType(step.label, 'X', step.input, DataType.FLOAT);
+    if (step.kind === 'maxUnpool') {
+      expectType(step.label, 'X', step.values, DataType.FLOAT);
+      expectType(step.label, 'I', step.indices, DataType.INT64);
+      if (step.outputShape) expectType(step.label, 'output_shape', step.outputShape, DataType.INT64);
+    }
+  }
+}
+
+function typeName(type: number): string {
+  try {
+    return ortTypeName(type);
+  } catch {
+    return `element type ${type}`;
+  }
+}
+
 /** The caller's preferred location for a graph output (ORT's default: the CPU). */
 function outputLocation(name: string, preferred: SessionOptions['preferredOutputLocation']): Location {
   if (!preferred) return 'cpu';
@@ -381,15 +416,19 @@ class Run {
       if (step.values) this.slots.set(step.values, { ap: result.values, scratch: [], origin: 'argpool' });
       else result.values.destroy();
       const columnMajor = step.attributes.storageOrder === 1;
-      this.slots.set(step.indices, { ap: result.indices, pooled: { inSpatial: x.shape.slice(2), columnMajor }, scratch: [], origin: 'argpool' });
+      const pooled = { inShape: x.shape.slice(), inSpatial: x.shape.slice(2), columnMajor, options: resolved.options };
+      this.slots.set(step.indices, { ap: result.indices, pooled, scratch: [], origin: 'argpool' });
       return gpuMs;
     }
     const x = this.argpoolFloat(step.values, label, 'X');
+    const source = this.slot(step.indices);
+    const indicesShape = source.ap ? source.ap.shape : source.ort!.dims;
+    if (!sameList(indicesShape, x.shape)) {
+      throw new RangeError(`${label}: input I has shape ${show(indicesShape)}, X has ${show(x.shape)}; they must be the same (as ONNX Runtime requires)`);
+    }
     const shape = step.outputShape ? await this.cpuShape(step.outputShape, label) : undefined;
     const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, x.shape, shape));
-    const source = this.slot(step.indices);
-    const outSpatial = resolved.outShape.slice(2);
-    if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inSpatial, outSpatial)) {
+    if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inShape, resolved.outShape) && sameGeometry(source.pooled.options, resolved.options)) {
       // Indices of a pooling run here, unpooled to that pooling's input size: ONNX's flat indices
       // are argpool's 'flat' ones, and argpool knows they lie in their windows.
       const indices = source.ap!;
@@ -625,6 +664,17 @@ function renamed(error: unknown, label: string): Error {
   const e = error as Error;
   if (!(e instanceof Error) || e.message.startsWith(label)) return e;
   return new (e.constructor as ErrorConstructor)(`${label}: ${e.message}`);
+}
+
+/** Whether an unpooling's windows are exactly those of the pooling that made its indices. */
+function sameGeometry(pool: PoolOptions, unpool: UnpoolOptions): boolean {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as number[]) : []);
+  return (
+    sameList(list(pool.kernelSize), list(unpool.kernelSize)) &&
+    sameList(list(pool.stride), list(unpool.stride)) &&
+    sameList(list(pool.padding), list(unpool.padding)) &&
+    list(pool.dilation).every((d) => d === 1)
+  );
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

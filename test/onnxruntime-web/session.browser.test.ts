@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as ortTypes from 'onnxruntime-web/webgpu';
 import { InferenceSession } from 'argpool/onnxruntime-web';
 import { decodeModel } from '../../src/onnxruntime-web/onnx';
-import { foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { DataType } from '../../src/onnxruntime-web/onnx';
+import { GraphBuilder, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 import { ORT_VERSIONS, type Ort } from './versions';
 
@@ -144,12 +145,15 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
   });
 
   it('refuses clearly what argpool does not run, and inputs that are missing, and runs after release', async () => {
-    const feeds = feed('x', [1, 1, 6, 6], 31);
-    const wide = await adapter(widePaddingModel());
-    await expect(wide.run(feeds)).rejects.toThrow(/^MaxPool node "wide": maxPool2d: padding must be at most half of kernelSize/);
-    await expect(wide.run({})).rejects.toThrow(/^InferenceSession.run: input "x" is missing from feeds \(inputs: x\)$/);
-    await wide.release();
-    await expect(wide.run(feeds)).rejects.toThrow(/^InferenceSession.run: this session has been released$/);
+    const feeds = feed('x', [1, 2, 8, 8], 31);
+    const half = new GraphBuilder().input('h', [1, 1, 4, 4], 10);
+    half.node('MaxPool', ['h'], ['v', 'i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'half').output('v', 10).output('i', DataType.INT64);
+    await expect(adapter(half.build())).rejects.toThrow(/^MaxPool node "half": input X \("h"\) is float16, argpool\/onnxruntime-web runs float32 here; float16 graphs are not supported yet/);
+    await expect(adapter(widePaddingModel())).rejects.toThrow(/^MaxPool node "wide": pads \[2, 2, 2, 2\] exceed half of kernel_shape \[3, 3\]/);
+    const session = await adapter(segnetModel(1, 8, 8).bytes);
+    await expect(session.run({})).rejects.toThrow(/^InferenceSession.run: input "image" is missing from feeds \(inputs: image\)$/);
+    await session.release();
+    await expect(session.run({ image: feeds.x })).rejects.toThrow(/^InferenceSession.run: this session has been released$/);
     await expect(InferenceSession.create(plainModel(), {} as never)).rejects.toThrow(/options.ort must be the application's onnxruntime-web module/);
   });
 });
