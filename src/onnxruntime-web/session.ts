@@ -28,8 +28,10 @@ import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
 import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan.js';
 
-type Ort = typeof OrtModule;
-type OrtTensor = OrtModule.Tensor;
+/** The application's `onnxruntime-web` module (`import * as ort from 'onnxruntime-web/webgpu'`). */
+export type Ort = typeof OrtModule;
+/** A tensor of that module. */
+export type OrtTensor = OrtModule.Tensor;
 type OrtSession = OrtModule.InferenceSession;
 type Location = OrtModule.Tensor.DataLocation;
 
