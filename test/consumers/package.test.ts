@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   removeWork(work);
-});
+}, 120_000);
 
 describe('the packed tarball', () => {
   it('holds built modules, declarations, README and licences, no copy of any package, every import declared, at most 150 kB', async () => {
