@@ -11,6 +11,7 @@ export const ENTRIES: Record<string, string> = {
   index: 'src/index.ts',
   'onnxruntime-web/index': 'src/onnxruntime-web/index.ts',
   'tfjs/index': 'src/tfjs/index.ts',
+  'tfjs-layers/index': 'src/tfjs-layers/index.ts',
 };
 
 const PEERS = [/^onnxruntime-web(\/|$)/, /^onnxruntime-common(\/|$)/, /^@tensorflow\//, /^webgpu$/];

@@ -6,7 +6,7 @@
  * own buffer manager: tfjs owns them from the start, counts them in `tf.memory()` and returns them to
  * its pool when the tensors are disposed. Nothing is copied and nothing outlives its tensor.
  */
-import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import { env, type DataId, type DataType, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { Recorded } from '../index.js';
 
 /** The members of tfjs-backend-webgpu 4.x's `WebGPUBackend` that the kernels use. */
@@ -23,6 +23,14 @@ export interface WebGPUBackendLike {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
+  /** tfjs's encoder for its deferred work (null right after a submit, until ensureCommandEncoderReady). */
+  commandEncoder: GPUCommandEncoder | null;
+  /** Data ids that recorded, unsubmitted work uses: tfjs defers their disposal until its submit. */
+  commandQueueOwnedIds: WeakSet<DataId>;
+  /** Buffers that tfjs gives back to its buffer manager after its next submit. */
+  uniformPendingDisposal: GPUBuffer[];
+  /** Dispatches recorded since tfjs's last submit. */
+  dispatchCountInPass: number;
 }
 
 /** The members of a backend that keeps tensor data on the host (tfjs-backend-cpu). */
@@ -54,35 +62,39 @@ export function gpuOutput(backend: WebGPUBackendLike, shape: number[], dtype: 'f
 }
 
 /**
- * Records argpool work into a command encoder of its own and submits it on tfjs's device.
+ * Records argpool work into tfjs's own command encoder, so that it runs in order with tfjs's deferred
+ * dispatches and goes to the GPU with tfjs's next submit: no submit of its own, and at most one when
+ * the work recorded since tfjs's last submit reaches tfjs's batch size
+ * (`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`), as tfjs's own ops do.
  *
- * tfjs defers its dispatches (up to `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`) and uploads host data through
- * its own encoder, so its queue is submitted first: the work that wrote our inputs then runs before
- * ours. Scratch buffers come from tfjs's buffer manager and go back right after the submit; tfjs can
- * only reuse them in work it submits later, which the queue runs after ours.
+ * Until that submit, the tensors the work reads and writes are marked as owned by the command queue
+ * (tfjs then defers their disposal), and its scratch buffers wait with tfjs's uniforms, which tfjs
+ * returns to its buffer manager after the submit.
  */
-export function submitOnTfjsDevice(
+export function recordOnTfjsEncoder(
   backend: WebGPUBackendLike,
-  op: string,
+  tensors: TensorInfo[],
   record: (encoder: GPUCommandEncoder, allocate: (descriptor: GPUBufferDescriptor) => GPUBuffer) => Recorded,
 ): void {
-  const { device, bufferManager } = backend;
-  backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  backend.submitQueue();
+  const { bufferManager } = backend;
   const acquired: GPUBuffer[] = [];
   const allocate = (descriptor: GPUBufferDescriptor): GPUBuffer => {
     const buffer = bufferManager.acquireBuffer(descriptor.size, descriptor.usage);
     acquired.push(buffer);
     return buffer;
   };
-  const encoder = device.createCommandEncoder({ label: `argpool ${op}` });
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
   try {
-    record(encoder, allocate);
-    device.queue.submit([encoder.finish()]);
-  } finally {
+    record(backend.commandEncoder!, allocate);
+  } catch (error) {
     for (const buffer of acquired) bufferManager.releaseBuffer(buffer);
+    throw error;
   }
+  backend.uniformPendingDisposal.push(...acquired);
+  for (const tensor of tensors) backend.commandQueueOwnedIds.add(tensor.dataId);
+  backend.dispatchCountInPass++;
+  if (backend.dispatchCountInPass >= Number(env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) backend.submitQueue();
 }
 
 /** Host data of a tensor on a host backend, as the typed array its dtype implies. */
