@@ -97,9 +97,14 @@ export function recordOnTfjsEncoder(
   if (backend.dispatchCountInPass >= Number(env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) backend.submitQueue();
 }
 
-/** Host data of a tensor on a host backend, as the typed array its dtype implies. */
+/**
+ * Host data of a tensor on a host backend, as the typed array its dtype implies. tfjs's cpu backend
+ * casts int32 to float32 without copying, so a float32 tensor can hold an Int32Array: it is read as
+ * float32 values.
+ */
 export function hostData(backend: HostBackendLike, op: string, argument: string, tensor: TensorInfo, dtype: 'float32' | 'int32'): Float32Array | Int32Array {
   const values = backend.readSync(tensor.dataId);
+  if (dtype === 'float32' && tensor.dtype === 'float32' && values instanceof Int32Array) return Float32Array.from(values);
   const expected = dtype === 'float32' ? Float32Array : Int32Array;
   if (!(values instanceof expected)) {
     throw new TypeError(`${op}: ${argument} data must be a ${expected.name} on this backend, got ${describe(values)}`);
