@@ -149,7 +149,7 @@ describe('the packed tarball', () => {
     const dir = await consumer('contents', [], {});
     const root = join(dir, 'node_modules', 'argpool');
     const files = readdirSync(join(root, 'dist'), { recursive: true }).map(String);
-    for (const entry of ['index', 'onnxruntime-web/index', 'tfjs/index']) {
+    for (const entry of ['index', 'onnxruntime-web/index', 'tfjs/index', 'tfjs-layers/index']) {
       for (const suffix of ['.js', '.d.ts', '.d.ts.map']) expect(files).toContain(`${entry}${suffix}`);
     }
     expect(files).toContain('argpool.js.map');
@@ -174,7 +174,8 @@ describe('the packed tarball', () => {
     }
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(manifest.dependencies ?? {}).toEqual({});
-    expect(manifest.sideEffects).toBe(false);
+    // Only argpool/tfjs-layers has an effect on import: it registers its layer classes with tfjs.
+    expect(manifest.sideEffects).toEqual(['./dist/tfjs-layers/index.js']);
   }, 120_000);
 
   it('runs the README example in plain Node ESM on the webgpu package (Dawn)', async () => {
@@ -310,6 +311,6 @@ export function tfjs(x: tf.Tensor4D): tf.Tensor {
     const report = JSON.parse(output.slice(output.indexOf('{')));
     const problems: { kind: string; entrypoint: string; resolutionKind: string }[] = report.analysis.problems;
     expect(problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './onnxruntime-web', './package.json', './tfjs']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './onnxruntime-web', './package.json', './tfjs', './tfjs-layers']);
   }, 120_000);
 });
