@@ -16,7 +16,7 @@
  * buffers, no copies) and on its `cpu` backend (argpool's CPU reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { layers } from '@tensorflow/tfjs-layers';
 import { maxPoolWithIndices, maxUnpool } from '../tfjs/index.js';
 
 type Shape = (number | null)[];
@@ -168,5 +168,3 @@ export function registerLayers(): void {
 }
 
 registerLayers();
-
-export type { SymbolicTensor };

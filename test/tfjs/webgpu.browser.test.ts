@@ -169,6 +169,26 @@ describe('argpool/tfjs on the webgpu backend', () => {
     tf.dispose([x, ...submits.result]);
   });
 
+  it('runs the drop-in maxPoolWithArgmax as one pass (tfjs\'s own kernel runs two), with the same result', async () => {
+    const shape: [number, number, number, number] = [2, 16, 16, 8];
+    const x = tf.tensor4d(makeValues('random', size(shape), 31), shape);
+    backend.uploadToGPU(x.dataId);
+    await emptyTfjsBatch(x);
+    const ours = counting(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => maxPoolWithArgmax(x, 3, 2, 'same'));
+    const theirs = counting(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => tf.maxPoolWithArgmax(x, 3, 2, 'same'));
+    expect(ours.calls).toBe(1);
+    expect(theirs.calls).toBe(2);
+    expectBitsEqual((await ours.result.result.data()) as Float32Array, (await theirs.result.result.data()) as Float32Array, ours.result.result.shape, 'result');
+    // Random values: ties are rare but possible, and tfjs's webgpu kernel lets the last maximum win.
+    const a = (await ours.result.indexes.data()) as Int32Array;
+    const b = (await theirs.result.indexes.data()) as Int32Array;
+    const data = (await x.data()) as Float32Array;
+    const batchOffset = (i: number) => Math.floor(i / (8 * 8 * 8)) * (16 * 16 * 8); // indices leave out the batch
+    const differ = Array.from(a).filter((v, i) => v !== b[i] && data[batchOffset(i) + v] !== data[batchOffset(i) + b[i]]);
+    expect(differ).toEqual([]);
+    tf.dispose([x, ours.result.result, ours.result.indexes, theirs.result.result, theirs.result.indexes]);
+  });
+
   it('keeps tfjs\'s bound on deferred work: a loop that never reads submits once per tfjs batch', async () => {
     const x = tf.tensor(makeValues('random', 2 * 8 * 8 * 4, 3), [2, 8, 8, 4]);
     await emptyTfjsBatch(x);
