@@ -247,6 +247,19 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
       expectBitsEqual((await dx.data()) as Float32Array, expectedDx.data, shape, 'dx with dilation');
       tf.dispose([x, values, indices, y, dy, dx]);
     });
+
+    it('is read by the unpooling kernels, which check it like the ops do', () => {
+      registerKernels();
+      const v = tf.ones([1, 2, 2, 1]);
+      const i = tf.zeros([1, 2, 2, 1], 'int32');
+      const before = tf.memory().numTensors;
+      expect(() => maxUnpool(v, i, { kernelSize: 2, dilation: 0 })).toThrow(/^maxUnpool2d: dilation must be positive integers, got 0/);
+      expect(() => tf.engine().runKernel(MaxUnpool, { values: v, indices: i }, { kernelSize: 2, dilation: [1, 0] })).toThrow(
+        /^maxUnpool2d: dilation must be positive integers, got \[1, 0\]/,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([v, i]);
+    });
   });
 
   describe(`gradients on ${backend}`, () => {
