@@ -49,7 +49,11 @@ const DEFAULTS = { layout: 'NHWC', indexFormat: 'flat-no-batch' } as const;
  * channels] (channels-first with `layout: 'NCHW'`). Differentiable with respect to `x`.
  */
 export function maxPoolWithIndices<T extends tf.Tensor>(x: T, options: PoolOptions): MaxPoolWithIndicesResult<T> {
-  const op = 'maxPoolWithIndices';
+  return poolWithIndices('maxPoolWithIndices', x, options);
+}
+
+/** maxPoolWithIndices, its errors naming `op`. */
+function poolWithIndices<T extends tf.Tensor>(op: string, x: T, options: PoolOptions): MaxPoolWithIndicesResult<T> {
   checkBackend(op);
   checkTensor(op, 'x', x, 'float32');
   const resolved = withDefaults(op, options);
@@ -168,7 +172,12 @@ export function maxPoolWithArgmax<T extends tf.Tensor4D>(
     padding: pad,
     indexFormat: includeBatchInIndex ? 'flat' : 'flat-no-batch',
   };
-  const { values, indices } = maxPoolWithIndices(input, options);
-  if (input !== x) input.dispose();
+  let pooled: MaxPoolWithIndicesResult;
+  try {
+    pooled = poolWithIndices(op, input, options);
+  } finally {
+    if (input !== x) input.dispose();
+  }
+  const { values, indices } = pooled;
   return { result: values, indexes: indices };
 }

@@ -210,6 +210,10 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
       expect(() => maxPoolWithArgmax(x, 2, 3, 1)).toThrow(/^maxPoolWithArgmax: pad 1 with filterSize 2 and strides 3 gives a fractional output size/);
       expect(() => maxPoolWithArgmax(tf.zeros([4, 4, 1]) as unknown as tf.Tensor4D, 2, 2, 'valid')).toThrow(/^maxPoolWithArgmax: x must be rank 4/);
       expect(() => maxPoolWithArgmax(x, 2, 2, 'full' as 'same')).toThrow(/^maxPoolWithArgmax: pad must be 'valid', 'same' or a number, got string full/);
+      expect(() => maxPoolWithArgmax(x, 4, 2, 3)).toThrow(/^maxPoolWithArgmax2d: padding must be at most half of kernelSize/);
+      const before = tf.memory().numTensors;
+      expect(() => maxPoolWithArgmax([[[[1], [2]]]], 3, 1, 'valid')).toThrow(/^maxPoolWithArgmax2d: output would be empty/);
+      expect(tf.memory().numTensors).toBe(before);
       x.dispose();
     });
 
