@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
 import { maxPoolWithIndices, maxUnpool } from '../tfjs/index.js';
+import { samePoolingIndices } from '../tfjs/kernels.js';
 
 type Shape = (number | null)[];
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
@@ -98,7 +99,10 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
         layout: 'NHWC',
         indexFormat: 'flat-no-batch',
       });
-      return [values, tf.cast(indices, 'float32')];
+      const argmax = tf.cast(indices, 'float32');
+      // The float argmax still names the maxima of this pooling: unpooling it can take the single-pass gather.
+      samePoolingIndices(indices, argmax);
+      return [values, argmax];
     });
   }
 
@@ -142,6 +146,7 @@ export class MaxUnpooling2D extends layers.Layer {
         );
       }
       const indices = mask.dtype === 'int32' ? mask : tf.cast(mask, 'int32');
+      if (indices !== mask) samePoolingIndices(mask, indices);
       const [, h, w] = updates.shape;
       return maxUnpool(tf.cast(updates, 'float32'), indices, {
         kernelSize: this.size,

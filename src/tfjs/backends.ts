@@ -12,7 +12,7 @@ import type { Recorded } from '../index.js';
 /** The members of tfjs-backend-webgpu 4.x's `WebGPUBackend` that the kernels use. */
 export interface WebGPUBackendLike {
   device: GPUDevice;
-  tensorMap: { get(dataId: DataId): { resource?: unknown } | undefined };
+  tensorMap: { get(dataId: DataId): { resource?: unknown; dtype?: DataType } | undefined };
   bufferManager: {
     acquireBuffer(size: number, usage: GPUBufferUsageFlags): GPUBuffer;
     releaseBuffer(buffer: GPUBuffer): void;
@@ -39,10 +39,21 @@ export interface HostBackendLike {
   makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array | Int32Array): TensorInfo;
 }
 
-/** The GPU buffer that holds a tensor on the webgpu backend, uploading host-side data first. */
+/**
+ * The GPU buffer that holds a tensor on the webgpu backend, uploading host-side data first. Its data
+ * must have the tensor's dtype: tfjs casts int32 to float32 without converting the data (the ops
+ * convert such a tensor first; a kernel run directly refuses it).
+ */
 export function gpuBufferOf(backend: WebGPUBackendLike, op: string, argument: string, tensor: TensorInfo): GPUBuffer {
   backend.uploadToGPU(tensor.dataId);
-  const resource = backend.tensorMap.get(tensor.dataId)?.resource;
+  const data = backend.tensorMap.get(tensor.dataId) as { resource?: unknown; dtype?: string } | undefined;
+  if (data?.dtype !== undefined && data.dtype !== tensor.dtype) {
+    throw new TypeError(
+      `${op}: ${argument} is a ${tensor.dtype} tensor whose data tfjs keeps as ${data.dtype} (a cast without a copy); ` +
+        `convert it first (e.g. tf.mul(${argument}, 1)) or use argpool's ops, which do`,
+    );
+  }
+  const resource = data?.resource;
   if (!isGPUBuffer(resource)) {
     throw new TypeError(`${op}: ${argument} is not held in a GPUBuffer on the webgpu backend (got ${describe(resource)})`);
   }

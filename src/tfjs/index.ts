@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions, type UnpoolOptions } from '../index.js';
-import { describe } from './backends.js';
+import { describe, type WebGPUBackendLike } from './backends.js';
 import { MaxPoolWithIndices, MaxUnpool, refuseWindowIndices, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
 
 export { checkIndices } from './faults.js';
@@ -60,7 +60,9 @@ function poolWithIndices<T extends tf.Tensor>(op: string, x: T, options: PoolOpt
   resolvePoolGeometry(op, x.shape, resolved);
   registerKernels();
   const attrs: PoolAttrs = { ...resolved, inputShape: x.shape.slice() };
-  const [values, indices] = tf.engine().runKernel(MaxPoolWithIndices, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const [values, indices] = tf.tidy(
+    () => tf.engine().runKernel(MaxPoolWithIndices, { x: floatData(x) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
+  );
   return { values: values as T, indices: indices as T };
 }
 
@@ -91,7 +93,7 @@ export function maxUnpool<T extends tf.Tensor>(values: T, indices: tf.Tensor, op
     );
   }
   registerKernels();
-  return tf.engine().runKernel(MaxUnpool, { values, indices }, resolved as unknown as tf.NamedAttrMap) as T;
+  return tf.tidy(() => tf.engine().runKernel(MaxUnpool, { values: floatData(values), indices }, resolved as unknown as tf.NamedAttrMap) as T);
 }
 
 function withDefaults<O extends PoolOptions | UnpoolOptions>(op: string, options: O): O {
@@ -122,6 +124,17 @@ function checkTensor(op: string, argument: string, tensor: unknown, dtype: 'floa
   }
   if (tensor.isDisposed) throw new Error(`${op}: ${argument} has been disposed`);
   if (tensor.dtype !== dtype) throw new TypeError(`${op}: ${argument} must be a ${dtype} tensor, got dtype ${JSON.stringify(tensor.dtype)}`);
+}
+
+/**
+ * A float32 tensor whose GPU data really is float32. tfjs's webgpu backend casts int32 to float32
+ * without a copy (the data stays int32, and its own shaders convert on reading); argpool's kernels
+ * read float32 data, so such a tensor is first converted by a tfjs op (inside the caller's tidy).
+ */
+function floatData<T extends tf.Tensor>(t: T): T {
+  if (tf.getBackend() !== 'webgpu') return t;
+  const data = (tf.backend() as unknown as WebGPUBackendLike).tensorMap.get(t.dataId) as { dtype?: string } | undefined;
+  return data?.dtype === 'int32' ? (tf.mul(t, tf.scalar(1, 'float32')) as T) : t;
 }
 
 /** Whether tfjs is recording operations for a gradient (inside tf.grad, tf.variableGrads, model.fit). */

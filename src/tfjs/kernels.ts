@@ -77,6 +77,18 @@ function shapeOf(batch: number, channels: number, spatial: readonly number[], la
  */
 const pooledBy = new WeakMap<object, PoolGeometry>();
 
+/**
+ * Declares that the tensor `to` holds the same indices as `from` (a cast of them, say), so that
+ * unpooling `to` keeps the single-pass gather that indices straight from a pooling get. Only for
+ * values that the conversion keeps exact: float32 holds every integer up to 2^24.
+ */
+export function samePoolingIndices(from: TensorInfo, to: TensorInfo): void {
+  const geometry = pooledBy.get(from.dataId);
+  if (!geometry || geometry.indexFormat !== 'flat-no-batch') return;
+  const largest = geometry.channels * geometry.inSpatial.reduce((a, b) => a * b, 1) - 1;
+  if (largest <= 2 ** 24 && to.shape.join() === from.shape.join()) pooledBy.set(to.dataId, geometry);
+}
+
 function checkBinding(device: GPUDevice, op: string, argument: string, elements: number): void {
   const bytes = elements * 4;
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);

@@ -228,6 +228,27 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
     });
   });
 
+  describe(`tensors cast from int32 on ${backend}`, () => {
+    it('pools and unpools a float32 tensor cast from int32 (tfjs may keep its data as int32) by its values', async () => {
+      const shape = [2, 6, 6, 3];
+      const ints = Int32Array.from({ length: size(shape) }, (_, i) => ((i * 7919) % 101) - 50);
+      const floats = Float32Array.from(ints);
+      const xInt = tf.tensor(ints, shape, 'int32');
+      const x = tf.cast(xInt, 'float32');
+      const before = tf.memory().numTensors;
+      const { values, indices } = maxPoolWithIndices(x, { kernelSize: 2 });
+      expect(tf.memory().numTensors).toBe(before + 2);
+      const expected = cpu.maxPool({ data: floats, shape }, tfDefaults({ kernelSize: 2 }));
+      expectBitsEqual(Float32Array.from(await values.data()), expected.values.data, expected.values.shape, 'values of a cast tensor');
+      expectIntsEqual((await indices.data()) as Int32Array, expected.indices.data, expected.indices.shape, 'indices of a cast tensor');
+      const pooledInt = tf.tensor(Int32Array.from(expected.values.data), expected.values.shape, 'int32');
+      const y = maxUnpool(tf.cast(pooledInt, 'float32'), indices, { kernelSize: 2 });
+      const unpooled = cpu.maxUnpool(expected.values, expected.indices, tfDefaults({ kernelSize: 2 }));
+      expectBitsEqual(Float32Array.from(await y.data()), unpooled.data, unpooled.shape, 'unpooled cast values');
+      tf.dispose([xInt, x, values, indices, pooledInt, y]);
+    });
+  });
+
   describe(`dilation on ${backend}`, () => {
     it('reaches pooling, unpooling and both gradients, as in the CPU reference', async () => {
       const shape = [2, 7, 7, 3];

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cpu } from 'argpool';
-import { checkIndices, maxPoolWithArgmax, maxPoolWithIndices, maxUnpool } from 'argpool/tfjs';
+import { checkIndices, maxPoolWithArgmax, maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, registerKernels } from 'argpool/tfjs';
 import { expectBitsEqual, expectIntsEqual } from '../compare';
 import { makeValues } from '../data';
 import { defineSuite, size } from './suite';
@@ -187,6 +187,19 @@ describe('argpool/tfjs on the webgpu backend', () => {
     const differ = Array.from(a).filter((v, i) => v !== b[i] && data[batchOffset(i) + v] !== data[batchOffset(i) + b[i]]);
     expect(differ).toEqual([]);
     tf.dispose([x, ours.result.result, ours.result.indexes, theirs.result.result, theirs.result.indexes]);
+  });
+
+  it('refuses, in a kernel run directly, a float32 tensor whose data tfjs keeps as int32', () => {
+    registerKernels();
+    const xInt = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1], 'int32');
+    const x = tf.cast(xInt, 'float32');
+    expect(backend.tensorMap.get(x.dataId).dtype).toBe('int32'); // tfjs's cast without a copy
+    const before = tf.memory().numTensors;
+    expect(() => tf.engine().runKernel(MaxPoolWithIndices, { x }, { kernelSize: 2 })).toThrow(
+      /^maxPoolWithIndices2d: x is a float32 tensor whose data tfjs keeps as int32 \(a cast without a copy\)/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xInt, x]);
   });
 
   it('keeps tfjs\'s bound on deferred work: a loop that never reads submits once per tfjs batch', async () => {
