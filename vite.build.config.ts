@@ -13,6 +13,7 @@ export const ENTRIES: Record<string, string> = {
   'low-level': 'src/low-level.ts',
   'onnxruntime-web/index': 'src/onnxruntime-web/index.ts',
   'tfjs/index': 'src/tfjs/index.ts',
+  'tfjs-layers/index': 'src/tfjs-layers/index.ts',
 };
 
 /** A bare specifier (a package or a `node:` built-in), as opposed to a file of this repository. */
