@@ -23,7 +23,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeModel, TensorDataType } from '../../dist/onnxruntime-web/onnx.js';
+import { DataType, decodeModel } from '../../dist/onnxruntime-web/onnx.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +39,7 @@ const graph = model.graph;
 /** Float32 initializers by name, with their dims. */
 const initializers = new Map();
 for (const t of graph.initializer) {
-  if (t.dataType !== TensorDataType.FLOAT) throw new Error(`export_tfjs: initializer ${t.name} is not float32`);
+  if (t.dataType !== DataType.FLOAT) throw new Error(`export_tfjs: initializer ${t.name} is not float32`);
   const dims = t.dims.map(num);
   const count = dims.reduce((a, b) => a * b, 1);
   const data = t.rawData?.length
