@@ -9,6 +9,7 @@ import { defineConfig } from 'vite';
 
 export const ENTRIES: Record<string, string> = {
   index: 'src/index.ts',
+  'check/index': 'src/check/index.ts',
   'onnxruntime-web/index': 'src/onnxruntime-web/index.ts',
   'tfjs/index': 'src/tfjs/index.ts',
 };
