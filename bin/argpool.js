@@ -17,6 +17,7 @@ Options:
   --power-preference PREF     low-power or high-performance
   --profile emulated|gpu      launch profile of the main run (default: chosen for the adapter)
   --quick                     skip tensors over 128 MiB and half of the random cases; shorter speed table
+  --only TEXT                 run only the cases whose id contains TEXT (ids are in the report)
   --no-speed                  conformance only
   --json FILE                 write the whole report (every check, the speed table) to FILE
   --inject-mismatch N         corrupt the expected result of check N, to see (and test) how a failure reads
@@ -87,6 +88,9 @@ function parse(argv) {
         options.profile = v;
         break;
       }
+      case '--only':
+        options.only = value(arg);
+        break;
       case '--json':
         options.json = value(arg);
         break;
@@ -161,6 +165,7 @@ try {
     profile: options.profile,
     quick: options.quick,
     skipSpeed: !options.speed,
+    only: options.only,
     injectMismatch: options.injectMismatch,
     version,
     environment: `Node ${process.version} (${process.platform}-${process.arch}), webgpu ${webgpuVersion || '?'}`,

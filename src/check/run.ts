@@ -20,6 +20,8 @@ export interface CheckOptions {
   profile?: ProfileName;
   /** Leave out the tensors over 128 MiB and half of the random configurations; a shorter speed table. */
   quick?: boolean;
+  /** Run only the cases whose id contains this text (to rerun a failing case). */
+  only?: string;
   /** Skip the speed table. */
   skipSpeed?: boolean;
   /**
@@ -95,7 +97,7 @@ export interface CheckReport {
   version: string;
   date: string;
   environment: string;
-  options: { quick: boolean; profile: ProfileName | 'auto'; powerPreference: GPUPowerPreference | 'default'; injectMismatch?: number };
+  options: { quick: boolean; profile: ProfileName | 'auto'; powerPreference: GPUPowerPreference | 'default'; only?: string; injectMismatch?: number };
   ok: boolean;
   adapter: AdapterReport;
   conformance: ConformanceReport;
@@ -345,7 +347,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     contexts.push(byName['other-profile'], byName.general);
     const adapter: AdapterReport = { ...adapterFacts, deviceLimits: pickLimits(device.limits), autoProfile: auto.launchProfile.name, primaryProfile };
 
-    const plan = conformancePlan({ quick });
+    const plan = conformancePlan({ quick }).filter((c) => options.only === undefined || c.id.includes(options.only));
     const record = new Recorder(options.injectMismatch);
     const skipped: ConformanceReport['skipped'] = [];
     const bindingLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -415,6 +417,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
         quick,
         profile: options.profile ?? 'auto',
         powerPreference: options.powerPreference ?? 'default',
+        ...(options.only !== undefined ? { only: options.only } : {}),
         ...(options.injectMismatch !== undefined ? { injectMismatch: options.injectMismatch } : {}),
       },
       ok: record.failures.length === 0 && conformance.total > 0,
