@@ -41,9 +41,24 @@ On Linux Dawn reaches the GPU through Vulkan, so it needs:
     for example VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian's chromium package).
 If a driver is installed elsewhere, VK_ICD_FILENAMES (or VK_DRIVER_FILES) names its JSON manifest.`;
 
+/**
+ * Leaves once everything written so far has reached stdout and stderr (writes to a pipe can be
+ * asynchronous, and Dawn would keep the process alive without an explicit exit).
+ */
+function exit(status) {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
+}
+
+/** Why the command stops early: printed to stderr, with the exit status. */
+class Stop extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
 function fail(message, status = 2) {
-  process.stderr.write(`${message}\n`);
-  process.exit(status);
+  throw new Stop(message, status);
 }
 
 function parse(argv) {
@@ -107,83 +122,93 @@ function parse(argv) {
   return { command, options };
 }
 
-const { command, options } = parse(process.argv.slice(2));
-if (options.help || command === 'help') {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-if (command !== 'check') fail(command === undefined ? USAGE : `argpool: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+async function main() {
+  const { command, options } = parse(process.argv.slice(2));
+  if (options.help || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command !== 'check') fail(command === undefined ? USAGE : `argpool: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 20) fail(`argpool check needs Node 20 or newer; this is Node ${process.versions.node}.`);
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) fail(`argpool check needs Node 20 or newer; this is Node ${process.versions.node}.`);
 
-let webgpu;
-try {
-  webgpu = await import('webgpu');
-} catch (error) {
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && /'webgpu'/.test(String(error.message))) fail(NO_WEBGPU);
-  fail(`argpool check: the \`webgpu\` package is installed but did not load: ${error?.message ?? error}\n\n${NO_WEBGPU}`);
-}
+  let webgpu;
+  try {
+    webgpu = await import('webgpu');
+  } catch (error) {
+    if (error?.code === 'ERR_MODULE_NOT_FOUND' && /'webgpu'/.test(String(error.message))) fail(NO_WEBGPU);
+    fail(`argpool check: the \`webgpu\` package is installed but did not load: ${error?.message ?? error}\n\n${NO_WEBGPU}`);
+  }
 
-let check;
-try {
-  check = await import('../dist/check/index.js');
-} catch (error) {
-  fail(`argpool check: argpool's built modules (dist/) did not load: ${error?.message ?? error}. In a checkout, run \`npm run build\` first.`);
-}
+  let check;
+  try {
+    check = await import('../dist/check/index.js');
+  } catch (error) {
+    fail(`argpool check: argpool's built modules (dist/) did not load: ${error?.message ?? error}. In a checkout, run \`npm run build\` first.`);
+  }
 
-const require = createRequire(import.meta.url);
-const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-let webgpuVersion = '';
-try {
-  webgpuVersion = JSON.parse(readFileSync(require.resolve('webgpu').replace(/index\.js$/, 'package.json'), 'utf8')).version;
-} catch {
-  // The version is for the report only.
-}
+  const require = createRequire(import.meta.url);
+  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+  let webgpuVersion = '';
+  try {
+    webgpuVersion = JSON.parse(readFileSync(require.resolve('webgpu').replace(/index\.js$/, 'package.json'), 'utf8')).version;
+  } catch {
+    // The version is for the report only.
+  }
 
-let gpu;
-try {
-  gpu = webgpu.create(options.adapter ? [`adapter=${options.adapter}`] : []);
-} catch (error) {
-  fail(`argpool check: Dawn could not start${options.adapter ? ` with adapter ${JSON.stringify(options.adapter)}` : ''}: ${error?.message ?? error}`);
-}
+  let gpu;
+  try {
+    gpu = webgpu.create(options.adapter ? [`adapter=${options.adapter}`] : []);
+  } catch (error) {
+    fail(`argpool check: Dawn could not start${options.adapter ? ` with adapter ${JSON.stringify(options.adapter)}` : ''}: ${error?.message ?? error}`);
+  }
 
-const progress = process.stderr.isTTY
-  ? ({ phase, done, total, label, failed }) => {
-      const width = 30;
-      const filled = total ? Math.round((done / total) * width) : 0;
-      const text = `${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${failed ? `, ${failed} failed` : ''} ${label}`;
-      process.stderr.write(`\r${text.slice(0, (process.stderr.columns || 100) - 1).padEnd((process.stderr.columns || 100) - 1)}`);
-    }
-  : undefined;
+  const progress = process.stderr.isTTY
+    ? ({ phase, done, total, label, failed }) => {
+        const width = 30;
+        const filled = total ? Math.round((done / total) * width) : 0;
+        const text = `${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${failed ? `, ${failed} failed` : ''} ${label}`;
+        process.stderr.write(`\r${text.slice(0, (process.stderr.columns || 100) - 1).padEnd((process.stderr.columns || 100) - 1)}`);
+      }
+    : undefined;
 
-let report;
-try {
-  report = await check.runCheck({
-    gpu,
-    powerPreference: options.powerPreference,
-    profile: options.profile,
-    quick: options.quick,
-    skipSpeed: !options.speed,
-    only: options.only,
-    injectMismatch: options.injectMismatch,
-    version,
-    environment: `Node ${process.version} (${process.platform}-${process.arch}), webgpu ${webgpuVersion || '?'}`,
-    onProgress: progress,
-  });
-} catch (error) {
+  let report;
+  try {
+    report = await check.runCheck({
+      gpu,
+      powerPreference: options.powerPreference,
+      profile: options.profile,
+      quick: options.quick,
+      skipSpeed: !options.speed,
+      only: options.only,
+      injectMismatch: options.injectMismatch,
+      version,
+      environment: `Node ${process.version} (${process.platform}-${process.arch}), webgpu ${webgpuVersion || '?'}`,
+      onProgress: progress,
+    });
+  } catch (error) {
+    if (progress) process.stderr.write('\n');
+    if (error instanceof check.NoAdapterError) fail(NO_ADAPTER);
+    const text = String(error?.message ?? error);
+    if (/no suitable backends|Available adapters/i.test(text)) fail(`argpool check: Dawn has no adapter named ${JSON.stringify(options.adapter)}: ${text}`);
+    fail(`argpool check could not run: ${error?.stack ?? error}`);
+  }
   if (progress) process.stderr.write('\n');
-  if (error instanceof check.NoAdapterError) fail(NO_ADAPTER);
-  const text = String(error?.message ?? error);
-  if (/no suitable backends|Available adapters/i.test(text)) fail(`argpool check: Dawn has no adapter named ${JSON.stringify(options.adapter)}: ${text}`);
-  fail(`argpool check could not run: ${error?.stack ?? error}`);
-}
-if (progress) process.stderr.write('\n');
 
-process.stdout.write(`${check.formatReport(report).join('\n')}\n`);
-if (options.json) {
-  writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`report written to ${options.json}\n`);
+  process.stdout.write(`${check.formatReport(report).join('\n')}\n`);
+  if (options.json) {
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`report written to ${options.json}\n`);
+  }
+  return report.ok ? 0 : 1;
 }
-// Dawn keeps the process alive while its instance exists: leave explicitly.
-process.exit(report.ok ? 0 : 1);
+
+main().then(
+  // Dawn keeps the process alive while its instance exists: leave explicitly.
+  (status) => exit(status),
+  (error) => {
+    process.stderr.write(error instanceof Stop ? `${error.message}\n` : `argpool: ${error?.stack ?? error}\n`);
+    exit(error instanceof Stop ? error.status : 2);
+  },
+);
