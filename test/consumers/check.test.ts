@@ -1,12 +1,13 @@
 /**
  * `npx argpool check` from the packed tarball, the way a user runs it: `npm pack` builds and packs the
- * package, a throwaway project installs the tarball (with a symlink to the repository's `webgpu`
+ * package (in a copy of the package's sources, so that its build never empties the checkout's dist/
+ * while another test file packs or reads it), a throwaway project installs the tarball (with a symlink to the repository's `webgpu`
  * package, as a user would install it beside argpool), and npx runs the bin in Node on Dawn, with the
  * Vulkan setup of test/environment.mjs (SwiftShader here). A second project without `webgpu` shows the
  * message that names it.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,13 @@ async function consumer(name: string, tarball: string, links: string[]): Promise
 beforeAll(async () => {
   env = { ...process.env, ...(await vulkanEnvironment(process.env)) };
   work = mkdtempSync(join(tmpdir(), 'argpool-check-'));
-  const pack = await node([join(npmBin, 'npm-cli.js'), 'pack', '--pack-destination', work], repo);
+  // What `npm pack` needs to build and pack the package, copied; node_modules linked.
+  const source = join(work, 'source');
+  for (const entry of ['package.json', 'README.md', 'LICENSE', 'bin', 'src', 'shaders', 'vite.build.config.ts', 'tsconfig.build.json']) {
+    if (existsSync(join(repo, entry))) cpSync(join(repo, entry), join(source, entry), { recursive: true });
+  }
+  symlinkSync(join(repo, 'node_modules'), join(source, 'node_modules'), 'dir');
+  const pack = await node([join(npmBin, 'npm-cli.js'), 'pack', '--pack-destination', work], source);
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stdout}\n${pack.stderr}`);
   const name = readdirSync(work).find((file) => file.endsWith('.tgz'));
   if (!name) throw new Error(`npm pack left no tarball in ${work}`);
