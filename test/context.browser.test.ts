@@ -235,6 +235,8 @@ describe('ArgPool', () => {
     await own.device.lost;
     expect(own.lost?.reason).toBe('destroyed');
     await expect(values.read()).rejects.toThrow(/^read: the GPU device was lost \(destroyed\)/);
+    // The error keeps what it reports as its cause.
+    await expect(values.read()).rejects.toMatchObject({ cause: own.lost });
     expect(() => own.maxPool(x, { kernelSize: 2 })).toThrow(/^maxPool2d: the GPU device was lost \(destroyed\)/);
   });
 
@@ -243,7 +245,9 @@ describe('ArgPool', () => {
     const x = ap.fromBuffer(buffer, [1, 1, 4, 4], 'float32');
     const { values } = ap.maxPool2d(x, { kernelSize: 2 });
     buffer.destroy();
-    await expect(values.read()).rejects.toThrow(/^read: the GPU rejected argpool's commands in submit \(validation\): /);
+    const error = await values.read().then(() => null, (e: Error) => e);
+    expect(error?.message).toMatch(/^read: the GPU rejected argpool's commands in submit \(validation\): /);
+    expect(error?.cause).toBeInstanceOf(GPUValidationError);
     await expectContextWorks();
   });
 
