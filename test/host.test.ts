@@ -22,7 +22,9 @@ import {
 import { SHADER_CODE } from '../src/shaders';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
 import { BufferPool, DEFAULT_MAX_IDLE_BYTES } from '../src/buffer_pool';
-import { clearRanges, Executor, MAX_CACHED_PLANS } from '../src/executor';
+import { clearRanges, Executor, executorFor, MAX_CACHED_PLANS } from '../src/executor';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { planKey } from '../src/operations';
 import { BufferUsage } from '../src/webgpu_constants';
 
@@ -426,6 +428,26 @@ describe('executor', () => {
     expect(a.buffer).toBe(b.buffer);
     expect(Math.abs(a.offset - b.offset) % 256).toBe(0);
     expect(a.offset).not.toBe(b.offset);
+  });
+
+  it('is one per device, and keeps no device alive (a WeakMap)', async () => {
+    const { device } = fakeDevice();
+    expect(executorFor(device)).toBe(executorFor(device));
+    expect(executorFor(fakeDevice().device)).not.toBe(executorFor(device));
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const dropped = (() => {
+      const other = fakeDevice().device;
+      executorFor(other).prepare('pool', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS }));
+      return new WeakRef(other);
+    })();
+    // No deref() between collections: it would keep the target alive for the rest of that job.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(dropped.deref()).toBeUndefined();
   });
 
   it('keeps nothing of a plan that planning refused, and refuses it again', () => {
