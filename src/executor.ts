@@ -142,6 +142,8 @@ export interface PreparedPlan {
   /** Scratch that comes from the pool at each recording. */
   readonly pooled: readonly ScratchPlan[];
   pipelines: GPUComputePipeline[] | null;
+  /** Set when the cache let the plan go: its uniform slots may hold another plan's params now. */
+  evicted: boolean;
 }
 
 const executors = new WeakMap<GPUDevice, Executor>();
@@ -254,9 +256,10 @@ export class Executor {
     if (this.plans.size >= MAX_CACHED_PLANS) {
       const [oldKey, old] = this.plans.entries().next().value!;
       this.plans.delete(oldKey);
+      old.evicted = true;
       for (const [, slot] of old.uniforms) this.uniforms.release({ buffer: slot.buffer, offset: slot.offset, size: this.uniforms.slotBytes });
     }
-    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null };
+    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null, evicted: false };
     this.plans.set(key, prepared);
     return prepared;
   }
