@@ -90,7 +90,7 @@ export class ArgPool implements TensorHost {
   ) {
     this.session = new Session(device);
     this.profiler = new Profiler(this.session);
-    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap() };
+    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap(), recentOptions: { objects: [], next: 0 } };
   }
 
   /**

@@ -62,6 +62,8 @@ export interface OperationHost {
    * outlives the context does not keep it, or its device, alive.
    */
   memos: CallMemos;
+  /** The options objects of recent calls (see `seenRecently`). */
+  recentOptions: RecentOptions;
 }
 
 export function describeValue(value: unknown): string {
@@ -238,8 +240,28 @@ function resolveAndPrepare<G extends PoolGeometry | UnpoolGeometry>(
   if (memo) return memo;
   const geometry = resolve();
   const prepared = host.session.prepare(planKey(kind.split('|')[0], host, geometry, pooledBy), () => plan(geometry));
-  remember(kind, host, options, shapes, pooledBy, geometry, prepared);
+  // Options written in the call are a new object every time: remembering those would only cost.
+  // An object seen among the last few calls' options is one that a loop passes again.
+  if (seenRecently(host, options)) remember(kind, host, options, shapes, pooledBy, geometry, prepared);
   return { geometry, plan: prepared };
+}
+
+/** Options objects of the last calls that were not recognised, newest overwriting oldest. */
+export interface RecentOptions {
+  objects: unknown[];
+  next: number;
+}
+
+/** How many unrecognised options objects a context keeps in view. */
+const RECENT_OPTIONS = 16;
+
+/** Whether `options` was passed to one of the last calls; notes it for the next ones if not. */
+function seenRecently(host: Pick<OperationHost, 'recentOptions'>, options: unknown): boolean {
+  const recent = host.recentOptions;
+  if (recent.objects.includes(options)) return true;
+  recent.objects[recent.next] = options;
+  recent.next = (recent.next + 1) % RECENT_OPTIONS;
+  return false;
 }
 
 export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<'int32' | 'uint8'> {
