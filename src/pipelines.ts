@@ -1,14 +1,14 @@
 /**
  * Per-device compute pipeline cache. The key (a plan's `cacheKey`) holds only what changes the
- * compiled shader: the shader's file name and its override constants. A WeakMap keeps a destroyed
+ * compiled shader: the shader's file name, its float storage and its override constants. A WeakMap keeps a destroyed
  * device collectable.
  */
 import type { ProgramPlan } from './plan.js';
-import { SHADER_CODE } from './shaders.js';
+import { shaderCode } from './shaders.js';
 
 const cache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'constants' | 'cacheKey'>): GPUComputePipeline {
+export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'constants' | 'cacheKey' | 'float'>): GPUComputePipeline {
   let perDevice = cache.get(device);
   if (!perDevice) {
     perDevice = new Map();
@@ -16,7 +16,8 @@ export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shade
   }
   let pipeline = perDevice.get(program.cacheKey);
   if (!pipeline) {
-    const module = device.createShaderModule({ label: program.shader, code: SHADER_CODE[program.shader] });
+    const label = program.float && program.float !== 'float32' ? `${program.shader} (${program.float})` : program.shader;
+    const module = device.createShaderModule({ label, code: shaderCode(program.shader, program.float) });
     pipeline = device.createComputePipeline({
       label: program.cacheKey,
       layout: 'auto',

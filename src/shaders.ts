@@ -122,3 +122,20 @@ export function shaderCode(name: ShaderName, storage: FloatStorage = 'float32'):
   if (!FLOAT16_SHADERS.has(name)) throw new Error(`shaderCode: ${name} has no float16 form`);
   return specialiseFloat(code, storage, name);
 }
+
+/**
+ * The binding numbers through which kernel `name` reads and writes float data (its float storage
+ * block), or null for kernels without one. The plans clear the written binding's buffer before a
+ * 'float16-packed' pass (atomicOr stores need zero words).
+ */
+export function floatBindings(name: ShaderName): { read: number; write: number } | null {
+  const block = STORAGE_BLOCK.exec(SHADER_CODE[name]);
+  if (!block) return null;
+  const found: { read?: number; write?: number } = {};
+  for (const declaration of block[1].trim().split('\n')) {
+    const match = FLOAT_BINDING.exec(declaration);
+    if (match) found[match[2] === 'read' ? 'read' : 'write'] = Number(match[1]);
+  }
+  if (found.read === undefined || found.write === undefined) throw new Error(`floatBindings: ${name} needs one read and one written float binding`);
+  return { read: found.read, write: found.write };
+}

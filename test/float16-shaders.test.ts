@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { ShaderName } from '../src/plan';
-import { FLOAT16_SHADERS, FLOAT_FREE_SHADERS, SHADER_CODE, shaderCode, specialiseFloat } from '../src/shaders';
+import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions } from '../src/options';
+import {
+  cacheKeyOf,
+  floatBytes,
+  planMaxPool,
+  planMaxPoolBackward,
+  planMaxUnpool,
+  planMaxUnpoolBackward,
+  type OperationPlan,
+  type ShaderName,
+} from '../src/plan';
+import { FLOAT16_SHADERS, FLOAT_FREE_SHADERS, SHADER_CODE, floatBindings, shaderCode, specialiseFloat } from '../src/shaders';
 
 /** The float bindings a kernel declares in its float storage block: [binding, access, name]. */
-function floatBindings(code: string): [string, string, string][] {
+function declaredFloatBindings(code: string): [string, string, string][] {
   const block = code.slice(code.indexOf('// float storage:'), code.indexOf('// end float storage'));
   return [...block.matchAll(/@group\(0\) @binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<u32>;/g)].map((m) => [m[1], m[2], m[3]]);
 }
@@ -30,7 +40,7 @@ describe('float16 specialisation of the kernels (text substitution)', () => {
     it(`${name}: float32 unchanged; packed and native float16 bind the same names and reach them only through the accessors`, () => {
       const code = SHADER_CODE[name];
       expect(shaderCode(name, 'float32')).toBe(code);
-      const bindings = floatBindings(code);
+      const bindings = declaredFloatBindings(code);
       expect(bindings.length).toBe(2);
       expect(bindings.map((b) => b[1]).sort()).toEqual(['read', 'read_write']);
       const packed = shaderCode(name, 'float16-packed');
@@ -76,5 +86,86 @@ describe('float16 specialisation of the kernels (text substitution)', () => {
       expect(shaderCode(name, 'float16-packed')).toBe(SHADER_CODE[name]);
       expect(shaderCode(name, 'float16-native')).toBe(SHADER_CODE[name]);
     }
+  });
+});
+
+describe('float16 plans', () => {
+  const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+  const floatPrograms = (plan: OperationPlan) => plan.programs.filter((p) => FLOAT16_SHADERS.has(p.shader));
+
+  it('pooling: the general kernel on float16 where float32 takes the tiled one; two bytes per element; packed clears the values', () => {
+    const g = resolvePoolGeometry('maxPool', [2, 3, 8, 8], { kernelSize: 2 });
+    const f32 = planMaxPool(g, { limits: LIMITS });
+    expect(f32.programs.map((p) => p.shader)).toEqual(['max_pool_tiled.wgsl']);
+    expect(f32.programs[0].float).toBeUndefined();
+    for (const float of ['float16-packed', 'float16-native'] as const) {
+      const plan = planMaxPool(g, { limits: LIMITS, float });
+      expect(plan.programs.map((p) => p.shader)).toEqual(['max_pool.wgsl']);
+      expect(plan.programs[0].float).toBe(float);
+      expect(plan.programs[0].cacheKey).toBe(cacheKeyOf('max_pool.wgsl', plan.programs[0].constants, float));
+      expect(plan.programs[0].cacheKey).toContain(float);
+      expect(plan.needs).toEqual([
+        { role: 'input', bytes: 2 * 3 * 64 * 2 },
+        { role: 'values', bytes: 2 * 3 * 16 * 2 },
+        { role: 'indices', bytes: 2 * 3 * 16 * 4 },
+      ]);
+      expect(plan.clears).toEqual(float === 'float16-packed' ? [{ role: 'values', bytes: 2 * 3 * 16 * 2 }] : []);
+    }
+    // Odd counts round up to whole words.
+    expect(floatBytes('float16-packed', 7)).toBe(16);
+    expect(floatBytes('float32', 7)).toBe(28);
+  });
+
+  it('channels-last and overlapping windows, window indices: no vector kernel on float16; the taps are packed after the general kernel', () => {
+    for (const [shape, options] of [
+      [[1, 4, 4, 8], { kernelSize: 2, layout: 'NHWC' }],
+      [[1, 2, 9, 8], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 2, 9, 8], { kernelSize: 3, stride: 2, padding: 1, indexFormat: 'window' }],
+    ] as [number[], PoolOptions][]) {
+      const plan = planMaxPool(resolvePoolGeometry('maxPool', shape, options), { limits: LIMITS, float: 'float16-packed' });
+      expect(plan.programs[0].shader).toBe('max_pool.wgsl');
+      expect(plan.clears.map((c) => c.role)).toEqual(['values']);
+      if (options.indexFormat === 'window') expect(plan.programs.map((p) => p.shader)).toEqual(['max_pool.wgsl', 'window_indices_pack.wgsl']);
+    }
+  });
+
+  it('unpooling, general scatter and from a known pooling, spatial and window indices: packed clears the output once', () => {
+    const pooling = resolvePoolGeometry('maxPool', [1, 2, 8, 8], { kernelSize: 2 });
+    const unpool = resolveUnpoolGeometry('maxUnpool', [1, 2, 4, 4], [1, 2, 4, 4], { kernelSize: 2, outputSize: [8, 8] });
+    const general = planMaxUnpool(unpool, { limits: LIMITS, float: 'float16-packed' });
+    expect(general.programs.map((p) => p.shader)).toEqual(['max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl']);
+    expect(general.clears.filter((c) => c.role === 'output')).toEqual([{ role: 'output', bytes: 2 * 64 * 2 }]);
+    const known = planMaxUnpool(unpool, { limits: LIMITS, float: 'float16-packed', pooledBy: pooling });
+    expect(known.programs.map((p) => p.shader)).toEqual(['window_scatter.wgsl']);
+    expect(known.clears.filter((c) => c.role === 'output')).toEqual([{ role: 'output', bytes: 2 * 64 * 2 }]);
+    const native = planMaxUnpool(unpool, { limits: LIMITS, float: 'float16-native' });
+    expect(native.clears.filter((c) => c.role === 'output')).toEqual([]);
+    const windowPooling = { ...pooling, indexFormat: 'window' as const };
+    const taps = planMaxUnpool({ ...unpool, indexFormat: 'window' }, { limits: LIMITS, float: 'float16-packed', pooledBy: windowPooling });
+    expect(taps.programs.map((p) => [p.shader, p.constants.WINDOW_TAPS, p.float])).toEqual([['window_scatter.wgsl', 1, 'float16-packed']]);
+    expect(taps.programs[0].cacheKey).toBe(cacheKeyOf('window_scatter.wgsl', taps.programs[0].constants, 'float16-packed'));
+    for (const plan of [general, known, native, taps]) expect(floatPrograms(plan).every((p) => p.float && p.cacheKey.includes(p.float))).toBe(true);
+  });
+
+  it('both gradients: packed clears the written gradient', () => {
+    const g = resolvePoolGeometry('maxPool', [1, 2, 8, 8], { kernelSize: 2 });
+    for (const specialised of [true, false]) {
+      const plan = planMaxPoolBackward(g, { limits: LIMITS, float: 'float16-packed', specialised });
+      expect(plan.programs.some((p) => p.shader === 'max_unpool_tiled.wgsl')).toBe(false);
+      expect(plan.clears.filter((c) => c.role === 'gradInput')).toEqual([{ role: 'gradInput', bytes: 2 * 64 * 2 }]);
+    }
+    const unpool = resolveUnpoolGeometry('maxUnpool', [1, 2, 4, 4], [1, 2, 4, 4], { kernelSize: 2, outputSize: [8, 8] });
+    const back = planMaxUnpoolBackward(unpool, { limits: LIMITS, float: 'float16-packed' });
+    expect(back.needs.find((n) => n.role === 'gradOutput')!.bytes).toBe(2 * 64 * 2);
+    expect(back.clears.filter((c) => c.role === 'gradValues')).toEqual([{ role: 'gradValues', bytes: 2 * 16 * 2 }]);
+  });
+
+  it('finds each float kernel\'s float bindings in its storage block', () => {
+    expect(floatBindings('max_pool.wgsl')).toEqual({ read: 1, write: 2 });
+    expect(floatBindings('max_unpool_write.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('max_unpool_backward.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('window_gather.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('window_scatter.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('max_pool_backward_check.wgsl')).toBeNull();
   });
 });
