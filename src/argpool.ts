@@ -17,6 +17,7 @@ import { BufferUsage } from './webgpu_constants.js';
 export type { Measurement } from './profiling.js';
 export type { PoolResult, WindowPoolResult } from './operations.js';
 export { MAX_DISPATCHES_PER_SUBMIT } from './session.js';
+export { DEFAULT_MAX_IDLE_BYTES } from './buffer_pool.js';
 
 export interface ArgPoolCreateOptions {
   /** Share an existing device; ArgPool never destroys a device it did not create. */
@@ -35,6 +36,12 @@ export interface ArgPoolCreateOptions {
    * naming a profile forces it. Results are identical either way. See src/launch.ts.
    */
   launchProfile?: LaunchProfileName | 'auto';
+  /**
+   * The most bytes of idle buffers kept for reuse on the device (default DEFAULT_MAX_IDLE_BYTES,
+   * 128 MiB). Every context on a device, and the adapters, share one pool: setting this sets it for
+   * the device. Buffers given back beyond it are destroyed, least recently used first.
+   */
+  maxPooledBytes?: number;
 }
 
 /** Limits worth raising from the defaults to the adapter's, so large tensors fit. */
@@ -86,11 +93,22 @@ export class ArgPool implements TensorHost {
     this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this };
   }
 
+  /**
+   * A context on `options.device`, or on a new device. Contexts on one device share its executor
+   * (src/executor.ts): one batch of recorded work, one buffer pool, one pipeline and plan cache.
+   * Tensors still belong to the context that made them.
+   */
   static async create(options: ArgPoolCreateOptions = {}): Promise<ArgPool> {
     const specialised = options.specialisedKernels ?? true;
+    const maxPooledBytes = options.maxPooledBytes;
+    if (maxPooledBytes !== undefined && !(typeof maxPooledBytes === 'number' && maxPooledBytes >= 0 && Number.isFinite(maxPooledBytes))) {
+      throw new RangeError(`ArgPool.create: maxPooledBytes must be a finite number >= 0, got ${show(maxPooledBytes)}`);
+    }
     const device = options.device ?? (await requestArgPoolDevice(options));
     try {
-      return new ArgPool(device, !options.device, specialised, resolveLaunchProfile('ArgPool.create', device, options.launchProfile));
+      const context = new ArgPool(device, !options.device, specialised, resolveLaunchProfile('ArgPool.create', device, options.launchProfile));
+      if (maxPooledBytes !== undefined) context.session.executor.pool.maxIdleBytes = maxPooledBytes;
+      return context;
     } catch (error) {
       if (!options.device) device.destroy();
       throw error;
@@ -102,14 +120,30 @@ export class ArgPool implements TensorHost {
     return this.session.lost;
   }
 
-  /** GPU buffers this context has created (pooled buffers are reused, so steady work stops adding). */
+  /**
+   * GPU buffers the device's pool has created, for this context and every other on the device
+   * (pooled buffers are reused, so steady work stops adding).
+   */
   get buffersCreated(): number {
-    return this.session.pool.created;
+    return this.session.executor.pool.created;
   }
 
-  /** Command buffers submitted so far, including the automatic submits every MAX_DISPATCHES_PER_SUBMIT dispatches. */
+  /** Bytes of idle buffers the device's pool holds for reuse now (at most `maxPooledBytes`). */
+  get pooledBytes(): number {
+    return this.session.executor.pool.idleBytes;
+  }
+
+  /** The cap on `pooledBytes` for the device (see `ArgPoolCreateOptions.maxPooledBytes`). */
+  get maxPooledBytes(): number {
+    return this.session.executor.pool.maxIdleBytes;
+  }
+
+  /**
+   * Command buffers submitted on the device so far (by every context on it), including the automatic
+   * submits every MAX_DISPATCHES_PER_SUBMIT dispatches.
+   */
   get submissions(): number {
-    return this.session.submissions;
+    return this.session.executor.submissions;
   }
 
   /** The most dispatches recorded before pending work is submitted without being asked. */
@@ -248,7 +282,10 @@ export class ArgPool implements TensorHost {
     return this.profiler.measure(fn, () => this.sync());
   }
 
-  /** Releases every buffer this context holds; destroys the device if the context created it. */
+  /**
+   * Submits pending work and gives back every buffer this context's tensors hold (other contexts on
+   * the device keep theirs); destroys the device if the context created it.
+   */
   destroy(): void {
     if (this.session.disposed) return;
     this.session.destroy();
@@ -265,7 +302,7 @@ export class ArgPool implements TensorHost {
     const bytes = tensor.byteLength;
     const mapped = await this.session.readBack(op, bytes + STATUS_BYTES * faults.length, (encoder, staging) => {
       encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
-      faults.forEach((fault, i) => encoder.copyBufferToBuffer(fault.buffer, 0, staging, bytes + i * STATUS_BYTES, STATUS_BYTES));
+      faults.forEach((fault, i) => encoder.copyBufferToBuffer(fault.buffer, fault.offset, staging, bytes + i * STATUS_BYTES, STATUS_BYTES));
     });
     faults.forEach((fault, i) => {
       const found = decodeStatus(new Uint32Array(mapped, bytes + i * STATUS_BYTES, 2));
@@ -278,7 +315,7 @@ export class ArgPool implements TensorHost {
   releaseTensor(tensor: Tensor): void {
     if (tensor.owned) this.session.release(tensor.buffer);
     for (const fault of tensor.faults) {
-      if (--fault.refs === 0) this.session.release(fault.buffer);
+      if (--fault.refs === 0) this.session.releaseFault(fault);
     }
   }
 

@@ -2,16 +2,37 @@
  * Reuses GPU buffers by (size, usage). A released buffer may still be read by commands that are
  * recorded but not yet submitted, and `queue.writeBuffer` into it would run before them; so releases
  * wait in `retiring` until the owner calls `submitted()` after its next `queue.submit`.
+ *
+ * The idle buffers are capped in bytes (`maxIdleBytes`, DEFAULT_MAX_IDLE_BYTES unless set): when a
+ * buffer becomes idle and the idle total passes the cap, the least recently idled buffers are
+ * destroyed until it fits again, so the pool shrinks after a large workload instead of holding its
+ * peak for the life of the device.
  */
+
+/** Idle bytes a pool keeps by default: enough for the activations of a few large layers. */
+export const DEFAULT_MAX_IDLE_BYTES = 128 * 1024 * 1024;
+
 export class BufferPool {
+  /** Idle buffers by `${size}:${usage}`; each list is used last-in first-out. */
   private readonly free = new Map<string, GPUBuffer[]>();
+  /** Every idle buffer, least recently idled first (Map keeps insertion order), with its key. */
+  private readonly idleOrder = new Map<GPUBuffer, string>();
   private retiring: GPUBuffer[] = [];
   private allocations = 0;
+  private destructions = 0;
+  private idle = 0;
+  private cap = DEFAULT_MAX_IDLE_BYTES;
+  /** The label each buffer has now (reading `GPUBuffer.label` back is a call into the implementation). */
+  private readonly labels = new WeakMap<GPUBuffer, string>();
 
-  /** `create` makes a new buffer when none is free (default `device.createBuffer`). */
+  /**
+   * `create` makes a new buffer when none is free (default `device.createBuffer`); `destroyed` hears
+   * of every buffer the pool destroys (so caches that refer to it can forget it).
+   */
   constructor(
     device: GPUDevice,
     private readonly create: (descriptor: GPUBufferDescriptor) => GPUBuffer = (d) => device.createBuffer(d),
+    private readonly destroyed: (buffer: GPUBuffer) => void = () => {},
   ) {}
 
   /** Buffers created so far (a steady workload stops growing this after its first run). */
@@ -19,16 +40,45 @@ export class BufferPool {
     return this.allocations;
   }
 
+  /** Buffers destroyed so far: trimmed to the cap, or by `trim()`/`destroy()`. */
+  get destroyedCount(): number {
+    return this.destructions;
+  }
+
+  /** Bytes of the buffers that are idle now (released and submitted, waiting for reuse). */
+  get idleBytes(): number {
+    return this.idle;
+  }
+
+  /** The most idle bytes kept; setting it trims at once. */
+  get maxIdleBytes(): number {
+    return this.cap;
+  }
+
+  set maxIdleBytes(bytes: number) {
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`maxIdleBytes must be a finite number >= 0, got ${bytes}`);
+    this.cap = bytes;
+    this.shrink();
+  }
+
   acquire(descriptor: GPUBufferDescriptor): GPUBuffer {
     const size = Math.max(16, Math.ceil(descriptor.size / 16) * 16);
     const key = `${size}:${descriptor.usage}`;
     const reused = this.free.get(key)?.pop();
     if (reused) {
-      reused.label = descriptor.label ?? '';
+      this.idleOrder.delete(reused);
+      this.idle -= reused.size;
+      const label = descriptor.label ?? '';
+      if (this.labels.get(reused) !== label) {
+        reused.label = label;
+        this.labels.set(reused, label);
+      }
       return reused;
     }
     this.allocations++;
-    return this.create({ ...descriptor, size });
+    const buffer = this.create({ ...descriptor, size });
+    this.labels.set(buffer, descriptor.label ?? '');
+    return buffer;
   }
 
   release(buffer: GPUBuffer): void {
@@ -37,7 +87,13 @@ export class BufferPool {
 
   /** Call after `queue.submit`: everything released before it may now be handed out again. */
   submitted(): void {
+    if (this.retiring.length === 0) return;
     for (const buffer of this.retiring) {
+      if (buffer.size > this.cap) {
+        // It could never stay: destroy it rather than the idle buffers it would push out.
+        this.destroy1(buffer);
+        continue;
+      }
       const key = `${buffer.size}:${buffer.usage}`;
       let list = this.free.get(key);
       if (!list) {
@@ -45,19 +101,44 @@ export class BufferPool {
         this.free.set(key, list);
       }
       list.push(buffer);
+      this.idleOrder.set(buffer, key);
+      this.idle += buffer.size;
     }
     this.retiring = [];
+    this.shrink();
+  }
+
+  /** Destroys the least recently idled buffers until the idle bytes fit the cap. */
+  private shrink(): void {
+    if (this.idle <= this.cap) return;
+    for (const [buffer, key] of this.idleOrder) {
+      if (this.idle <= this.cap) break;
+      const list = this.free.get(key)!;
+      list.splice(list.indexOf(buffer), 1);
+      if (list.length === 0) this.free.delete(key);
+      this.idleOrder.delete(buffer);
+      this.idle -= buffer.size;
+      this.destroy1(buffer);
+    }
+  }
+
+  private destroy1(buffer: GPUBuffer): void {
+    this.destructions++;
+    this.destroyed(buffer);
+    buffer.destroy();
   }
 
   /** Destroys every idle buffer. */
   trim(): void {
-    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    for (const buffer of this.idleOrder.keys()) this.destroy1(buffer);
+    this.idleOrder.clear();
     this.free.clear();
+    this.idle = 0;
   }
 
   destroy(): void {
     this.trim();
-    for (const buffer of this.retiring) buffer.destroy();
+    for (const buffer of this.retiring) this.destroy1(buffer);
     this.retiring = [];
   }
 }

@@ -6,7 +6,6 @@
 import { indexStrides, product, show, type Layout, type PoolGeometry } from './options.js';
 import type { Session } from './session.js';
 import type { FaultStatus, Tensor } from './tensor.js';
-import { STATUS_BYTES } from './plan.js';
 
 /**
  * A status buffer for a kernel that reads `indices`; reading any tensor that carries it reports the
@@ -14,14 +13,12 @@ import { STATUS_BYTES } from './plan.js';
  */
 export function newFault(
   session: Session,
-  op: string,
   indices: Tensor,
   layout: Layout,
   message: (index: number, where: number[]) => string,
 ): FaultStatus {
-  const buffer = session.allocateStorage(`${op} status`, STATUS_BYTES);
   const shape = indices.shape;
-  return { buffer, refs: 0, describe: (position, index) => message(index, logicalCoordinates(shape, layout, position)) };
+  return session.acquireFault((position, index) => message(index, logicalCoordinates(shape, layout, position)));
 }
 
 /** The faults a result carries: those of the tensors it was computed from, and its own. */

@@ -15,13 +15,15 @@ import {
   resolveUnpoolGeometry,
   type IndexFormat,
   type PoolBackwardOptions,
+  type PoolGeometry,
   type PoolOptions,
   type SpatialRank,
+  type UnpoolGeometry,
   type UnpoolOptions,
 } from './options.js';
 import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
 import type { Profiler } from './profiling.js';
-import type { Session } from './session.js';
+import { faultBinding, type Session } from './session.js';
 import { Tensor, type DType, type TensorHost } from './tensor.js';
 
 /** Pooling results: int32 indices, or uint8 taps for indexFormat 'window' (see `WindowPoolResult`). */
@@ -82,13 +84,28 @@ function planContext(host: OperationHost, indices?: Tensor): PlanContext {
   };
 }
 
+/**
+ * The key of a plan in the device's cache: the operation, every field of its geometry, and what the
+ * context adds (kernel choice, launch profile, the pooling that produced the indices). The device's
+ * limits are the executor's own, so they need no place in it.
+ */
+export function planKey(kind: string, host: Pick<OperationHost, 'specialised' | 'launch'>, geometry: PoolGeometry | UnpoolGeometry, pooledBy?: PoolGeometry): string {
+  const context = `${host.specialised ? 's' : 'g'}${host.launch.name}`;
+  return pooledBy ? `${kind}|${context}|${geometryKey(geometry)}|${geometryKey(pooledBy)}` : `${kind}|${context}|${geometryKey(geometry)}`;
+}
+
+/** Every field of a geometry, in the resolver's order (arrays as comma lists). */
+function geometryKey(geometry: PoolGeometry | UnpoolGeometry): string {
+  return Object.values(geometry).join('|');
+}
+
 export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<'int32' | 'uint8'> {
   const op = opName(base, rank ?? input?.shape?.length - 2);
   const { session } = host;
   session.checkUsable(op);
   checkTensor(host, op, 'input', input, 'float32');
   const geometry = resolvePoolGeometry(base, input.shape, options, rank);
-  const plan = planMaxPool(geometry, planContext(host));
+  const plan = session.prepare(planKey('maxPool', host, geometry), () => planMaxPool(geometry, planContext(host)));
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   const count = product(outShape);
@@ -110,17 +127,17 @@ export function maxUnpool(host: OperationHost, base: string, values: Tensor, ind
   checkTensor(host, op, 'indices', indices);
   const geometry = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
   checkIndexDType(op, indices, geometry.indexFormat);
-  const plan = planMaxUnpool(geometry, planContext(host, indices));
+  const plan = session.prepare(planKey('maxUnpool', host, geometry, indices.pooledBy), () => planMaxUnpool(geometry, planContext(host, indices)));
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   const output = session.allocateStorage(`${op} output`, product(outShape) * 4);
   const outVolume = product(geometry.outSpatial);
-  const fault = newFault(session, op, indices, geometry.layout, (index, where) =>
+  const fault = newFault(session, indices, geometry.layout, (index, where) =>
     geometry.indexFormat === 'window'
       ? invalidTap(op, index, where, geometry.kernel, 'unpooled output', geometry.outSpatial)
       : invalidIndex(op, index, where, outVolume),
   );
-  session.record(plan, { values: values.buffer, indices: indices.buffer, output, status: fault.buffer }, timestampWrites);
+  session.record(plan, { values: values.buffer, indices: indices.buffer, output, status: faultBinding(fault) }, timestampWrites);
   return new Tensor(host.owner, output, outShape, 'float32', true, carriedFaults([values, indices], fault));
 }
 
@@ -132,16 +149,16 @@ export function maxPoolBackward(host: OperationHost, gradOutput: Tensor, indices
   checkTensor(host, op, 'indices', indices);
   const geometry = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
   checkIndexDType(op, indices, geometry.indexFormat);
-  const plan = planMaxPoolBackward(geometry, planContext(host, indices));
+  const plan = session.prepare(planKey('maxPoolBackward', host, geometry, indices.pooledBy), () => planMaxPoolBackward(geometry, planContext(host, indices)));
   const timestampWrites = host.profiler.reservePass(op);
   const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
   const gradInput = session.allocateStorage(`${op} gradInput`, product(inShape) * 4);
-  const fault = newFault(session, op, indices, geometry.layout, (index, where) =>
+  const fault = newFault(session, indices, geometry.layout, (index, where) =>
     geometry.indexFormat === 'window'
       ? invalidTap(op, index, where, geometry.kernel, 'pooling input', geometry.inSpatial)
       : poolBackwardFault(geometry, index, where),
   );
-  session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: fault.buffer }, timestampWrites);
+  session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: faultBinding(fault) }, timestampWrites);
   return new Tensor(host.owner, gradInput, inShape, 'float32', true, carriedFaults([gradOutput, indices], fault));
 }
 
@@ -153,15 +170,15 @@ export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indic
   checkTensor(host, op, 'indices', indices);
   const geometry = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
   checkIndexDType(op, indices, geometry.indexFormat);
-  const plan = planMaxUnpoolBackward(geometry, planContext(host));
+  const plan = session.prepare(planKey('maxUnpoolBackward', host, geometry), () => planMaxUnpoolBackward(geometry, planContext(host)));
   const timestampWrites = host.profiler.reservePass(op);
   const gradValues = session.allocateStorage(`${op} gradValues`, indices.size * 4);
   const outVolume = product(geometry.outSpatial);
-  const fault = newFault(session, op, indices, geometry.layout, (index, where) =>
+  const fault = newFault(session, indices, geometry.layout, (index, where) =>
     geometry.indexFormat === 'window'
       ? invalidTap(op, index, where, geometry.kernel, 'unpooled output', geometry.outSpatial)
       : invalidIndex(op, index, where, outVolume),
   );
-  session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: fault.buffer }, timestampWrites);
+  session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: faultBinding(fault) }, timestampWrites);
   return new Tensor(host.owner, gradValues, indices.shape, 'float32', true, carriedFaults([gradOutput, indices], fault));
 }

@@ -35,6 +35,9 @@ export type ShaderName =
   | 'window_indices_pack.wgsl'
   | 'window_indices_unpack.wgsl';
 
+/** The kernels of the adapters: their plans carry their WGSL (`ProgramPlan.code`). */
+export type AdapterShaderName = 'onnx_indices_widen.wgsl' | 'onnx_indices_narrow.wgsl';
+
 /** The device limits a plan respects. */
 export interface PlanLimits {
   maxComputeWorkgroupsPerDimension: number;
@@ -82,9 +85,10 @@ function withFloatStorage(plan: OperationPlan, storage: FloatStorage | undefined
   const clears = [...plan.clears];
   const bytes = new Map<string, number>([...plan.needs, ...plan.scratch].map((b) => [b.role, b.bytes]));
   const programs = plan.programs.map((p) => {
-    if (!FLOAT16_SHADERS.has(p.shader)) return p;
+    const shader = p.shader as ShaderName;
+    if (!FLOAT16_SHADERS.has(shader)) return p;
     if (storage === 'float16-packed') {
-      const role = p.bindings[floatBindings(p.shader)!.write];
+      const role = p.bindings[floatBindings(shader)!.write];
       if (!clears.some((c) => c.role === role)) clears.push({ role, bytes: bytes.get(role)! });
     }
     return { ...p, float: storage, cacheKey: cacheKeyOf(p.shader, p.constants, storage) };
@@ -110,7 +114,9 @@ export interface ScratchPlan {
 /** One dispatch: a pipeline (shader + constants), its bindings 0, 1, 2, ... by role, and its grid. */
 export interface ProgramPlan {
   label: string;
-  shader: ShaderName;
+  shader: ShaderName | AdapterShaderName;
+  /** The WGSL of an adapter's kernel (core kernels come from SHADER_CODE by file name). */
+  code?: string;
   constants: Record<string, number>;
   /** Holds exactly what changes the compiled pipeline: the shader, its float storage and its override constants. */
   cacheKey: string;
@@ -130,7 +136,7 @@ export interface OperationPlan {
   programs: ProgramPlan[];
 }
 
-export function cacheKeyOf(shader: ShaderName, constants: Record<string, number>, float?: FloatStorage): string {
+export function cacheKeyOf(shader: ShaderName | AdapterShaderName, constants: Record<string, number>, float?: FloatStorage): string {
   const storage = float && float !== 'float32' ? `|${float}` : '';
   return `${shader}${storage}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
 }
@@ -202,7 +208,7 @@ function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCou
     // Taps from this very pooling: the scatter and the tiled kernel read them as they are, and none can be invalid.
     const scatter = plan.programs[0];
     const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
-    return finish({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
+    return finishPlan({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
   }
   const unpack = flatProgram(
     op, `${op} window indices`, 'window_indices_unpack.wgsl',
@@ -211,7 +217,7 @@ function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCou
   const programs = plan.programs
     .filter((p) => p.shader !== 'index_fault.wgsl')
     .map((p) => ({ ...p, bindings: p.bindings.map((role) => (role === 'indices' ? 'spatialIndices' : role)) }));
-  return finish(
+  return finishPlan(
     {
       op,
       needs,
@@ -391,7 +397,7 @@ function gatherProgram(
  * Checks every buffer the programs bind against the device's limits (binding size, buffer size), so
  * an operation too large for the device is refused with the limit's name before any GPU work.
  */
-function finish(plan: OperationPlan, limits: PlanLimits): OperationPlan {
+export function finishPlan(plan: OperationPlan, limits: PlanLimits): OperationPlan {
   const sizes = new Map<string, { bytes: number; storage: boolean }>();
   for (const need of plan.needs) sizes.set(need.role, { bytes: need.bytes, storage: true });
   for (const s of plan.scratch) sizes.set(s.role, { bytes: s.bytes, storage: (s.usage & BufferUsage.STORAGE) !== 0 });
@@ -451,7 +457,7 @@ function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPla
       flatProgram(op, `${op} window indices`, 'window_indices_pack.wgsl', ['params', 'spatialIndices', 'indices'], Math.ceil(outputCount / 4), limits),
     );
   }
-  return finish(
+  return finishPlan(
     {
       op,
       needs: [
@@ -499,7 +505,7 @@ function maxUnpoolPlan(geometry: UnpoolGeometry, context: PlanContext): Operatio
   if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
     const gather = gatherProgram(op, source, false, context, ['params', 'values', 'indices', 'output']);
     const clearOutput = gather.clear ? [{ role: 'output', bytes: floatBytes(context.float, outputCount) }] : [];
-    return finish({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
+    return finishPlan({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
   }
   if (geometry.fill !== 'zero') {
     // max_unpool_write.wgsl forms (2*dst + 1) * in = q * (2*out) + r exactly, which needs 2*out < 2^31.
@@ -508,7 +514,7 @@ function maxUnpoolPlan(geometry: UnpoolGeometry, context: PlanContext): Operatio
       throw new RangeError(`${op}: fill '${geometry.fill}' supports output sizes below 2^30, got ${show(geometry.outSpatial)}`);
     }
   }
-  return finish(
+  return finishPlan(
     {
       op,
       needs,
@@ -553,7 +559,7 @@ function maxPoolBackwardPlan(geometry: PoolGeometry, context: PlanContext): Oper
       ? [gather.program]
       : [flatProgram(op, `${op} check`, 'max_pool_backward_check.wgsl', ['params', 'indices', 'status'], pooledCount, limits), gather.program, faultProgram(op)];
   const inputCount = elements(geometry, geometry.inSpatial);
-  return finish(
+  return finishPlan(
     {
       op,
       needs: [
@@ -583,7 +589,7 @@ function maxUnpoolBackwardPlan(geometry: UnpoolGeometry, context: PlanContext): 
   const op = geometry.op;
   const { limits } = context;
   const pooledCount = elements(geometry, geometry.inSpatial);
-  return finish(
+  return finishPlan(
     {
       op,
       needs: [

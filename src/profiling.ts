@@ -61,7 +61,7 @@ export class Profiler {
     const count = timer.labels.length;
     if (count === 0) return { result, gpuMs: 0, passes: [], method: 'timestamp-query' };
     const bytes = count * 16;
-    const pool = this.session.pool;
+    const { pool } = this.session.executor;
     const resolved = pool.acquire({ label: 'measure resolve', size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
     try {
       const mapped = await this.session.readBack(op, bytes, (encoder, staging) => {
@@ -72,7 +72,7 @@ export class Profiler {
       const passes = timer.labels.map((label, i) => ({ label, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 }));
       return { result, gpuMs: passes.reduce((sum, p) => sum + p.ms, 0), passes, method: 'timestamp-query' };
     } finally {
-      this.session.release(resolved);
+      this.session.executor.release(resolved);
     }
   }
 

@@ -18,7 +18,9 @@ export function storageBytes(dtype: DType, size: number): number {
  * when the last tensor that carries it is destroyed.
  */
 export interface FaultStatus {
+  /** The fault arena page and the slot's byte offset in it. */
   buffer: GPUBuffer;
+  offset: number;
   refs: number;
   /** Turns a bad element's flat position and index into the error message. */
   describe(position: number, index: number): string;

@@ -6,6 +6,8 @@ import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePool
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
 import { BufferUsage, MapMode } from '../src/webgpu_constants';
+import { executorFor } from '../src/executor';
+import { pipelineCount } from '../src/pipelines';
 
 let ap: ArgPool;
 beforeAll(async () => {
@@ -263,6 +265,15 @@ describe('ArgPool', () => {
       );
       expect(() => small.maxPoolBackward(huge, first.indices, { kernelSize: 2, inputShape: [1, 1, 4, 4] })).toThrow(/^maxPoolBackward2d: /);
       expect(() => small.maxPool2d(x, { kernelSize: 2, dilation: -1 })).toThrow(/^maxPool2d: dilation/);
+      // Plans are cached: a refused plan is not, so the same call is refused again.
+      expect(() => small.maxPool2d(huge, { kernelSize: 2 })).toThrow(/^maxPool2d: input needs 167772160 bytes/);
+      // A call refused after its plan was cached (a destroyed input) records nothing either.
+      const again = small.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 });
+      again.values.destroy();
+      expect(() => small.maxUnpool2d(again.values, again.indices, { kernelSize: 3, stride: 2, padding: 1, outputSize: [16, 16] })).toThrow(
+        /^maxUnpool2d: values has been destroyed$/,
+      );
+      again.indices.destroy();
       // The refused calls recorded nothing: the batch still submits and reads.
       const ref = cpu.maxPool({ data, shape: [2, 3, 16, 16] }, { kernelSize: 3, stride: 2, padding: 1 });
       expectBitsEqual(await first.values.read(), ref.values.data, ref.values.shape, 'values after a refusal');
@@ -305,8 +316,9 @@ describe('ArgPool', () => {
       const y = ap.maxUnpool2d(values, indices, { kernelSize: 3, stride: 2, outputSize: [16, 16] });
       for (const t of [x, values, indices, y]) t.destroy();
     }
-    // Each iteration takes 8 buffers (input, values, indices, output, status, 2 params, owner map);
-    // without submits they would all stay out of the pool (3,200 buffers). With a submit every
+    // Each iteration takes 5 buffers (input, values, indices, output, owner map; params and fault
+    // statuses live in the device's arenas); without submits they would all stay out of the pool
+    // (2,000 buffers). With a submit every
     // MAX_DISPATCHES_PER_SUBMIT dispatches they come back: at most a few batches' worth exist.
     const created = ap.buffersCreated - before;
     expect(created).toBeLessThan(100);
@@ -364,6 +376,169 @@ describe('ArgPool', () => {
         y.destroy();
       }
       for (const t of [x, pooled.values, pooled.indices, g]) t.destroy();
+    }
+  });
+});
+
+describe('contexts sharing a device', () => {
+  /** A device of its own for each test, so counts of buffers and plans start from nothing. */
+  async function device(): Promise<GPUDevice> {
+    const adapter = await navigator.gpu.requestAdapter();
+    return adapter!.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter!.limits.maxStorageBufferBindingSize } });
+  }
+
+  it('share one executor: buffers, plans and pipelines, reused across contexts', async () => {
+    const dev = await device();
+    try {
+      const a = await ArgPool.create({ device: dev });
+      const b = await ArgPool.create({ device: dev });
+      const executor = executorFor(dev);
+      const data = makeValues('random', 2 * 3 * 12 * 12, 31);
+      const ref = cpu.maxPool({ data, shape: [2, 3, 12, 12] }, { kernelSize: 3, stride: 2, padding: 1 });
+      const run = async (context: ArgPool) => {
+        const x = context.tensor(data, [2, 3, 12, 12]);
+        const { values, indices } = context.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 });
+        const y = context.maxUnpool2d(values, indices, { kernelSize: 3, stride: 2, padding: 1, outputSize: [12, 12] });
+        expectBitsEqual(await values.read(), ref.values.data, ref.values.shape, 'values');
+        await y.read();
+        for (const t of [x, values, indices, y]) t.destroy();
+      };
+      await run(a);
+      const buffers = a.buffersCreated;
+      const plans = executor.cachedPlans;
+      const pipelines = pipelineCount(dev);
+      expect(plans).toBe(2);
+      await run(b);
+      // b sees the same pool and caches: nothing new is created for the same work.
+      expect(b.buffersCreated).toBe(buffers);
+      expect(executor.cachedPlans).toBe(plans);
+      expect(pipelineCount(dev)).toBe(pipelines);
+      // A context with other settings gets plans of its own, on the same pool.
+      const general = await ArgPool.create({ device: dev, specialisedKernels: false });
+      await run(general);
+      expect(executor.cachedPlans).toBe(plans + 2);
+      for (const c of [a, b, general]) c.destroy();
+    } finally {
+      dev.destroy();
+    }
+  });
+
+  it('record in the order of the calls, whichever context makes them, in one batch', async () => {
+    const dev = await device();
+    try {
+      const a = await ArgPool.create({ device: dev });
+      const b = await ArgPool.create({ device: dev });
+      const data = makeValues('ties', 1 * 2 * 16 * 16, 32);
+      const x = a.tensor(data, [1, 2, 16, 16]);
+      const first = a.maxPool2d(x, { kernelSize: 2 });
+      // b reads a's result through its buffer before anything is submitted: the shared batch runs a's pooling first.
+      const viaB = b.fromBuffer(first.values.buffer, first.values.shape, 'float32');
+      const second = b.maxPool2d(viaB, { kernelSize: 2 });
+      expect(a.submissions).toBe(b.submissions);
+      const ref1 = cpu.maxPool({ data, shape: [1, 2, 16, 16] }, { kernelSize: 2 });
+      const ref2 = cpu.maxPool(ref1.values, { kernelSize: 2 });
+      const before = a.submissions;
+      expectBitsEqual(await second.values.read(), ref2.values.data, ref2.values.shape, 'second level, read through b');
+      expect(a.submissions - before).toBe(1);
+      expectBitsEqual(await first.values.read(), ref1.values.data, ref1.values.shape, 'first level, read through a');
+      // Tensors stay with the context that made them.
+      expect(() => a.maxPool2d(second.values, { kernelSize: 2 })).toThrow(/^maxPool2d: input belongs to another ArgPool$/);
+      a.destroy();
+      b.destroy();
+    } finally {
+      dev.destroy();
+    }
+  });
+
+  it('attribute each fault to the operation that found it, across contexts and recycled fault slots', async () => {
+    const dev = await device();
+    try {
+      const a = await ArgPool.create({ device: dev });
+      const b = await ArgPool.create({ device: dev });
+      const values = new Float32Array([1, 2, 3, 4]);
+      const bad = a.maxUnpool2d(a.tensor(values, [1, 1, 2, 2]), a.tensor(new Int32Array([0, 3, 17, 5]), [1, 1, 2, 2]), { kernelSize: 2 });
+      const good = b.maxUnpool2d(b.tensor(values, [1, 1, 2, 2]), b.tensor(new Int32Array([0, 3, 9, 15]), [1, 1, 2, 2]), { kernelSize: 2 });
+      const otherBad = b.maxUnpool2d(b.tensor(values, [1, 1, 2, 2]), b.tensor(new Int32Array([0, -1, 9, 15]), [1, 1, 2, 2]), { kernelSize: 2 });
+      const expectedGood = new Float32Array(16);
+      expectedGood.set([1, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4]);
+      expectBitsEqual(await good.read(), expectedGood, [1, 1, 4, 4], 'b, valid indices');
+      await expect(bad.read()).rejects.toThrow(/^maxUnpool2d: Found an invalid max index 17 at indices\[0, 0, 1, 0\]/);
+      await expect(otherBad.read()).rejects.toThrow(/^maxUnpool2d: Found an invalid max index -1 at indices\[0, 0, 0, 1\]/);
+      // The faulty results go; their slots are handed out again and start clear.
+      bad.destroy();
+      otherBad.destroy();
+      await b.sync();
+      for (let i = 0; i < 4; i++) {
+        const again = b.maxUnpool2d(b.tensor(values, [1, 1, 2, 2]), b.tensor(new Int32Array([0, 3, 9, 15]), [1, 1, 2, 2]), { kernelSize: 2 });
+        expectBitsEqual(await again.read(), expectedGood, [1, 1, 4, 4], `recycled slot ${i}`);
+        again.destroy();
+      }
+      await expect(good.read()).resolves.toBeDefined();
+      a.destroy();
+      b.destroy();
+    } finally {
+      dev.destroy();
+    }
+  });
+
+  it('destroying one context gives back its own buffers and leaves the others working', async () => {
+    const dev = await device();
+    try {
+      const a = await ArgPool.create({ device: dev });
+      const b = await ArgPool.create({ device: dev });
+      const data = makeValues('random', 4 * 8 * 8, 33);
+      const ref = cpu.maxPool({ data, shape: [1, 4, 8, 8] }, { kernelSize: 2 });
+      const kept = b.maxPool2d(b.tensor(data, [1, 4, 8, 8]), { kernelSize: 2 });
+      const lost = a.maxPool2d(a.tensor(data, [1, 4, 8, 8]), { kernelSize: 2 });
+      await a.sync();
+      const idle = b.pooledBytes;
+      a.destroy();
+      // a's input, values and indices went back to the shared pool.
+      expect(b.pooledBytes).toBe(idle + 1024 + 2 * 256);
+      expect(() => a.maxPool2d(lost.values, { kernelSize: 2 })).toThrow(/^maxPool2d: this ArgPool has been destroyed$/);
+      await expect(lost.values.read()).rejects.toThrow(/^read: this ArgPool has been destroyed$/);
+      expectBitsEqual(await kept.values.read(), ref.values.data, ref.values.shape, 'b after a was destroyed');
+      expectIntsEqual(await kept.indices.read(), ref.indices.data, ref.indices.shape, 'b after a was destroyed');
+      await expectContextWorks(b);
+      b.destroy();
+      // The last context gone, the device keeps no idle buffers of argpool's.
+      expect(b.pooledBytes).toBe(0);
+    } finally {
+      dev.destroy();
+    }
+  });
+
+  it('caps the idle buffers of the device: buffers given back above maxPooledBytes are destroyed', async () => {
+    const dev = await device();
+    try {
+      await expect(ArgPool.create({ device: dev, maxPooledBytes: -1 })).rejects.toThrow(/^ArgPool.create: maxPooledBytes must be a finite number >= 0, got -1$/);
+      const cap = 64 * 1024;
+      const a = await ArgPool.create({ device: dev, maxPooledBytes: cap });
+      expect(a.maxPooledBytes).toBe(cap);
+      const destroyed: GPUBuffer[] = [];
+      const tensors = Array.from({ length: 5 }, (_, i) => a.tensor(new Float32Array(8192).fill(i), [1, 1, 64, 128]));
+      for (const t of tensors) {
+        const destroy = t.buffer.destroy.bind(t.buffer);
+        t.buffer.destroy = () => {
+          destroyed.push(t.buffer);
+          destroy();
+        };
+      }
+      const created = a.buffersCreated;
+      for (const t of tensors) t.destroy();
+      await a.sync();
+      // Five 32 KiB buffers given back, two fit the cap: the three given back first are destroyed.
+      expect(a.pooledBytes).toBe(cap);
+      expect(destroyed).toEqual(tensors.slice(0, 3).map((t) => t.buffer));
+      // The two kept are reused; the three destroyed ones are made again.
+      const again = Array.from({ length: 5 }, () => a.tensor(new Float32Array(8192), [1, 1, 64, 128]));
+      expect(a.buffersCreated - created).toBe(3);
+      expect(a.pooledBytes).toBe(0);
+      const y = a.maxPool2d(again[4], { kernelSize: 2 });
+      expect(Array.from(await y.values.read()).every((v) => v === 0)).toBe(true);
+      a.destroy();
+    } finally {
+      dev.destroy();
     }
   });
 });

@@ -91,7 +91,7 @@ describe('float16 specialisation of the kernels (text substitution)', () => {
 
 describe('float16 plans', () => {
   const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
-  const floatPrograms = (plan: OperationPlan) => plan.programs.filter((p) => FLOAT16_SHADERS.has(p.shader));
+  const floatPrograms = (plan: OperationPlan) => plan.programs.filter((p) => FLOAT16_SHADERS.has(p.shader as ShaderName));
 
   it('pooling: the general kernel on float16 where float32 takes the tiled one; two bytes per element; packed clears the values', () => {
     const g = resolvePoolGeometry('maxPool', [2, 3, 8, 8], { kernelSize: 2 });

@@ -1,4 +1,7 @@
-/** Host logic that needs no GPU: params packing against the WGSL structs, the dispatch grid, plans and launch profiles. */
+/**
+ * Host logic that needs no GPU: params packing against the WGSL structs, the dispatch grid, plans,
+ * launch profiles, the buffer pool's cap, and the executor's plan cache and uniform arena.
+ */
 import { describe, expect, it } from 'vitest';
 import paramsWgsl from '../shaders/params.wgsl?raw';
 import { dispatchGrid } from '../src/dispatch';
@@ -18,6 +21,10 @@ import {
 } from '../src/plan';
 import { SHADER_CODE } from '../src/shaders';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
+import { BufferPool, DEFAULT_MAX_IDLE_BYTES } from '../src/buffer_pool';
+import { Executor, MAX_CACHED_PLANS } from '../src/executor';
+import { planKey } from '../src/operations';
+import { BufferUsage } from '../src/webgpu_constants';
 
 /** Field names and types of a WGSL struct, in declaration order. */
 function structFields(wgsl: string, name: string): [string, string][] {
@@ -295,5 +302,207 @@ describe('launch profiles', () => {
     expect(gpu.grid[1]).toBeGreaterThan(emulated.grid[1]);
     const gather = (launch: LaunchProfile) => windowGatherPlan(poolGeometry([1, 32, 100, 130], { kernelSize: 3, stride: 2, padding: 1 }), 65535, launch).constants.ROWS;
     expect(gather(LAUNCH_PROFILES.emulated)).toBeGreaterThan(gather(LAUNCH_PROFILES.gpu));
+  });
+});
+
+/** A GPUBuffer stand-in that records whether it was destroyed. */
+interface FakeBuffer {
+  size: number;
+  usage: number;
+  label: string;
+  destroyed: boolean;
+  destroy(): void;
+}
+
+function fakeBuffer(descriptor: GPUBufferDescriptor): FakeBuffer {
+  return {
+    size: descriptor.size,
+    usage: descriptor.usage,
+    label: descriptor.label ?? '',
+    destroyed: false,
+    destroy() {
+      this.destroyed = true;
+    },
+  };
+}
+
+/** Just enough of a GPUDevice for the executor's bookkeeping: buffers and queue writes, recorded. */
+function fakeDevice() {
+  const buffers: FakeBuffer[] = [];
+  const writes: { buffer: FakeBuffer; offset: number; words: number[] }[] = [];
+  const device = {
+    limits: { minUniformBufferOffsetAlignment: 256, minStorageBufferOffsetAlignment: 256, ...LIMITS },
+    lost: new Promise(() => {}),
+    createBuffer(descriptor: GPUBufferDescriptor) {
+      const buffer = fakeBuffer(descriptor);
+      buffers.push(buffer);
+      return buffer;
+    },
+    queue: {
+      writeBuffer(buffer: FakeBuffer, offset: number, data: Uint32Array) {
+        writes.push({ buffer, offset, words: Array.from(data) });
+      },
+    },
+  };
+  return { device: device as unknown as GPUDevice, buffers, writes };
+}
+
+describe('buffer pool', () => {
+  const usage = BufferUsage.STORAGE;
+
+  it('reuses a released buffer of the same size and usage only after the next submit', () => {
+    const pool = new BufferPool({} as GPUDevice, (d) => fakeBuffer(d) as unknown as GPUBuffer);
+    const a = pool.acquire({ size: 100, usage });
+    expect(a.size).toBe(112);
+    pool.release(a);
+    expect(pool.acquire({ size: 100, usage })).not.toBe(a);
+    pool.submitted();
+    expect(pool.acquire({ size: 112, usage })).toBe(a);
+    expect(pool.acquire({ size: 112, usage: BufferUsage.UNIFORM })).not.toBe(a);
+    expect(pool.created).toBe(3);
+  });
+
+  it('destroys the least recently idled buffers once the idle bytes pass the cap, and a lower cap trims at once', () => {
+    const forgotten: GPUBuffer[] = [];
+    const pool = new BufferPool({} as GPUDevice, (d) => fakeBuffer(d) as unknown as GPUBuffer, (b) => forgotten.push(b));
+    expect(pool.maxIdleBytes).toBe(DEFAULT_MAX_IDLE_BYTES);
+    pool.maxIdleBytes = 4096;
+    const buffers = [1024, 2048, 1024, 2048].map((size) => pool.acquire({ size, usage }));
+    for (const b of buffers) pool.release(b);
+    pool.submitted();
+    // 6 KiB idle against a 4 KiB cap: the oldest go until it fits (1 KiB, then 2 KiB, leaving 3 KiB).
+    const fake = buffers as unknown as FakeBuffer[];
+    expect(fake.map((b) => b.destroyed)).toEqual([true, true, false, false]);
+    expect(pool.idleBytes).toBe(3072);
+    expect(forgotten).toEqual(buffers.slice(0, 2));
+    expect(pool.destroyedCount).toBe(2);
+    pool.maxIdleBytes = 2048;
+    expect(fake.map((b) => b.destroyed)).toEqual([true, true, true, false]);
+    expect(pool.idleBytes).toBe(2048);
+    // A buffer bigger than the cap is destroyed as soon as it is idle.
+    const big = pool.acquire({ size: 8192, usage });
+    pool.release(big);
+    pool.submitted();
+    expect((big as unknown as FakeBuffer).destroyed).toBe(true);
+    expect(pool.idleBytes).toBe(2048);
+    // The survivor is the one handed out next; then nothing is idle.
+    expect(pool.acquire({ size: 2048, usage })).toBe(buffers[3]);
+    expect(pool.idleBytes).toBe(0);
+    expect(() => (pool.maxIdleBytes = -1)).toThrow(/^maxIdleBytes must be a finite number >= 0, got -1$/);
+  });
+
+  it('trims every idle buffer, and destroys retiring ones with the pool', () => {
+    const pool = new BufferPool({} as GPUDevice, (d) => fakeBuffer(d) as unknown as GPUBuffer);
+    const [idle, retiring] = [pool.acquire({ size: 64, usage }), pool.acquire({ size: 64, usage })] as unknown as FakeBuffer[];
+    pool.release(idle as unknown as GPUBuffer);
+    pool.submitted();
+    pool.release(retiring as unknown as GPUBuffer);
+    pool.trim();
+    expect([idle.destroyed, retiring.destroyed]).toEqual([true, false]);
+    pool.destroy();
+    expect(retiring.destroyed).toBe(true);
+  });
+});
+
+describe('executor', () => {
+  it('prepares a plan once per key: params written once into a slot of the uniform arena', () => {
+    const { device, writes } = fakeDevice();
+    const executor = new Executor(device);
+    const g = poolGeometry([1, 4, 16, 16], { kernelSize: 2 });
+    let built = 0;
+    const build = () => {
+      built++;
+      return planMaxPool(g, { limits: LIMITS });
+    };
+    const first = executor.prepare('pool', build);
+    expect(executor.prepare('pool', build)).toBe(first);
+    expect(built).toBe(1);
+    expect(first.uniforms.map(([role]) => role)).toEqual(['params']);
+    expect(first.pooled).toEqual([]);
+    expect(writes).toHaveLength(1);
+    expect(writes[0].words).toEqual(Array.from(packPoolParams(g)));
+    const second = executor.prepare('other', () => planMaxPool(poolGeometry([1, 4, 8, 8], { kernelSize: 2 }), { limits: LIMITS }));
+    const [[, a], [, b]] = [first.uniforms[0], second.uniforms[0]];
+    expect(a.buffer).toBe(b.buffer);
+    expect(Math.abs(a.offset - b.offset) % 256).toBe(0);
+    expect(a.offset).not.toBe(b.offset);
+  });
+
+  it('keeps nothing of a plan that planning refused, and refuses it again', () => {
+    const { device } = fakeDevice();
+    const executor = new Executor(device);
+    const g = poolGeometry([1, 1, 16, 32], { kernelSize: 2 });
+    const small = { ...LIMITS, maxStorageBufferBindingSize: 1024 };
+    for (let i = 0; i < 2; i++) {
+      expect(() => executor.prepare('too big', () => planMaxPool(g, { limits: small }))).toThrow(/maxStorageBufferBindingSize \(1024\)/);
+    }
+    expect(executor.cachedPlans).toBe(0);
+  });
+
+  it('keeps at most MAX_CACHED_PLANS plans, and an evicted plan gives its uniform slot back after a submit', () => {
+    const { device } = fakeDevice();
+    const executor = new Executor(device);
+    const plans = [];
+    for (let i = 0; i <= MAX_CACHED_PLANS; i++) {
+      plans.push(executor.prepare(`pool ${i}`, () => planMaxPool(poolGeometry([1, 1, 2, 2 * (i + 1)], { kernelSize: 2 }), { limits: LIMITS })));
+    }
+    expect(executor.cachedPlans).toBe(MAX_CACHED_PLANS);
+    // The first plan went (asking again builds it anew, which evicts the second); the evicted slots
+    // are handed out again only after the next submit, the last given back first.
+    const inUse = new Set(plans.slice(2).map((p) => p.uniforms[0][1]));
+    const rebuilt = executor.prepare('pool 0', () => planMaxPool(poolGeometry([1, 1, 2, 2], { kernelSize: 2 }), { limits: LIMITS }));
+    expect(rebuilt).not.toBe(plans[0]);
+    expect(inUse.has(rebuilt.uniforms[0][1])).toBe(false);
+    const evictedSlot = plans[1].uniforms[0][1];
+    expect([rebuilt.uniforms[0][1].buffer, rebuilt.uniforms[0][1].offset]).not.toEqual([evictedSlot.buffer, evictedSlot.offset]);
+    executor.flush();
+    const reused = executor.prepare('pool new', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS })).uniforms[0][1];
+    expect([reused.buffer, reused.offset]).toEqual([evictedSlot.buffer, evictedSlot.offset]);
+  });
+});
+
+describe('plan keys', () => {
+  const contexts = [
+    { specialised: true, launch: LAUNCH_PROFILES.emulated },
+    { specialised: false, launch: LAUNCH_PROFILES.emulated },
+    { specialised: true, launch: LAUNCH_PROFILES.gpu },
+  ];
+
+  it('tell apart every pair of calls whose geometry or context differ, and only those', () => {
+    const shapes = [[1, 4, 16, 16], [2, 4, 16, 16], [1, 3, 16, 16], [1, 4, 16, 17], [1, 16, 16, 4], [1, 4, 16], [1, 4, 8, 8, 8]];
+    const options: PoolOptions[] = [
+      { kernelSize: 2 },
+      { kernelSize: 2, stride: 1 },
+      { kernelSize: 3, stride: 2, padding: 1 },
+      { kernelSize: 3, stride: 2, padding: 1, ceilMode: true },
+      { kernelSize: 2, dilation: 2 },
+      { kernelSize: 2, layout: 'NHWC' },
+      { kernelSize: 2, indexFormat: 'window' },
+      { kernelSize: 2, indexFormat: 'flat' },
+      { kernelSize: 2, padding: 'same' },
+    ];
+    const byKey = new Map<string, string>();
+    for (const shape of shapes) {
+      for (const o of options) {
+        let g;
+        try {
+          g = resolvePoolGeometry('maxPool', shape, o);
+        } catch {
+          continue;
+        }
+        for (const context of contexts) {
+          const key = planKey('maxPool', context, g);
+          const identity = JSON.stringify([g, context.specialised, context.launch.name]);
+          const known = byKey.get(key);
+          if (known !== undefined) expect(known, key).toBe(identity);
+          byKey.set(key, identity);
+          // The pooling behind the indices is part of an unpooling's key.
+          expect(planKey('maxUnpool', context, g, g)).not.toBe(planKey('maxUnpool', context, g));
+        }
+      }
+    }
+    expect(byKey.size).toBeGreaterThan(100);
+    const g = resolvePoolGeometry('maxPool', [1, 4, 16, 16], { kernelSize: 2 });
+    expect(planKey('maxPool', contexts[0], g)).toBe(planKey('maxPool', contexts[0], resolvePoolGeometry('maxPool', [1, 4, 16, 16], { kernelSize: [2, 2], stride: 2 })));
   });
 });

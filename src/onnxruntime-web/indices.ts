@@ -1,140 +1,154 @@
 /**
- * Index conversions between argpool (int32, 'flat') and ONNX graphs (int64, optionally column-major),
- * recorded into a caller's encoder, and the small buffer pool the adapter keeps for them.
+ * Index conversions between argpool (int32, 'flat') and ONNX graphs (int64, optionally column-major).
+ * They run like argpool's own kernels: each is a plan (src/plan.ts) that the device's executor
+ * (src/executor.ts) caches, records into its batch after the work that wrote the indices, and binds
+ * with its params in the shared uniform arena; the buffers they write come from the device's shared
+ * pool.
  */
 import widenWgsl from '../../shaders/onnx_indices_widen.wgsl?raw';
 import narrowWgsl from '../../shaders/onnx_indices_narrow.wgsl?raw';
-import { dispatchGrid, WORKGROUP_SIZE } from '../index.js';
-
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
-function pipeline(device: GPUDevice, name: string, code: string, constants: Record<string, number>): GPUComputePipeline {
-  let perDevice = pipelines.get(device);
-  if (!perDevice) {
-    perDevice = new Map();
-    pipelines.set(device, perDevice);
-  }
-  const key = `${name}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
-  let found = perDevice.get(key);
-  if (!found) {
-    const module = device.createShaderModule({ label: name, code });
-    found = device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
-    perDevice.set(key, found);
-  }
-  return found;
-}
+import { dispatchGrid } from '../dispatch.js';
+import { executorFor, type Executor } from '../executor.js';
+import { cacheKeyOf, finishPlan, limitsOf, WORKGROUP_SIZE, type OperationPlan } from '../plan.js';
+import { BufferUsage } from '../webgpu_constants.js';
 
 /** Bytes rounded up to ORT's 16-byte rule for buffers it takes with `Tensor.fromGpuBuffer`. */
 export function paddedBytes(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
+/** The usage of every buffer handed between argpool and ORT: both accept it. */
+const ORT_BUFFER_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
 /**
- * Buffers for converted indices and copies, reused by size. A buffer given back is handed out again
- * only after `submitted()`: commands already recorded may still read it, and only a later submit is
- * ordered after them on the queue.
+ * Buffers for converted indices and copies, taken from the device's shared pool (sizes padded to 16
+ * bytes, usage STORAGE | COPY_SRC | COPY_DST). A buffer given back returns to the pool, which hands
+ * it out again only after the executor's next submit; `destroy()` gives back whatever is still held.
  */
 export class ScratchBuffers {
-  private readonly free = new Map<number, GPUBuffer[]>();
-  private retiring: GPUBuffer[] = [];
-  private readonly all = new Set<GPUBuffer>();
+  private readonly executor: Executor;
+  private readonly held = new Set<GPUBuffer>();
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(device: GPUDevice) {
+    this.executor = executorFor(device);
+  }
 
-  /** STORAGE | COPY_SRC | COPY_DST, the usage ORT and argpool both accept, size padded to 16 bytes. */
   acquire(label: string, bytes: number): GPUBuffer {
-    const size = paddedBytes(bytes);
-    const reused = this.free.get(size)?.pop();
-    if (reused) return reused;
-    const buffer = this.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    this.all.add(buffer);
+    const buffer = this.executor.pool.acquire({ label, size: paddedBytes(bytes), usage: ORT_BUFFER_USAGE });
+    this.held.add(buffer);
     return buffer;
   }
 
   release(buffer: GPUBuffer): void {
-    this.retiring.push(buffer);
+    if (this.held.delete(buffer)) this.executor.release(buffer);
   }
 
   /** Forget a buffer handed to the caller for good (the caller destroys it). */
   detach(buffer: GPUBuffer): void {
-    this.all.delete(buffer);
-  }
-
-  submitted(): void {
-    for (const buffer of this.retiring) {
-      if (!this.all.has(buffer)) continue;
-      let list = this.free.get(buffer.size);
-      if (!list) {
-        list = [];
-        this.free.set(buffer.size, list);
-      }
-      list.push(buffer);
-    }
-    this.retiring = [];
+    this.held.delete(buffer);
   }
 
   destroy(): void {
-    for (const buffer of this.all) buffer.destroy();
-    this.all.clear();
-    this.free.clear();
-    this.retiring = [];
+    for (const buffer of this.held) this.executor.release(buffer);
+    this.held.clear();
   }
 }
 
 /**
- * Records onnx_indices_widen.wgsl: `count` int32 flat indices of a pooling whose input has the
+ * The plan of onnx_indices_widen.wgsl: `count` int32 flat indices of a pooling whose input has the
  * spatial size `inSpatial` become int64, column-major in the spatial part when `columnMajor`.
- * Returns the params buffer, to be released after the submit.
+ */
+export function planWiden(limits: ReturnType<typeof limitsOf>, count: number, inSpatial: readonly number[], columnMajor: boolean): OperationPlan {
+  const op = 'onnx indices widen';
+  const dhw = [1, 1, 1, ...inSpatial].slice(-3);
+  const constants = { WORKGROUP_SIZE, COLUMN_MAJOR: columnMajor ? 1 : 0 };
+  return finishPlan(
+    {
+      op,
+      needs: [
+        { role: 'indices', bytes: count * 4 },
+        { role: 'wide', bytes: count * 8 },
+      ],
+      scratch: [paramsScratch(op, new Uint32Array([count, ...dhw]))],
+      clears: [],
+      programs: [
+        {
+          label: op,
+          shader: 'onnx_indices_widen.wgsl',
+          code: widenWgsl,
+          constants,
+          cacheKey: cacheKeyOf('onnx_indices_widen.wgsl', constants),
+          bindings: ['params', 'indices', 'wide'],
+          grid: dispatchGrid(count, WORKGROUP_SIZE, limits.maxComputeWorkgroupsPerDimension, op),
+        },
+      ],
+    },
+    limits,
+  );
+}
+
+/** The plan of onnx_indices_narrow.wgsl: `count` int64 indices become int32 (-1 where they do not fit). */
+export function planNarrow(limits: ReturnType<typeof limitsOf>, count: number): OperationPlan {
+  const op = 'onnx indices narrow';
+  const constants = { WORKGROUP_SIZE };
+  return finishPlan(
+    {
+      op,
+      needs: [
+        { role: 'wide', bytes: count * 8 },
+        { role: 'indices', bytes: count * 4 },
+      ],
+      scratch: [paramsScratch(op, new Uint32Array([count, 0, 0, 0]))],
+      clears: [],
+      programs: [
+        {
+          label: op,
+          shader: 'onnx_indices_narrow.wgsl',
+          code: narrowWgsl,
+          constants,
+          cacheKey: cacheKeyOf('onnx_indices_narrow.wgsl', constants),
+          bindings: ['params', 'wide', 'indices'],
+          grid: dispatchGrid(count, WORKGROUP_SIZE, limits.maxComputeWorkgroupsPerDimension, op),
+        },
+      ],
+    },
+    limits,
+  );
+}
+
+function paramsScratch(op: string, words: Uint32Array<ArrayBuffer>) {
+  return { role: 'params', label: `${op} params`, bytes: words.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, uniform: words };
+}
+
+/**
+ * Records the widening of `count` int32 indices into `wide` (int64) in the device's batch, after the
+ * work already recorded there (the pooling that wrote them). Submitted with the batch.
  */
 export function recordWiden(
   device: GPUDevice,
-  encoder: GPUCommandEncoder,
   indices: GPUBuffer,
   wide: GPUBuffer,
   count: number,
   inSpatial: readonly number[],
   columnMajor: boolean,
-): GPUBuffer {
-  const dhw = [1, 1, 1, ...inSpatial].slice(-3);
-  const params = paramsBuffer(device, 'onnx indices widen params', new Uint32Array([count, ...dhw]));
-  const pipe = pipeline(device, 'onnx_indices_widen.wgsl', widenWgsl, { WORKGROUP_SIZE, COLUMN_MAJOR: columnMajor ? 1 : 0 });
-  record(device, encoder, pipe, 'onnx indices widen', [params, indices, wide], count);
-  return params;
+): void {
+  const executor = executorFor(device);
+  const plan = executor.prepare(`onnx widen|${count}|${inSpatial}|${columnMajor ? 1 : 0}`, () => planWiden(limitsOf(device), count, inSpatial, columnMajor));
+  executor.record(plan, { indices, wide });
 }
 
-/** Records onnx_indices_narrow.wgsl: `count` int64 indices become int32 (-1 where they do not fit). */
-export function recordNarrow(device: GPUDevice, encoder: GPUCommandEncoder, wide: GPUBuffer, indices: GPUBuffer, count: number): GPUBuffer {
-  const params = paramsBuffer(device, 'onnx indices narrow params', new Uint32Array([count, 0, 0, 0]));
-  const pipe = pipeline(device, 'onnx_indices_narrow.wgsl', narrowWgsl, { WORKGROUP_SIZE });
-  record(device, encoder, pipe, 'onnx indices narrow', [params, wide, indices], count);
-  return params;
+/** Records the narrowing of `count` int64 indices in `wide` into `indices` (int32) in the device's batch. */
+export function recordNarrow(device: GPUDevice, wide: GPUBuffer, indices: GPUBuffer, count: number): void {
+  const executor = executorFor(device);
+  const plan = executor.prepare(`onnx narrow|${count}`, () => planNarrow(limitsOf(device), count));
+  executor.record(plan, { wide, indices });
 }
 
-function paramsBuffer(device: GPUDevice, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(buffer, 0, words);
-  return buffer;
-}
-
-function record(device: GPUDevice, encoder: GPUCommandEncoder, pipe: GPUComputePipeline, label: string, buffers: GPUBuffer[], count: number): void {
-  const pass = encoder.beginComputePass({ label });
-  pass.setPipeline(pipe);
-  pass.setBindGroup(0, device.createBindGroup({ label, layout: pipe.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) }));
-  pass.dispatchWorkgroups(...dispatchGrid(count, WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension, label));
-  pass.end();
-}
-
-/** Copies `bytes` of a buffer to the CPU (after everything submitted before it). */
+/** Copies `bytes` of a buffer to the CPU, after everything recorded or submitted before it. */
 export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-  const size = Math.ceil(bytes / 4) * 4;
-  const staging = device.createBuffer({ label: 'onnx readback', size: Math.max(4, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  try {
-    const encoder = device.createCommandEncoder({ label: 'onnx readback' });
+  const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+  const mapped = await executorFor(device).readBack('onnx readback', size, (encoder, staging) => {
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    return staging.getMappedRange(0, size).slice(0, bytes);
-  } finally {
-    staging.destroy();
-  }
+  });
+  return mapped.slice(0, bytes);
 }

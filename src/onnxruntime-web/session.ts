@@ -389,7 +389,6 @@ class Run {
     this.flush();
     for (const slot of this.slots.values()) this.releaseSlot(slot);
     this.slots.clear();
-    this.scratch.submitted();
   }
 
   private releaseSlot(slot: Slot): void {
@@ -447,12 +446,9 @@ class Run {
     const indices = slot.ap!;
     const wide = this.scratch.acquire('onnx indices int64', indices.size * 8);
     slot.scratch.push(wide);
+    recordWiden(this.ap.device, indices.buffer, wide, indices.size, slot.pooled!.inSpatial, slot.pooled!.columnMajor);
+    // ORT, or the caller, reads the result in submissions of its own: submit it now.
     this.flush();
-    const device = this.ap.device;
-    const encoder = device.createCommandEncoder({ label: 'onnx indices widen' });
-    const params = recordWiden(device, encoder, indices.buffer, wide, indices.size, slot.pooled!.inSpatial, slot.pooled!.columnMajor);
-    device.queue.submit([encoder.finish()]);
-    params.destroy();
     slot.ort = this.ort.Tensor.fromGpuBuffer(wide, { dataType: 'int64', dims: indices.shape });
     slot.ownsOrt = false;
     return slot.ort;
@@ -485,12 +481,7 @@ class Run {
     const count = tensor.dims.reduce((a, b) => a * b, 1);
     const narrow = this.scratch.acquire('onnx indices int32', count * 4);
     slot.scratch.push(narrow);
-    this.flush();
-    const device = this.ap.device;
-    const encoder = device.createCommandEncoder({ label: 'onnx indices narrow' });
-    const params = recordNarrow(device, encoder, tensor.gpuBuffer as GPUBuffer, narrow, count);
-    device.queue.submit([encoder.finish()]);
-    params.destroy();
+    recordNarrow(this.ap.device, tensor.gpuBuffer as GPUBuffer, narrow, count);
     slot.narrow = this.call(label, () => this.ap.fromBuffer(narrow, tensor.dims, 'int32'));
     return slot.narrow;
   }

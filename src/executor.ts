@@ -1,0 +1,474 @@
+/**
+ * The executor: one per GPUDevice, shared by every ArgPool context on that device, and so by the
+ * adapters, which create their contexts with `ArgPool.create({ device })`. It owns what is worth
+ * sharing on a device:
+ *
+ * - one pending command encoder, submitted when a result is read, on `sync()`/`flush()`, or after
+ *   MAX_DISPATCHES_PER_SUBMIT dispatches (tfjs submits every 15, ONNX Runtime Web every 16), so work
+ *   recorded by several contexts runs in the order it was recorded;
+ * - one buffer pool (src/buffer_pool.ts) with a cap on idle bytes;
+ * - one uniform arena: every plan's params live in a slot written once, when the plan is prepared;
+ * - one fault arena: the 8-byte fault status of every index-reading operation is a slot of it;
+ * - the plans already made, keyed by operation, geometry and context (planning checks and decides
+ *   everything, so a plan depends on nothing else), and their bind groups per set of buffers;
+ * - the pipelines, through the per-device cache of src/pipelines.ts (the low-level record functions
+ *   use the same one);
+ * - error scopes and device loss.
+ *
+ * Executors live in a WeakMap keyed by device, so a destroyed or lost device is not kept alive.
+ */
+import { BufferPool } from './buffer_pool.js';
+import { getPipeline, hasPipeline } from './pipelines.js';
+import type { OperationPlan, ScratchPlan } from './plan.js';
+import { BufferUsage, MapMode } from './webgpu_constants.js';
+
+/** Dispatches recorded before the pending work is submitted without being asked. */
+export const MAX_DISPATCHES_PER_SUBMIT = 16;
+
+/**
+ * Buffers from this size on are created inside error scopes, so running out of GPU memory rejects the
+ * next read instead of passing unseen; smaller ones are not (a scope costs a round trip to the GPU
+ * process, and scoping every small buffer more than doubled the time of the small-tensor tests).
+ */
+const SCOPED_BUFFER_BYTES = 1 << 20;
+
+/** How long a failed GPU promise waits for `device.lost` to explain it. */
+const LOSS_GRACE_MS = 200;
+
+/** Plans kept per device; the oldest goes (its uniform slots with it) when a new one would pass this. */
+export const MAX_CACHED_PLANS = 512;
+
+/** Bind groups kept per device; past this the cache starts over (they are cheap to make again). */
+export const MAX_CACHED_BIND_GROUPS = 4096;
+
+/** Slots per page of the uniform and fault arenas. */
+const SLOTS_PER_PAGE = 256;
+
+/** A range of a buffer that a program binds. */
+export interface Binding {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+/** An error scope's finding, or null. */
+export type ScopeResult = Promise<GPUError | null>;
+
+/** What each error was found in (an operation, or a submit), for the message that reports it. */
+const foundIn = new WeakMap<GPUError, string>();
+
+function scope(device: GPUDevice, what: string): ScopeResult {
+  return device.popErrorScope().then(
+    (error) => {
+      if (error) foundIn.set(error, what);
+      return error;
+    },
+    () => null,
+  );
+}
+
+/**
+ * Fixed-size slots in pages of one buffer each, for small uniforms and fault statuses, so an
+ * operation binds a range of a buffer that already exists instead of a buffer of its own. A slot
+ * given back is handed out again only after the next submit, like the pool's buffers.
+ */
+export class SlotArena {
+  private readonly pages: GPUBuffer[] = [];
+  private free: Binding[] = [];
+  private retiring: Binding[] = [];
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label: string,
+    private readonly usage: number,
+    /** Bytes from one slot to the next: a multiple of the device's offset alignment for the binding kind. */
+    readonly stride: number,
+    /** Bytes a slot binds. */
+    readonly slotBytes: number,
+  ) {}
+
+  /** Pages created so far. */
+  get pageCount(): number {
+    return this.pages.length;
+  }
+
+  acquire(): Binding {
+    let slot = this.free.pop();
+    if (!slot) {
+      const page = this.device.createBuffer({ label: `${this.label} ${this.pages.length}`, size: this.stride * SLOTS_PER_PAGE, usage: this.usage });
+      this.pages.push(page);
+      for (let i = SLOTS_PER_PAGE - 1; i >= 0; i--) this.free.push({ buffer: page, offset: i * this.stride, size: this.slotBytes });
+      slot = this.free.pop()!;
+    }
+    return slot;
+  }
+
+  release(slot: Binding): void {
+    this.retiring.push(slot);
+  }
+
+  submitted(): void {
+    if (this.retiring.length === 0) return;
+    for (const slot of this.retiring) this.free.push(slot);
+    this.retiring = [];
+  }
+
+  destroy(): void {
+    for (const page of this.pages) page.destroy();
+    this.pages.length = 0;
+    this.free = [];
+    this.retiring = [];
+  }
+}
+
+/** A plan ready to record on one device: its uniforms in the arena, its pipelines once compiled. */
+export interface PreparedPlan {
+  readonly id: number;
+  readonly plan: OperationPlan;
+  /** Uniform scratch, by role, as slots of the uniform arena (written when the plan was prepared). */
+  readonly uniforms: ReadonlyArray<readonly [string, Binding]>;
+  /** Scratch that comes from the pool at each recording. */
+  readonly pooled: readonly ScratchPlan[];
+  pipelines: GPUComputePipeline[] | null;
+  readonly passDescriptor: GPUComputePassDescriptor;
+}
+
+const executors = new WeakMap<GPUDevice, Executor>();
+
+/** The executor of a device, created on first use. */
+export function executorFor(device: GPUDevice): Executor {
+  let executor = executors.get(device);
+  if (!executor) {
+    executor = new Executor(device);
+    executors.set(device, executor);
+  }
+  return executor;
+}
+
+export class Executor {
+  /** Set when the device is lost; every later call, and every pending read, fails with its reason. */
+  lost: GPUDeviceLostInfo | null = null;
+  readonly lostPromise: Promise<GPUDeviceLostInfo>;
+  readonly pool: BufferPool;
+  readonly uniforms: SlotArena;
+  readonly faults: SlotArena;
+  /** Submissions so far (including automatic ones). */
+  submissions = 0;
+  /** Contexts (ArgPool instances) open on this device. */
+  private contexts = 0;
+  private encoder: GPUCommandEncoder | null = null;
+  private scratch: GPUBuffer[] = [];
+  private scopes: ScopeResult[] = [];
+  private dispatches = 0;
+  private readonly plans = new Map<string, PreparedPlan>();
+  private nextPlanId = 1;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** Bind group keys by the ids of the buffers they bind, to forget them when the pool destroys one. */
+  private readonly bindGroupKeys = new Map<number, string[]>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+
+  constructor(readonly device: GPUDevice) {
+    this.pool = new BufferPool(
+      device,
+      (d) => (d.size >= SCOPED_BUFFER_BYTES ? this.scoped(`creating ${d.label ?? 'a buffer'}`, () => device.createBuffer(d)) : device.createBuffer(d)),
+      (buffer) => this.forgetBuffer(buffer),
+    );
+    const { minUniformBufferOffsetAlignment, minStorageBufferOffsetAlignment } = device.limits;
+    this.uniforms = new SlotArena(device, 'argpool uniforms', BufferUsage.UNIFORM | BufferUsage.COPY_DST, Math.max(256, minUniformBufferOffsetAlignment), 256);
+    this.faults = new SlotArena(
+      device,
+      'argpool fault statuses',
+      BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+      Math.max(16, minStorageBufferOffsetAlignment),
+      STATUS_SLOT_BYTES,
+    );
+    this.lostPromise = device.lost.then((info) => {
+      this.lost = info;
+      return info;
+    });
+  }
+
+  /** Plans prepared and kept (tests and benchmarks check that repeated calls reuse them). */
+  get cachedPlans(): number {
+    return this.plans.size;
+  }
+
+  /** Bind groups kept. */
+  get cachedBindGroups(): number {
+    return this.bindGroups.size;
+  }
+
+  /** Dispatches recorded and not yet submitted. */
+  get pendingDispatches(): number {
+    return this.dispatches;
+  }
+
+  /** A context opens on this device. */
+  attach(): void {
+    this.contexts++;
+  }
+
+  /** A context closes; when none is left, the idle buffers go (the device may live on without argpool). */
+  detach(): void {
+    this.contexts--;
+    if (this.contexts === 0) {
+      this.flush();
+      this.pool.trim();
+    }
+  }
+
+  /**
+   * The plan under `key`, made by `build` the first time (which throws on bad input, and then nothing
+   * is kept). `key` must hold everything the plan depends on.
+   */
+  prepare(key: string, build: () => OperationPlan): PreparedPlan {
+    const found = this.plans.get(key);
+    if (found) return found;
+    const plan = build();
+    const uniforms: [string, Binding][] = [];
+    const pooled: ScratchPlan[] = [];
+    for (const s of plan.scratch) {
+      if (s.uniform && s.uniform.byteLength <= this.uniforms.slotBytes) {
+        const slot = this.uniforms.acquire();
+        this.device.queue.writeBuffer(slot.buffer, slot.offset, s.uniform);
+        uniforms.push([s.role, { buffer: slot.buffer, offset: slot.offset, size: s.uniform.byteLength }]);
+      } else pooled.push(s);
+    }
+    if (this.plans.size >= MAX_CACHED_PLANS) {
+      const [oldKey, old] = this.plans.entries().next().value!;
+      this.plans.delete(oldKey);
+      for (const [, slot] of old.uniforms) this.uniforms.release({ buffer: slot.buffer, offset: slot.offset, size: this.uniforms.slotBytes });
+    }
+    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null, passDescriptor: { label: plan.op } };
+    this.plans.set(key, prepared);
+    return prepared;
+  }
+
+  /**
+   * Records a prepared plan with the caller's buffers by role (a whole buffer, of which the plan's
+   * bytes are bound, or a binding), takes its pooled scratch, and submits when the batch reaches
+   * MAX_DISPATCHES_PER_SUBMIT. Does not throw.
+   *
+   * GPU errors reach the next read through error scopes (validation and out-of-memory): around every
+   * submit (which covers what the encoder recorded), around every buffer of SCOPED_BUFFER_BYTES or more
+   * that the pool creates, and around a plan's first recording when it compiles a pipeline. Steady
+   * work, whose buffers and pipelines are reused, pays for the submit's scopes alone (a scope costs a
+   * round trip to the GPU process in a browser; scopes around every operation doubled the time of
+   * small operations).
+   */
+  record(prepared: PreparedPlan, given: Readonly<Record<string, GPUBuffer | Binding>>, timestampWrites?: GPUComputePassTimestampWrites): void {
+    const { plan } = prepared;
+    const bindings: Record<string, Binding> = {};
+    for (const need of plan.needs) {
+      const b = given[need.role];
+      bindings[need.role] = 'offset' in b ? (b as Binding) : { buffer: b as GPUBuffer, offset: 0, size: need.bytes };
+    }
+    for (const [role, slot] of prepared.uniforms) bindings[role] = slot;
+    for (const s of prepared.pooled) {
+      const buffer = this.pool.acquire({ label: s.label, size: s.bytes, usage: s.usage });
+      if (s.uniform) this.device.queue.writeBuffer(buffer, 0, s.uniform);
+      this.scratch.push(buffer);
+      bindings[s.role] = { buffer, offset: 0, size: s.bytes };
+    }
+    if (prepared.pipelines) this.encode(prepared, bindings, timestampWrites);
+    else if (plan.programs.every((p) => hasPipeline(this.device, p.cacheKey))) {
+      prepared.pipelines = plan.programs.map((p) => getPipeline(this.device, p));
+      this.encode(prepared, bindings, timestampWrites);
+    } else {
+      this.scoped(plan.op, () => {
+        prepared.pipelines = plan.programs.map((p) => getPipeline(this.device, p));
+        this.encode(prepared, bindings, timestampWrites);
+      });
+    }
+    this.dispatches += plan.programs.length;
+    if (this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.submit();
+  }
+
+  private encode(prepared: PreparedPlan, bindings: Record<string, Binding>, timestampWrites?: GPUComputePassTimestampWrites): void {
+    const { plan } = prepared;
+    const pipelines = prepared.pipelines!;
+    const encoder = this.currentEncoder();
+    for (const clear of plan.clears) {
+      const b = bindings[clear.role];
+      encoder.clearBuffer(b.buffer, b.offset, clear.bytes);
+    }
+    const pass = encoder.beginComputePass(timestampWrites ? { label: plan.op, timestampWrites } : prepared.passDescriptor);
+    for (let i = 0; i < plan.programs.length; i++) {
+      const program = plan.programs[i];
+      pass.setPipeline(pipelines[i]);
+      pass.setBindGroup(0, this.bindGroup(prepared, i, bindings));
+      pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
+    }
+    pass.end();
+  }
+
+  /** The bind group of program `i` of a plan on these buffers: made once per set of buffers. */
+  private bindGroup(prepared: PreparedPlan, i: number, bindings: Record<string, Binding>): GPUBindGroup {
+    const program = prepared.plan.programs[i];
+    let key = `${prepared.id}.${i}`;
+    for (const role of program.bindings) {
+      const b = bindings[role];
+      key += `,${this.bufferId(b.buffer)}@${b.offset}`;
+    }
+    let group = this.bindGroups.get(key);
+    if (group) return group;
+    if (this.bindGroups.size >= MAX_CACHED_BIND_GROUPS) {
+      this.bindGroups.clear();
+      this.bindGroupKeys.clear();
+    }
+    const pipeline = prepared.pipelines![i];
+    group = this.device.createBindGroup({
+      label: program.label,
+      layout: pipeline.getBindGroupLayout(0),
+      // Bind the bytes the operation uses, not the whole buffer: a caller's buffer may be larger
+      // than the binding limit that the plan checked.
+      entries: program.bindings.map((role, binding) => {
+        const b = bindings[role];
+        return { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
+      }),
+    });
+    this.bindGroups.set(key, group);
+    for (const role of program.bindings) {
+      const id = this.bufferId(bindings[role].buffer);
+      let keys = this.bindGroupKeys.get(id);
+      if (!keys) this.bindGroupKeys.set(id, (keys = []));
+      keys.push(key);
+    }
+    return group;
+  }
+
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(buffer, id);
+    }
+    return id;
+  }
+
+  /** Drops the bind groups that bind a buffer about to be destroyed. */
+  forgetBuffer(buffer: GPUBuffer): void {
+    const id = this.bufferIds.get(buffer);
+    if (id === undefined) return;
+    for (const key of this.bindGroupKeys.get(id) ?? []) this.bindGroups.delete(key);
+    this.bindGroupKeys.delete(id);
+  }
+
+  /** A pooled buffer of `bytes` with STORAGE | COPY_SRC | COPY_DST usage, for a tensor. */
+  allocateStorage(label: string, bytes: number): GPUBuffer {
+    return this.pool.acquire({ label, size: bytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+  }
+
+  /** Gives a buffer back to the pool once no unsubmitted command can read it. */
+  release(buffer: GPUBuffer): void {
+    this.pool.release(buffer);
+    // With no commands recorded, nothing unsubmitted can still read the released buffers.
+    if (!this.encoder) this.pool.submitted();
+  }
+
+  /** Gives a fault slot back once no unsubmitted command can write it. */
+  releaseFault(slot: Binding): void {
+    this.faults.release(slot);
+    if (!this.encoder) this.faults.submitted();
+  }
+
+  /** Runs `fn` inside validation and out-of-memory error scopes, whose findings the next read reports. */
+  scoped<T>(what: string, fn: () => T): T {
+    const { device } = this;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    try {
+      return fn();
+    } finally {
+      this.scopes.push(scope(device, `${what} (validation)`), scope(device, `${what} (out of memory)`));
+    }
+  }
+
+  currentEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder({ label: 'argpool batch' });
+    return this.encoder;
+  }
+
+  /** Submits pending work without waiting for it; returns the error scopes the next read checks. */
+  flush(): ScopeResult[] {
+    this.submit();
+    const scopes = this.scopes;
+    this.scopes = [];
+    return scopes;
+  }
+
+  /** Submits the pending encoder (if any); its error scopes stay queued for the next read. */
+  private submit(): void {
+    if (this.encoder) {
+      const encoder = this.encoder;
+      this.scoped('submit', () => this.device.queue.submit([encoder.finish()]));
+      // One promise for the batch, so a loop that never reads holds one per submit, not per call.
+      const batch = this.scopes;
+      this.scopes = [Promise.all(batch).then((found) => found.find((m) => m !== null) ?? null)];
+      this.submissions++;
+      this.encoder = null;
+      this.dispatches = 0;
+      for (const buffer of this.scratch) this.pool.release(buffer);
+      this.scratch = [];
+    }
+    this.pool.submitted();
+    this.uniforms.submitted();
+    this.faults.submitted();
+  }
+
+  async sync(op: string): Promise<void> {
+    const scopes = this.flush();
+    await this.untilLost(op, this.device.queue.onSubmittedWorkDone());
+    await this.throwScopeErrors(op, scopes);
+  }
+
+  /**
+   * Records copies into a MAP_READ staging buffer of `bytes` (with `record`), submits everything
+   * pending, and resolves with a copy of the staging contents once the GPU is done. Rejects with the
+   * loss reason if the device is lost, or with the GPU's error if the submitted commands were invalid
+   * or ran out of memory.
+   */
+  async readBack(op: string, bytes: number, record: (encoder: GPUCommandEncoder, staging: GPUBuffer) => void): Promise<ArrayBuffer> {
+    const staging = this.pool.acquire({ label: `${op} staging`, size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    record(this.currentEncoder(), staging);
+    const scopes = this.flush();
+    try {
+      await this.untilLost(op, staging.mapAsync(MapMode.READ));
+      await this.throwScopeErrors(op, scopes);
+      return staging.getMappedRange(0, bytes).slice(0);
+    } finally {
+      if (staging.mapState === 'mapped') staging.unmap();
+      this.release(staging);
+    }
+  }
+
+  /**
+   * Waits for a GPU promise, failing with the loss reason if the device is lost first. A lost device
+   * can also make the promise itself reject (mapAsync: "unmapped before mapping was resolved") before
+   * `device.lost` settles, so a rejection waits briefly for the loss to name it.
+   */
+  untilLost<T>(op: string, promise: Promise<T>): Promise<T> {
+    const lost = this.lostPromise.then((info) => {
+      throw lostError(op, info);
+    });
+    return Promise.race([promise, lost]).catch(async (error: unknown) => {
+      const settle = new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS));
+      await Promise.race([this.lostPromise, settle]);
+      throw this.lost ? lostError(op, this.lost) : error;
+    });
+  }
+
+  async throwScopeErrors(op: string, scopes: ScopeResult[]): Promise<void> {
+    for (const error of await Promise.all(scopes)) {
+      if (error) throw new Error(`${op}: the GPU rejected argpool's commands in ${foundIn.get(error) ?? 'a submit'}: ${error.message}`, { cause: error });
+    }
+  }
+}
+
+/** Bytes a fault status slot binds: two u32 words (see STATUS_BYTES in src/plan.ts). */
+const STATUS_SLOT_BYTES = 8;
+
+export function lostError(op: string, info: GPUDeviceLostInfo): Error {
+  return new Error(`${op}: the GPU device was lost (${info.reason}): ${info.message}`, { cause: info });
+}
