@@ -1,5 +1,5 @@
-export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type Measurement, type PoolResult, type WindowPoolResult } from './argpool.js';
-export { Tensor, type DType } from './tensor.js';
+export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type FloatOf, type IndexOf, type Measurement, type PoolResult, type WindowPoolResult } from './argpool.js';
+export { Tensor, type DType, type FloatDType, type IndexDType, type Float16ArrayLike, type Float16ArrayOrLike, type TypedArrayFor } from './tensor.js';
 export * as cpu from './cpu.js';
 export {
   recordMaxPool,

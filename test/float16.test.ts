@@ -9,7 +9,7 @@ import {
   widenFloat16,
 } from '../src/float16';
 import type { FillMode, IndexFormat, Layout } from '../src/options';
-import { makeValues, VALUE_KINDS } from './data';
+import { makeHalfValues, VALUE_KINDS } from './data';
 
 const f32bits = (value: number) => new Uint32Array(new Float32Array([value]).buffer)[0];
 const fromF32Bits = (bits: number) => new Float32Array(new Uint32Array([bits]).buffer)[0];
@@ -112,21 +112,6 @@ describe('float16 conversions: known bit patterns', () => {
   });
 });
 
-/** Random float16 bits of a value kind: the float32 generator's values narrowed, plus float16's own specials. */
-function halfValues(kind: (typeof VALUE_KINDS)[number], length: number, seed: number): Uint16Array<ArrayBuffer> {
-  const bits = narrowToFloat16(makeValues(kind, length, seed));
-  if (kind === 'special') {
-    const specials = [0x0001, 0x0002, 0x03ff, 0x8001, 0x83ff, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x0400, 0x8400, 0x7bff, 0xfbff];
-    for (let i = 0; i < length; i++) bits[i] = specials[(i * 7 + seed) % specials.length];
-  }
-  if (kind === 'nan') {
-    // float16 NaNs of both signs, signalling (0x7c01) and quiet with payloads.
-    const nans = [0x7c01, 0xfc01, 0x7e00, 0xfe2a, 0x7dff];
-    for (let i = seed % 5; i < length; i += 9) bits[i] = nans[i % nans.length];
-  }
-  return bits;
-}
-
 const narrowBits = (data: Float32Array) => Array.from(narrowToFloat16(data));
 
 describe('CPU reference on float16: the float32 rules on the widened values', () => {
@@ -137,7 +122,7 @@ describe('CPU reference on float16: the float32 rules on the widened values', ()
       for (const indexFormat of formats) {
         it(`pooling, unpooling and both gradients: ${kind}, ${layout}, ${indexFormat}`, () => {
           const shape = layout === 'NCHW' ? [2, 3, 7, 6] : [2, 7, 6, 3];
-          const bits = halfValues(kind, 2 * 3 * 7 * 6, 11);
+          const bits = makeHalfValues(kind, 2 * 3 * 7 * 6, 11);
           const wide = widenFloat16(bits);
           const opts = { kernelSize: 3, stride: 2, padding: 1, layout, indexFormat } as const;
           const h = maxPool2d({ data: bits, shape }, opts);
@@ -165,13 +150,13 @@ describe('CPU reference on float16: the float32 rules on the widened values', ()
             }
           }
 
-          const grad = halfValues('random', h.values.data.length, 5);
+          const grad = makeHalfValues('random', h.values.data.length, 5);
           const backwardOpts = { kernelSize: 3, stride: 2, padding: 1, layout, indexFormat, inputShape: shape };
           const hb = maxPoolBackward({ data: grad, shape: h.values.shape }, h.indices, backwardOpts);
           const fb = maxPoolBackward({ data: widenFloat16(grad), shape: h.values.shape }, f.indices, backwardOpts);
           expect(Array.from(hb.data)).toEqual(narrowBits(fb.data));
 
-          const gradOut = halfValues(kind, bits.length, 9);
+          const gradOut = makeHalfValues(kind, bits.length, 9);
           const unpoolOpts = { kernelSize: 3, stride: 2, padding: 1, layout, indexFormat, outputSize: [7, 6] };
           const hub = maxUnpoolBackward({ data: gradOut, shape }, h.indices, unpoolOpts);
           const fub = maxUnpoolBackward({ data: widenFloat16(gradOut), shape }, f.indices, unpoolOpts);
