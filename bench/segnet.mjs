@@ -75,8 +75,8 @@ async function main() {
     run: '__runSegnetBench',
     config: { runs: options.runs, warmup: options.warmup, seed: options.seed },
     headed: options.headed,
-    // onnx-proto (CommonJS) is pre-bundled up front; the model file is served as an asset.
-    optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto'] },
+    // The protobuf runtime is pre-bundled up front; the model file is served as an asset.
+    optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@bufbuild/protobuf', '@bufbuild/protobuf/codegenv2'] },
     assetsInclude: ['**/*.onnx'],
   });
   const command = `node bench/segnet.mjs ${process.argv.slice(2).join(' ')}`.trim();

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseLaunchProfile } from '../src/launch';
 import { limitsOf, planMaxUnpoolBackward, windowGatherPlan } from '../src/plan';
-import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
+import { ArgPool, cpu } from 'argpool';
+import { recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from 'argpool/low-level';
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
 import { BufferUsage, MapMode } from '../src/webgpu_constants';

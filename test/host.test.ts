@@ -22,7 +22,7 @@ import {
 import { SHADER_CODE } from '../src/shaders';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
 import { BufferPool, DEFAULT_MAX_IDLE_BYTES } from '../src/buffer_pool';
-import { Executor, MAX_CACHED_PLANS } from '../src/executor';
+import { clearRanges, Executor, MAX_CACHED_PLANS } from '../src/executor';
 import { planKey } from '../src/operations';
 import { BufferUsage } from '../src/webgpu_constants';
 
@@ -458,6 +458,23 @@ describe('executor', () => {
     executor.flush();
     const reused = executor.prepare('pool new', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS })).uniforms[0][1];
     expect([reused.buffer, reused.offset]).toEqual([evictedSlot.buffer, evictedSlot.offset]);
+  });
+});
+
+describe('fault slot clears', () => {
+  it('zero runs of neighbouring slots with one clear each, and never a slot outside the set', () => {
+    const [a, b] = [{}, {}] as GPUBuffer[];
+    const slot = (buffer: GPUBuffer, index: number) => ({ buffer, offset: index * 256, size: 8 });
+    const ranges = clearRanges([slot(a, 2), slot(b, 0), slot(a, 0), slot(a, 1), slot(a, 4), slot(b, 1)], 256);
+    // Pages come in some fixed order; within a page, by offset.
+    const ofA = ranges.filter((r) => r.buffer === a);
+    const ofB = ranges.filter((r) => r.buffer === b);
+    expect(ranges).toHaveLength(3);
+    expect(ofA.map((r) => [r.offset, r.size])).toEqual([[0, 520], [1024, 8]]);
+    expect(ofB.map((r) => [r.offset, r.size])).toEqual([[0, 264]]);
+    // Slot 3 of a is not in the set: no range reaches it.
+    expect(ranges.some((r) => r.buffer === a && r.offset <= 768 && r.offset + r.size > 768)).toBe(false);
+    expect(clearRanges([], 256)).toEqual([]);
   });
 });
 

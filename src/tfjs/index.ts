@@ -12,7 +12,8 @@
  * Like tfjs ops, the calls return tensors at once: the work is recorded and submitted, not awaited.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions, type UnpoolOptions } from '../index.js';
+import type { PoolOptions, UnpoolOptions } from '../index.js';
+import { resolvePoolGeometry, resolveUnpoolGeometry } from '../options.js';
 import { describe } from './backends.js';
 import { MaxPoolWithIndices, MaxUnpool, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
 

@@ -8,22 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import {
-  cpu,
-  recordMaxPool,
-  recordMaxPoolBackward,
-  recordMaxUnpool,
-  recordMaxUnpoolBackward,
-  resolvePoolBackwardGeometry,
-  resolvePoolGeometry,
-  resolveUnpoolBackwardGeometry,
-  resolveUnpoolGeometry,
-  STATUS_BYTES,
-  type PoolBackwardOptions,
-  type PoolGeometry,
-  type PoolOptions,
-  type UnpoolOptions,
-} from '../index.js';
+import { cpu, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from '../index.js';
+import { recordMaxPool, recordMaxPoolBackward, recordMaxUnpool, recordMaxUnpoolBackward, STATUS_BYTES } from '../kernels.js';
+import { resolvePoolBackwardGeometry, resolvePoolGeometry, resolveUnpoolBackwardGeometry, resolveUnpoolGeometry, type PoolGeometry } from '../options.js';
 import { gpuBufferOf, gpuOutput, hostData, submitOnTfjsDevice, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
 
 /** Kernel names, for `tf.engine().runKernel`, `tf.getKernel` and profiles. */

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { create } from 'webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, type PoolBackwardOptions, type UnpoolOptions } from '../../src/index';
+import { ArgPool, cpu, type PoolBackwardOptions, type UnpoolOptions } from 'argpool';
 import { poolCase, type PoolCase } from '../cases';
 import { expectBitsEqual, expectIntsEqual } from '../compare';
 import { makeValues } from '../data';
