@@ -11,8 +11,10 @@ import { defineConfig } from 'vite';
 export const ENTRIES: Record<string, string> = {
   index: 'src/index.ts',
   'low-level': 'src/low-level.ts',
+  'check/index': 'src/check/index.ts',
   'onnxruntime-web/index': 'src/onnxruntime-web/index.ts',
   'tfjs/index': 'src/tfjs/index.ts',
+  'tfjs-layers/index': 'src/tfjs-layers/index.ts',
 };
 
 /** A bare specifier (a package or a `node:` built-in), as opposed to a file of this repository. */

@@ -2,8 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseLaunchProfile } from '../src/launch';
 import { limitsOf, planMaxUnpoolBackward, windowGatherPlan } from '../src/plan';
-import { ArgPool, cpu } from 'argpool';
-import { recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from 'argpool/low-level';
+// The context's internals (executor, plans, launch profiles) are inspected here, so the context
+// comes from the same modules: src/, not the build.
+import { ArgPool, cpu } from '../src/index';
+import { recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/low-level';
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
 import { BufferUsage, MapMode } from '../src/webgpu_constants';

@@ -22,7 +22,7 @@ import { bin, consumer, launchChromium, packTarball, removeWork, repo, resultOf,
 
 /** The most the packed tarball may weigh (the README states it). */
 const MAX_PACKED_BYTES = 150_000;
-const ENTRY_POINTS = ['argpool', 'argpool/low-level', 'argpool/onnxruntime-web', 'argpool/tfjs'];
+const ENTRY_POINTS = ['argpool', 'argpool/low-level', 'argpool/onnxruntime-web', 'argpool/tfjs', 'argpool/tfjs-layers'];
 
 const X = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const POOLED = { values: [5, 6, 8, 9], indices: [4, 5, 7, 8], unpooled: [0, 0, 0, 0, 5, 6, 0, 8, 9] };
@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   removeWork(work);
-});
+}, 120_000);
 
 describe('the packed tarball', () => {
   it('holds built modules, declarations, README and licences, no copy of any package, every import declared, at most 150 kB', async () => {
@@ -58,7 +58,7 @@ describe('the packed tarball', () => {
     const root = join(dir, 'node_modules', 'argpool');
     for (const file of ['README.md', 'LICENSE', 'THIRD_PARTY_LICENSES', 'package.json']) expect(readdirSync(root)).toContain(file);
     const files = readdirSync(join(root, 'dist'), { recursive: true }).map(String).filter((f) => statSync(join(root, 'dist', f)).isFile());
-    for (const entry of ['index', 'low-level', 'onnxruntime-web/index', 'tfjs/index']) {
+    for (const entry of ['index', 'low-level', 'onnxruntime-web/index', 'tfjs/index', 'tfjs-layers/index']) {
       for (const suffix of ['.js', '.d.ts']) expect(files).toContain(`${entry}${suffix}`);
     }
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -87,7 +87,8 @@ describe('the packed tarball', () => {
     // No internal members in the declarations.
     for (const file of files.filter((f) => f.endsWith('.d.ts'))) expect(readFileSync(join(root, 'dist', file), 'utf8')).not.toMatch(/@internal/);
     expect(Object.keys(manifest.dependencies)).toEqual(['@bufbuild/protobuf']);
-    expect(manifest.sideEffects).toBe(false);
+    // Only argpool/tfjs-layers has an effect on import: it registers its layer classes with tfjs.
+    expect(manifest.sideEffects).toEqual(['./dist/tfjs-layers/index.js']);
     for (const key of ['repository', 'homepage', 'bugs', 'engines', 'license']) expect(manifest[key], key).toBeTruthy();
     for (const [path, target] of Object.entries(manifest.exports as Record<string, string | Record<string, string>>)) {
       if (typeof target === 'string') continue;
@@ -397,6 +398,6 @@ describe('package lint', () => {
     const report = JSON.parse(output.slice(output.indexOf('{')));
     const problems: { kind: string; entrypoint: string; resolutionKind: string }[] = report.analysis.problems;
     expect(problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './low-level', './onnxruntime-web', './package.json', './tfjs']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './low-level', './onnxruntime-web', './package.json', './tfjs', './tfjs-layers']);
   }, 120_000);
 });
