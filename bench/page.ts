@@ -236,13 +236,14 @@ const yieldToBrowser = (): Promise<void> => new Promise((resolve) => setTimeout(
 
 /** First difference of two arrays compared as bit patterns (exact, NaN- and -0-aware). */
 function firstBitDifference(
-  gpu: Float32Array | Int32Array,
-  reference: Float32Array | Int32Array,
+  gpu: Float32Array | Int32Array | Uint8Array,
+  reference: Float32Array | Int32Array | Uint8Array,
   what: string,
 ): string | null {
   if (gpu.length !== reference.length) return `${what}: GPU gave ${gpu.length} elements, the CPU reference ${reference.length}`;
-  const a = new Int32Array(gpu.buffer, gpu.byteOffset, gpu.length);
-  const b = new Int32Array(reference.buffer, reference.byteOffset, reference.length);
+  const bits = (x: Float32Array | Int32Array | Uint8Array) => (x instanceof Uint8Array ? x : new Int32Array(x.buffer, x.byteOffset, x.length));
+  const a = bits(gpu);
+  const b = bits(reference);
   for (let i = 0; i < a.length; i++) {
     if (a[i] !== b[i]) {
       return `${what}[${i}]: GPU ${gpu[i]} but CPU reference ${reference[i]}` + countRest(a, b, i, (x, y) => x !== y);

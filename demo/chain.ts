@@ -30,7 +30,8 @@ export interface LevelPlan {
 }
 
 export interface ChainPlan {
-  pool: PoolOptions;
+  /** PyTorch's per-plane indices (no indexFormat), so the pooled indices are int32. */
+  pool: PoolOptions & { indexFormat?: 'spatial' };
   levels: LevelPlan[];
 }
 
@@ -66,7 +67,7 @@ const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
  * kernel size would not.
  */
 export function planChain(inputShape: readonly number[], settings: Settings): ChainPlan {
-  const pool: PoolOptions = {
+  const pool: PoolOptions & { indexFormat?: 'spatial' } = {
     kernelSize: settings.kernel,
     stride: settings.stride,
     padding: settings.padding,

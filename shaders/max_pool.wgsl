@@ -25,8 +25,18 @@
 override WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
+// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
 @group(0) @binding(1) var<storage, read> input: array<u32>;
 @group(0) @binding(2) var<storage, read_write> values: array<u32>;
+fn input_load(i: u32) -> u32 {
+  return input[i];
+}
+fn values_store(i: u32, bits: u32) {
+  values[i] = bits;
+}
+// end float storage
+
 @group(0) @binding(3) var<storage, read_write> indices: array<i32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -58,7 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // Seed with the first in-bounds element; the host guarantees every window has one.
   var best_pos = ((d0 + taps_d.x * params.dilation_d) * params.in_h + h0 + taps_h.x * params.dilation_h) * params.in_w
       + w0 + taps_w.x * params.dilation_w;
-  var best_bits = input[in_base + best_pos * in_step];
+  var best_bits = input_load(in_base + best_pos * in_step);
   var best_is_nan = is_nan(best_bits);
   var best_key = order_key(best_bits);
   for (var kd = taps_d.x; kd < taps_d.y; kd++) {
@@ -67,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       let row = (d * params.in_h + h0 + kh * params.dilation_h) * params.in_w;
       for (var kw = taps_w.x; kw < taps_w.y; kw++) {
         let pos = row + w0 + kw * params.dilation_w;
-        let bits = input[in_base + pos * in_step];
+        let bits = input_load(in_base + pos * in_step);
         let nan = is_nan(bits);
         let key = order_key(bits);
         if (nan || (!best_is_nan && key > best_key)) {
@@ -79,6 +89,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       }
     }
   }
-  values[t] = best_bits;
+  values_store(t, best_bits);
   indices[t] = encode_index(Element(e.n, e.c, best_pos), params.index_stride_n, params.index_stride_c, params.index_stride_s);
 }

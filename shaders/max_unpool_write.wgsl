@@ -20,13 +20,23 @@ const FILL_BILINEAR: u32 = 2u;
 override WORKGROUP_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> params: UnpoolParams;
+// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
+// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
 @group(0) @binding(1) var<storage, read> values: array<u32>;
-@group(0) @binding(2) var<storage, read> owner: array<u32>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
+fn values_load(i: u32) -> u32 {
+  return values[i];
+}
+fn output_store(i: u32, bits: u32) {
+  output[i] = bits;
+}
+// end float storage
+
+@group(0) @binding(2) var<storage, read> owner: array<u32>;
 
 fn pooled_value(n: u32, c: u32, p: u32) -> u32 {
   let in_volume = params.in_d * params.in_h * params.in_w;
-  return values[element_offset(Element(n, c, p), params.channels, in_volume, params.channels_last != 0u)];
+  return values_load(element_offset(Element(n, c, p), params.channels, in_volume, params.channels_last != 0u));
 }
 
 // floor(dst * in / out), exact for every size: the product can pass 2^32 on long signals, so it is
@@ -100,14 +110,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   let winner = owner[o];
   if (winner != 0u) {
-    output[o] = values[winner - 1u];
+    output_store(o, values_load(winner - 1u));
     return;
   }
   if (params.fill == 0u) {
-    output[o] = 0u;
+    output_store(o, 0u);
     return;
   }
   let out_volume = params.out_d * params.out_h * params.out_w;
   let e = element_at(o, params.channels, out_volume, params.channels_last != 0u);
-  output[o] = resized_value(e.n, e.c, e.p);
+  output_store(o, resized_value(e.n, e.c, e.p));
 }

@@ -39,9 +39,19 @@ override DILATION_W: u32 = 1u;
 override LAST_MATCH: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
+// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
 @group(0) @binding(1) var<storage, read> pooled: array<u32>;
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> result: array<u32>;
+fn pooled_load(i: u32) -> u32 {
+  return pooled[i];
+}
+fn result_store(i: u32, bits: u32) {
+  result[i] = bits;
+}
+// end float storage
+
+@group(0) @binding(2) var<storage, read> indices: array<i32>;
 
 // What element e, at coordinates (x, y, z), receives from the outputs whose windows hold it;
 // `range_w` and `range_d` are its candidate outputs along the width and depth.
@@ -68,7 +78,7 @@ fn gather(e: Element, x: u32, y: u32, z: u32, range_w: vec2<i32>, range_d: vec2<
         let q = (u32(od) * params.out_h + u32(oh)) * params.out_w + u32(ow);
         let k = element_offset(Element(e.n, e.c, q), params.channels, out_volume, channels_last);
         if (indices[k] == want) {
-          let bits = pooled[k];
+          let bits = pooled_load(k);
           sum = select(first_sum_bits(bits), add_exact(sum, bits), found);
           found = true;
           last = bits;
@@ -101,7 +111,7 @@ fn gather_planar(base: u32, want: i32, y: u32, z: u32, x: u32, range_w: vec2<i32
         }
         let k = row + u32(ow);
         if (indices[k] == want) {
-          let bits = pooled[k];
+          let bits = pooled_load(k);
           sum = select(first_sum_bits(bits), add_exact(sum, bits), found);
           found = true;
           last = bits;
@@ -129,7 +139,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
           let z = (zz / params.in_h) % params.in_d;
           let e = Element(zz / (params.in_h * params.in_d), c, (z * params.in_h + y) * params.in_w + x);
           let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
-          result[element_offset(e, params.channels, in_volume, true)] = gather(e, x, y, z, range_w, range_d);
+          result_store(element_offset(e, params.channels, in_volume, true), gather(e, x, y, z, range_w, range_d));
         }
       }
     }
@@ -150,7 +160,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         for (var r = 0u; r < rows; r++) {
           let y = first_row + r;
           let p = (z * params.in_h + y) * params.in_w + x;
-          result[plane * in_volume + p] = gather_planar(base, want_base + i32(p * params.index_stride_s), y, z, x, range_w, range_d);
+          result_store(plane * in_volume + p, gather_planar(base, want_base + i32(p * params.index_stride_s), y, z, x, range_w, range_d));
         }
       }
     }

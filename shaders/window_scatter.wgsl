@@ -37,9 +37,19 @@ override LAST_MATCH: bool = false;
 override WINDOW_TAPS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
+// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
 @group(0) @binding(1) var<storage, read> pooled: array<u32>;
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> result: array<u32>;
+fn pooled_load(i: u32) -> u32 {
+  return pooled[i];
+}
+fn result_store(i: u32, bits: u32) {
+  result[i] = bits;
+}
+// end float storage
+
+@group(0) @binding(2) var<storage, read> indices: array<i32>;
 
 // Tap number of pooled element k ('window' indices).
 fn tap_at(k: u32) -> i32 {
@@ -98,7 +108,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let range_h = candidate_outputs(y, STRIDE_H, params.pad_h, DILATION_H, KERNEL_H, params.out_h);
   let range_d = candidate_outputs(z, STRIDE_D, params.pad_d, DILATION_D, KERNEL_D, params.out_d);
   let own = i32(e.p);
-  var sum = first_sum_bits(pooled[t]);
+  var sum = first_sum_bits(pooled_load(t));
   for (var od = range_d.x; od < range_d.y; od++) {
     if (!is_tap(z, od, STRIDE_D, params.pad_d, DILATION_D)) {
       continue;
@@ -130,10 +140,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
           return;
         }
         if (!LAST_MATCH) {
-          sum = add_exact(sum, pooled[k]);
+          sum = add_exact(sum, pooled_load(k));
         }
       }
     }
   }
-  result[element_offset(Element(e.n, e.c, u32(q)), params.channels, in_volume, channels_last)] = select(sum, pooled[t], LAST_MATCH);
+  result_store(element_offset(Element(e.n, e.c, u32(q)), params.channels, in_volume, channels_last), select(sum, pooled_load(t), LAST_MATCH));
 }

@@ -6,8 +6,9 @@
 import { decodeStatus } from './kernels.js';
 import { resolveLaunchProfile, type LaunchProfile, type LaunchProfileName } from './launch.js';
 import * as operations from './operations.js';
-import { checkTensor, describeValue, type OperationHost, type PoolResult, type WindowPoolResult } from './operations.js';
-import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions, type WindowIndexOptions } from './options.js';
+import { float16ArrayConstructor, isFloat16Array, narrowToFloat16, type Float16ArrayType } from './float16.js';
+import { checkTensor, describeValue, type FloatOf, type IndexOf, type OperationHost, type PoolResult } from './operations.js';
+import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from './options.js';
 import { STATUS_BYTES } from './plan.js';
 import { Profiler, type Measurement } from './profiling.js';
 import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session.js';
@@ -15,7 +16,7 @@ import { storageBytes, Tensor, type DType } from './tensor.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 export type { Measurement } from './profiling.js';
-export type { PoolResult, WindowPoolResult } from './operations.js';
+export type { FloatOf, IndexOf, PoolResult, WindowPoolResult } from './operations.js';
 export { MAX_DISPATCHES_PER_SUBMIT } from './session.js';
 export { DEFAULT_MAX_IDLE_BYTES } from './buffer_pool.js';
 
@@ -42,6 +43,12 @@ export interface ArgPoolCreateOptions {
    * the device. Buffers given back beyond it are destroyed, least recently used first.
    */
   maxPooledBytes?: number;
+  /**
+   * How float16 tensors are stored: 'auto' (default) uses array<f16> kernels where the device has the
+   * 'shader-f16' feature, packed 32-bit words elsewhere; 'packed' forces the packed kernels (tests
+   * cover both this way). Two bytes per element and the same results either way.
+   */
+  float16Storage?: 'auto' | 'packed';
 }
 
 /** Limits worth raising from the defaults to the adapter's, so large tensors fit. */
@@ -65,7 +72,8 @@ export async function requestArgPoolDevice(options: Omit<ArgPoolCreateOptions, '
   if (!adapter) throw new Error(noAdapterMessage(options.gpu !== undefined));
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  // Timestamp queries for measurements, shader-f16 for float16 kernels on array<f16>, where offered.
+  const requiredFeatures = (['timestamp-query', 'shader-f16'] as GPUFeatureName[]).filter((name) => adapter.features.has(name));
   const device = await adapter.requestDevice({ label: 'argpool', requiredLimits, requiredFeatures });
   // The `webgpu` package (Dawn in Node) frees its instance when the GPU object is collected, devices
   // included, and the process then crashes: keep the GPU and adapter as long as the device lives.
@@ -105,10 +113,11 @@ export class ArgPool {
     specialised: boolean,
     /** The launch shapes this context uses (see `ArgPoolCreateOptions.launchProfile`). */
     readonly launchProfile: LaunchProfile,
+    float16: 'float16-packed' | 'float16-native',
   ) {
     this.session = new Session(device);
     this.profiler = new Profiler(this.session);
-    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap(), recentOptions: { objects: [], next: 0 } };
+    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap(), recentOptions: { objects: [], next: 0 }, float16 };
   }
 
   /**
@@ -124,7 +133,8 @@ export class ArgPool {
     }
     const device = options.device ?? (await requestArgPoolDevice(options));
     try {
-      const context = new ArgPool(device, !options.device, specialised, resolveLaunchProfile('ArgPool.create', device, options.launchProfile));
+      const float16 = options.float16Storage !== 'packed' && device.features.has('shader-f16') ? 'float16-native' : 'float16-packed';
+      const context = new ArgPool(device, !options.device, specialised, resolveLaunchProfile('ArgPool.create', device, options.launchProfile), float16);
       if (maxPooledBytes !== undefined) context.session.executor.pool.maxIdleBytes = maxPooledBytes;
       return context;
     } catch (error) {
@@ -169,49 +179,76 @@ export class ArgPool {
 
   /**
    * Uploads host data: Float32Array gives a float32 tensor, Int32Array or BigInt64Array an int32
-   * tensor, Uint8Array a uint8 tensor ('window' indices, packed four to a 32-bit word).
+   * tensor, Uint8Array a uint8 tensor ('window' indices, packed four to a 32-bit word). float16: a
+   * Float16Array, or a Uint16Array of float16 bits with dtype 'float16' (stored as they are, two bytes
+   * each), or a Float32Array with dtype 'float16' (each value rounded to nearest even float16).
    */
-  tensor(data: Float32Array, shape: readonly number[]): Tensor<'float32'>;
-  tensor(data: Int32Array | BigInt64Array, shape: readonly number[]): Tensor<'int32'>;
-  tensor(data: Uint8Array, shape: readonly number[]): Tensor<'uint8'>;
-  tensor(data: Float32Array | Int32Array | BigInt64Array | Uint8Array, shape: readonly number[]): Tensor {
+  tensor(data: Float32Array, shape: readonly number[], dtype?: 'float32'): Tensor<'float32'>;
+  tensor(data: Uint16Array | Float16ArrayType | Float32Array, shape: readonly number[], dtype: 'float16'): Tensor<'float16'>;
+  tensor(data: Float16ArrayType, shape: readonly number[]): Tensor<'float16'>;
+  tensor(data: Int32Array | BigInt64Array, shape: readonly number[], dtype?: 'int32'): Tensor<'int32'>;
+  tensor(data: Uint8Array, shape: readonly number[], dtype?: 'uint8'): Tensor<'uint8'>;
+  tensor(data: Float32Array | Float16ArrayType | Uint16Array | Int32Array | BigInt64Array | Uint8Array, shape: readonly number[], dtype?: DType): Tensor {
     const op = 'tensor';
     this.session.checkUsable(op);
-    let words: Float32Array | Int32Array | Uint8Array;
-    let dtype: DType;
-    if (data instanceof Uint8Array) {
-      // Whole words: writeBuffer and the kernels take multiples of 4 bytes.
-      words = new Uint8Array(storageBytes('uint8', data.length));
-      words.set(data);
-      dtype = 'uint8';
-    } else if (data instanceof Float32Array) {
-      words = data;
-      dtype = 'float32';
-    } else if (data instanceof Int32Array) {
-      words = data;
-      dtype = 'int32';
-    } else if (data instanceof BigInt64Array) {
-      words = narrowIndices(op, 'data', data);
-      dtype = 'int32';
-    } else {
-      throw new TypeError(`${op}: data must be a Float32Array, Int32Array, BigInt64Array or Uint8Array, got ${describeValue(data)}`);
+    const given: unknown = data;
+    let words: Float32Array | Int32Array | Uint8Array | Uint16Array;
+    let kind: DType;
+    if (dtype !== undefined && !['float32', 'float16', 'int32', 'uint8'].includes(dtype)) {
+      throw new TypeError(`${op}: dtype must be 'float32', 'float16', 'int32' or 'uint8', got ${show(dtype)}`);
     }
+    if (dtype === 'float16' || isFloat16Array(given)) {
+      const source = given as { buffer: ArrayBuffer; byteOffset: number; length: number };
+      if (given instanceof Float32Array) words = narrowToFloat16(given);
+      else if (given instanceof Uint16Array || isFloat16Array(given)) words = new Uint16Array(source.buffer, source.byteOffset, source.length);
+      else throw new TypeError(`${op}: float16 data must be a Uint16Array of float16 bits, a Float16Array or a Float32Array, got ${describeValue(given)}`);
+      // Whole words: writeBuffer and the kernels take multiples of 4 bytes.
+      const padded = new Uint16Array(storageBytes('float16', words.length) / 2);
+      padded.set(words);
+      words = padded;
+      kind = 'float16';
+    } else if (given instanceof Uint8Array) {
+      words = new Uint8Array(storageBytes('uint8', given.length));
+      words.set(given);
+      kind = 'uint8';
+    } else if (given instanceof Float32Array) {
+      words = given;
+      kind = 'float32';
+    } else if (given instanceof Int32Array) {
+      words = given;
+      kind = 'int32';
+    } else if (given instanceof BigInt64Array) {
+      words = narrowIndices(op, 'data', given);
+      kind = 'int32';
+    } else if (given instanceof Uint16Array) {
+      throw new TypeError(`${op}: a Uint16Array is read as float16 bits only with dtype 'float16'`);
+    } else {
+      const f16 = float16ArrayConstructor() ? ', Float16Array' : '';
+      throw new TypeError(`${op}: data must be a Float32Array${f16}, Uint16Array (float16 bits), Int32Array, BigInt64Array or Uint8Array, got ${describeValue(given)}`);
+    }
+    if (dtype !== undefined && dtype !== kind) {
+      throw new TypeError(`${op}: data ${describeValue(given)} does not hold dtype '${dtype}'`);
+    }
+    const length = (given as { length: number }).length;
     const dims = checkShape(op, shape);
-    if (product(dims) !== data.length) {
-      throw new RangeError(`${op}: data has ${data.length} elements but shape ${show(dims)} needs ${product(dims)}`);
+    if (product(dims) !== length) {
+      throw new RangeError(`${op}: data has ${length} elements but shape ${show(dims)} needs ${product(dims)}`);
     }
     this.checkBindingSize(op, 'data', words.byteLength);
     const buffer = this.session.allocateStorage(`tensor ${show(dims)}`, words.byteLength);
     this.device.queue.writeBuffer(buffer, 0, words as Int32Array<ArrayBuffer>);
-    return new Tensor(this, buffer, dims, dtype, true);
+    return new Tensor(this, buffer, dims, kind, true);
   }
 
-  /** Wraps a caller-owned buffer without copying. Its contents are read when work is submitted. */
+  /**
+   * Wraps a caller-owned buffer without copying. Its contents are read when work is submitted.
+   * float16: two bytes per element, element i in half i % 2 (least significant first) of word i / 2.
+   */
   fromBuffer<D extends DType>(buffer: GPUBuffer, shape: readonly number[], dtype: D): Tensor<D> {
     const op = 'fromBuffer';
     this.session.checkUsable(op);
-    if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'uint8') {
-      throw new TypeError(`${op}: dtype must be 'float32', 'int32' or 'uint8', got ${show(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'int32' && dtype !== 'uint8') {
+      throw new TypeError(`${op}: dtype must be 'float32', 'float16', 'int32' or 'uint8', got ${show(dtype)}`);
     }
     const dims = checkShape(op, shape);
     const bytes = storageBytes(dtype, product(dims));
@@ -225,56 +262,64 @@ export class ArgPool {
     return new Tensor(this, buffer, dims, dtype, false);
   }
 
-  maxPool(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
-  maxPool(input: Tensor, options: PoolOptions): PoolResult;
-  maxPool(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
-    return operations.maxPool(this.host, 'maxPool', input, options);
-  }
-  maxPool1d(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
-  maxPool1d(input: Tensor, options: PoolOptions): PoolResult;
-  maxPool1d(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
-    return operations.maxPool(this.host, 'maxPool', input, options, 1);
-  }
-  maxPool2d(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
-  maxPool2d(input: Tensor, options: PoolOptions): PoolResult;
-  maxPool2d(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
-    return operations.maxPool(this.host, 'maxPool', input, options, 2);
-  }
-  maxPool3d(input: Tensor, options: PoolOptions & WindowIndexOptions): WindowPoolResult;
-  maxPool3d(input: Tensor, options: PoolOptions): PoolResult;
-  maxPool3d(input: Tensor, options: PoolOptions): PoolResult<'int32' | 'uint8'> {
-    return operations.maxPool(this.host, 'maxPool', input, options, 3);
+  /**
+   * How this context stores float16 tensors: 'float16-native' (array<f16> kernels) where the device
+   * has 'shader-f16' and `float16Storage` is 'auto', else 'float16-packed' (two per 32-bit word).
+   * Both store two bytes per element and give the same bits.
+   */
+  get float16Storage(): 'float16-native' | 'float16-packed' {
+    return this.host.float16;
   }
 
-  maxUnpool(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options);
+  /**
+   * Max pooling with indices. Values keep the input's dtype (float32 or float16); indices are int32,
+   * or uint8 taps for indexFormat 'window' (typed so from the options' type: `Tensor<'int32' |
+   * 'uint8'>` when it does not say which).
+   */
+  maxPool<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
+    return operations.maxPool(this.host, 'maxPool', input, options) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
-  maxUnpool1d(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 1);
+  maxPool1d<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
+    return operations.maxPool(this.host, 'maxPool', input, options, 1) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
-  maxUnpool2d(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 2);
+  maxPool2d<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
+    return operations.maxPool(this.host, 'maxPool', input, options, 2) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
-  maxUnpool3d(values: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 3);
+  maxPool3d<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
+    return operations.maxPool(this.host, 'maxPool', input, options, 3) as PoolResult<IndexOf<O>, FloatOf<T>>;
+  }
+
+  /** Max unpooling; the result has the dtype of `values`. */
+  maxUnpool<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
+    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options) as Tensor<FloatOf<T>>;
+  }
+  maxUnpool1d<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
+    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 1) as Tensor<FloatOf<T>>;
+  }
+  maxUnpool2d<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
+    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 2) as Tensor<FloatOf<T>>;
+  }
+  maxUnpool3d<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
+    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 3) as Tensor<FloatOf<T>>;
   }
 
   /**
    * Gradient of max pooling with respect to its input: each input element receives the sum of the
    * gradients of every output that chose it (overlapping windows can choose one element twice), in
    * a fixed order, so every run gives the same bits. `indices` are those maxPool returned for the
-   * same options; an index outside its window makes the result's read reject.
+   * same options; an index outside its window makes the result's read reject. float16 gradients are
+   * summed in float32 and each sum is rounded once to float16; the result has gradOutput's dtype.
    */
-  maxPoolBackward(gradOutput: Tensor, indices: Tensor, options: PoolBackwardOptions): Tensor<'float32'> {
-    return operations.maxPoolBackward(this.host, gradOutput, indices, options);
+  maxPoolBackward<T extends Tensor>(gradOutput: T, indices: Tensor, options: PoolBackwardOptions): Tensor<FloatOf<T>> {
+    return operations.maxPoolBackward(this.host, gradOutput, indices, options) as Tensor<FloatOf<T>>;
   }
 
   /**
    * Gradient of max unpooling with respect to the pooled values: the output gradient at each index's
-   * position. The result has the shape of `indices`.
+   * position. The result has the shape of `indices` and the dtype of `gradOutput`.
    */
-  maxUnpoolBackward(gradOutput: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
-    return operations.maxUnpoolBackward(this.host, gradOutput, indices, options);
+  maxUnpoolBackward<T extends Tensor>(gradOutput: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
+    return operations.maxUnpoolBackward(this.host, gradOutput, indices, options) as Tensor<FloatOf<T>>;
   }
 
   /** Submits pending work and resolves when the GPU has finished it. */

@@ -22,8 +22,22 @@
  *   the same position the last one in memory order wins. Positions no index names hold 0 (fill
  *   'zero', PyTorch), or the pooled map upsampled by nearest neighbour or linear interpolation
  *   (fill 'nearest' / 'bilinear', see `interpolate`).
+ * - float16 data (a Uint16Array of bits, or a Float16Array) follows the same rules on its exact
+ *   float32 widening: copies keep their bits; gradient sums run in float32 and each is rounded once to
+ *   float16 (round to nearest even, subnormals kept; src/float16.ts); a 'bilinear' fill is rounded
+ *   once from float64. Results of float16 inputs are float16 bits (Uint16Array).
  */
 
+import {
+  float16ArrayConstructor,
+  isFloat16Array,
+  narrowToFloat16,
+  numberToFloat16Bits,
+  widenFloat16,
+  type Float16ArrayType,
+} from './float16.js';
+
+export { float16BitsToNumber, numberToFloat16Bits, float16BitsToFloat32Bits, float32BitsToFloat16Bits } from './float16.js';
 import {
   fail,
   joinShape,
@@ -43,6 +57,19 @@ import {
   type WindowIndexOptions,
 } from './options.js';
 
+/**
+ * float16 data: the bits as a Uint16Array, or a Float16Array where the runtime has one. Results of
+ * float16 inputs are always the bits, as a Uint16Array (wrap its buffer in a Float16Array to read
+ * numbers where there is one).
+ */
+export type Float16Data = Uint16Array | Float16ArrayType;
+
+/** Floating-point tensor data: float32, or float16 (see `Float16Data`). */
+export type FloatData = Float32Array | Float16Data;
+
+/** float16 results: the bits. */
+export type OwnedFloat16Bits = Uint16Array<ArrayBuffer>;
+
 export interface HostTensor<T = Float32Array> {
   data: T;
   shape: number[];
@@ -59,21 +86,31 @@ export type IndexData = Int32Array | BigInt64Array | Uint8Array;
 /** Results own fresh ArrayBuffers, so they can go straight to `GPUQueue.writeBuffer`. */
 export type OwnedFloat32 = Float32Array<ArrayBuffer>;
 
+/** The result data of a float input: float32 for float32, float16 bits for float16. */
+export type FloatResult<V extends FloatData> = V extends Float32Array ? OwnedFloat32 : OwnedFloat16Bits;
+
 /** Pooling results; `indices` are a Uint8Array for indexFormat 'window' (see `WindowPoolResult`). */
-export interface MaxPoolResult<I = Int32Array<ArrayBuffer>> {
-  values: HostTensor<OwnedFloat32>;
+export interface MaxPoolResult<I = Int32Array<ArrayBuffer>, F = OwnedFloat32> {
+  values: HostTensor<F>;
   indices: HostTensor<I>;
 }
 
-export type WindowPoolResult = MaxPoolResult<Uint8Array<ArrayBuffer>>;
+export type WindowPoolResult<F = OwnedFloat32> = MaxPoolResult<Uint8Array<ArrayBuffer>, F>;
 
 export type { WindowIndexOptions };
 
 /** A pooling entry point of a fixed rank: uint8 taps for indexFormat 'window', int32 indices otherwise. */
 export interface MaxPoolFunction {
-  (input: TensorInput, opts: PoolOptions & WindowIndexOptions): WindowPoolResult;
-  (input: TensorInput, opts: PoolOptions): MaxPoolResult;
+  <V extends FloatData = Float32Array>(input: TensorInput<V>, opts: PoolOptions & WindowIndexOptions): WindowPoolResult<FloatResult<V>>;
+  <V extends FloatData = Float32Array>(input: TensorInput<V>, opts: PoolOptions): MaxPoolResult<Int32Array<ArrayBuffer>, FloatResult<V>>;
 }
+
+/** An unpooling entry point of a fixed rank. */
+export type MaxUnpoolFunction = <V extends FloatData = Float32Array>(
+  values: TensorInput<V>,
+  indices: TensorInput<IndexData>,
+  opts: UnpoolOptions,
+) => HostTensor<FloatResult<V>>;
 
 export type MaxPoolBackwardOptions = PoolBackwardOptions;
 
@@ -177,10 +214,38 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function checkFloatData(op: string, argument: string, tensor: TensorInput): void {
-  if (!(tensor?.data instanceof Float32Array)) {
-    fail(op, `${argument} data must be a Float32Array, got ${describe(tensor?.data)}`);
+/** float32 data as it is, float16 data widened exactly to float32, with the dtype it came as. */
+interface FloatInput {
+  data: Float32Array;
+  dtype: 'float32' | 'float16';
+}
+
+/**
+ * Reads float data: a Float32Array is float32; a Uint16Array (the bits) or a Float16Array is float16,
+ * widened exactly (so the float32 rules below apply to the float16 values unchanged).
+ */
+function readFloatData(op: string, argument: string, tensor: TensorInput<FloatData>): FloatInput {
+  const data: unknown = tensor?.data;
+  if (data instanceof Float32Array) return { data, dtype: 'float32' };
+  if (data instanceof Uint16Array) return { data: widenFloat16(data), dtype: 'float16' };
+  if (isFloat16Array(data)) {
+    const half = data as unknown as Uint16Array;
+    return { data: widenFloat16(new Uint16Array(half.buffer, half.byteOffset, half.length)), dtype: 'float16' };
   }
+  const f16 = float16ArrayConstructor() ? ', a Float16Array' : '';
+  return fail(op, `${argument} data must be a Float32Array${f16} or a Uint16Array of float16 bits, got ${describe(data)}`);
+}
+
+/**
+ * A float32 result in the dtype of the input: as it is, or each element narrowed to float16 once
+ * (round to nearest even, subnormals kept). `exact` (float16 only): elements computed in float64,
+ * rounded once from there rather than through float32.
+ */
+function floatResult(result: OwnedFloat32, dtype: 'float32' | 'float16', exact?: Map<number, number>): OwnedFloat32 | OwnedFloat16Bits {
+  if (dtype === 'float32') return result;
+  const bits = narrowToFloat16(result);
+  if (exact) for (const [k, value] of exact) bits[k] = numberToFloat16Bits(value);
+  return bits;
 }
 
 function checkDataLength(op: string, argument: string, length: number, shape: readonly number[]): void {
@@ -304,12 +369,25 @@ function invalidTapMessage(tap: number, where: number[], taps: number, targetNam
 // Max pooling
 // ---------------------------------------------------------------------------------------------
 
-export function maxPool(input: TensorInput, opts: PoolOptions & WindowIndexOptions, expectedRank?: SpatialRank): WindowPoolResult;
-export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: SpatialRank): MaxPoolResult;
-export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: SpatialRank): MaxPoolResult<Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>> {
-  const geometry = resolvePoolGeometry('maxPool', input?.shape, opts, expectedRank);
+export function maxPool<V extends FloatData = Float32Array>(
+  input: TensorInput<V>,
+  opts: PoolOptions & WindowIndexOptions,
+  expectedRank?: SpatialRank,
+): WindowPoolResult<FloatResult<V>>;
+export function maxPool<V extends FloatData = Float32Array>(
+  input: TensorInput<V>,
+  opts: PoolOptions,
+  expectedRank?: SpatialRank,
+): MaxPoolResult<Int32Array<ArrayBuffer>, FloatResult<V>>;
+export function maxPool(
+  given: TensorInput<FloatData>,
+  opts: PoolOptions,
+  expectedRank?: SpatialRank,
+): MaxPoolResult<Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>, OwnedFloat32 | OwnedFloat16Bits> {
+  const geometry = resolvePoolGeometry('maxPool', given?.shape, opts, expectedRank);
   const { op, layout, indexFormat, batch, channels } = geometry;
-  checkFloatData(op, 'input', input);
+  const float = readFloatData(op, 'input', given);
+  const input = { data: float.data, shape: given.shape };
   checkDataLength(op, 'input', input.data.length, input.shape);
 
   const [inD, inH, inW] = as3d(geometry.inSpatial, 1);
@@ -374,7 +452,7 @@ export function maxPool(input: TensorInput, opts: PoolOptions, expectedRank?: Sp
   }
 
   const shape = joinShape(batch, channels, geometry.outSpatial, layout);
-  return { values: { data: values, shape }, indices: { data: indices, shape: shape.slice() } };
+  return { values: { data: floatResult(values, float.dtype), shape }, indices: { data: indices, shape: shape.slice() } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,15 +495,26 @@ function interpolate(
   return blend(0);
 }
 
-export function maxUnpool(
-  values: TensorInput,
+/**
+ * float16 values unpool as their float32 widening would, copies keeping their bits; a 'bilinear'
+ * fill is computed in float64 and rounded once to float16.
+ */
+export function maxUnpool<V extends FloatData = Float32Array>(
+  values: TensorInput<V>,
   indices: TensorInput<IndexData>,
   opts: UnpoolOptions,
   expectedRank?: SpatialRank,
-): HostTensor<OwnedFloat32> {
-  const geometry = resolveUnpoolGeometry('maxUnpool', values?.shape, indices?.shape, opts, expectedRank);
+): HostTensor<FloatResult<V>>;
+export function maxUnpool(
+  given: TensorInput<FloatData>,
+  indices: TensorInput<IndexData>,
+  opts: UnpoolOptions,
+  expectedRank?: SpatialRank,
+): HostTensor<OwnedFloat32 | OwnedFloat16Bits> {
+  const geometry = resolveUnpoolGeometry('maxUnpool', given?.shape, indices?.shape, opts, expectedRank);
   const { op, layout, indexFormat, fill, batch, channels, inSpatial, outSpatial } = geometry;
-  checkFloatData(op, 'values', values);
+  const float = readFloatData(op, 'values', given);
+  const values = { data: float.data, shape: given.shape };
   checkDataLength(op, 'values', values.data.length, values.shape);
   const index = readIndices(op, indices, indexFormat);
   checkDataLength(op, 'indices', index.length, indices.shape);
@@ -446,7 +535,8 @@ export function maxUnpool(
     outBits[targets[k]] = valueBits[k];
     reached[targets[k]] = 1;
   }
-  if (fill === 'zero') return { data: output, shape: joinShape(batch, channels, outSpatial, layout) };
+  if (fill === 'zero') return { data: floatResult(output, float.dtype), shape: joinShape(batch, channels, outSpatial, layout) };
+  const interpolated = new Map<number, number>();
 
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -460,12 +550,14 @@ export function maxUnpool(
           const src = dst.map((d, i) => Math.floor((d * inSpatial[i]) / outSpatial[i]));
           outBits[out] = valueBits[elementOffset(layout, channels, inVolume, n, c, positionOf(src, inSpatial))];
         } else {
-          output[out] = Math.fround(interpolate(readPooled, dst, inSpatial, outSpatial));
+          const value = interpolate(readPooled, dst, inSpatial, outSpatial);
+          output[out] = Math.fround(value);
+          if (float.dtype === 'float16') interpolated.set(out, value);
         }
       }
     }
   }
-  return { data: output, shape: joinShape(batch, channels, outSpatial, layout) };
+  return { data: floatResult(output, float.dtype, interpolated), shape: joinShape(batch, channels, outSpatial, layout) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,15 +599,23 @@ function checkInsideWindows(geometry: PoolGeometry, index: Int32Array): void {
   }
 }
 
-export function maxPoolBackward(
-  gradOutput: TensorInput,
+/** float16 gradients are widened, summed in float32 as above, and each sum is rounded once to float16. */
+export function maxPoolBackward<V extends FloatData = Float32Array>(
+  gradOutput: TensorInput<V>,
   indices: TensorInput<IndexData>,
   opts: MaxPoolBackwardOptions,
   expectedRank?: SpatialRank,
-): HostTensor<OwnedFloat32> {
-  const geometry = resolvePoolBackwardGeometry(gradOutput?.shape, indices?.shape, opts, expectedRank);
+): HostTensor<FloatResult<V>>;
+export function maxPoolBackward(
+  given: TensorInput<FloatData>,
+  indices: TensorInput<IndexData>,
+  opts: MaxPoolBackwardOptions,
+  expectedRank?: SpatialRank,
+): HostTensor<OwnedFloat32 | OwnedFloat16Bits> {
+  const geometry = resolvePoolBackwardGeometry(given?.shape, indices?.shape, opts, expectedRank);
   const { op, layout, indexFormat, batch, channels, inSpatial, outSpatial } = geometry;
-  checkFloatData(op, 'gradOutput', gradOutput);
+  const float = readFloatData(op, 'gradOutput', given);
+  const gradOutput = { data: float.data, shape: given.shape };
   checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
   const index = readIndices(op, indices, indexFormat);
   checkDataLength(op, 'indices', index.length, indices.shape);
@@ -532,22 +632,30 @@ export function maxPoolBackward(
   for (let k = 0; k < targets.length; k++) {
     gradInput[targets[k]] = Math.fround(gradInput[targets[k]] + gradOutput.data[k]);
   }
-  return { data: gradInput, shape: joinShape(batch, channels, inSpatial, layout) };
+  return { data: floatResult(gradInput, float.dtype), shape: joinShape(batch, channels, inSpatial, layout) };
 }
 
 /**
  * Gradient of max unpooling with respect to its values: each pooled element takes the output
  * gradient at the position its index names (a gather, copied as bits).
  */
-export function maxUnpoolBackward(
-  gradOutput: TensorInput,
+/** float16 gradients are gathered as their bits. */
+export function maxUnpoolBackward<V extends FloatData = Float32Array>(
+  gradOutput: TensorInput<V>,
   indices: TensorInput<IndexData>,
   opts: UnpoolOptions,
   expectedRank?: SpatialRank,
-): HostTensor<OwnedFloat32> {
-  const geometry = resolveUnpoolBackwardGeometry(gradOutput?.shape, indices?.shape, opts, expectedRank);
+): HostTensor<FloatResult<V>>;
+export function maxUnpoolBackward(
+  given: TensorInput<FloatData>,
+  indices: TensorInput<IndexData>,
+  opts: UnpoolOptions,
+  expectedRank?: SpatialRank,
+): HostTensor<OwnedFloat32 | OwnedFloat16Bits> {
+  const geometry = resolveUnpoolBackwardGeometry(given?.shape, indices?.shape, opts, expectedRank);
   const { op, layout, indexFormat, channels, inSpatial, outSpatial } = geometry;
-  checkFloatData(op, 'gradOutput', gradOutput);
+  const float = readFloatData(op, 'gradOutput', given);
+  const gradOutput = { data: float.data, shape: given.shape };
   checkDataLength(op, 'gradOutput', gradOutput.data.length, gradOutput.shape);
   const index = readIndices(op, indices, indexFormat);
   checkDataLength(op, 'indices', index.length, indices.shape);
@@ -560,23 +668,20 @@ export function maxUnpoolBackward(
   const gradValues = new Float32Array(targets.length);
   const resultBits = new Uint32Array(gradValues.buffer);
   for (let k = 0; k < targets.length; k++) resultBits[k] = gradBits[targets[k]];
-  return { data: gradValues, shape: Array.from(indices.shape) };
+  return { data: floatResult(gradValues, float.dtype), shape: Array.from(indices.shape) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rank-checked entry points
 // ---------------------------------------------------------------------------------------------
 
-export const maxPool1d = ((input: TensorInput, opts: PoolOptions) => maxPool(input, opts, 1)) as MaxPoolFunction;
-export const maxPool2d = ((input: TensorInput, opts: PoolOptions) => maxPool(input, opts, 2)) as MaxPoolFunction;
-export const maxPool3d = ((input: TensorInput, opts: PoolOptions) => maxPool(input, opts, 3)) as MaxPoolFunction;
+export const maxPool1d = ((input: TensorInput<FloatData>, opts: PoolOptions) => maxPool(input, opts, 1)) as MaxPoolFunction;
+export const maxPool2d = ((input: TensorInput<FloatData>, opts: PoolOptions) => maxPool(input, opts, 2)) as MaxPoolFunction;
+export const maxPool3d = ((input: TensorInput<FloatData>, opts: PoolOptions) => maxPool(input, opts, 3)) as MaxPoolFunction;
 
-export const maxUnpool1d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
-  maxUnpool(values, indices, opts, 1);
-export const maxUnpool2d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
-  maxUnpool(values, indices, opts, 2);
-export const maxUnpool3d = (values: TensorInput, indices: TensorInput<IndexData>, opts: UnpoolOptions): HostTensor<OwnedFloat32> =>
-  maxUnpool(values, indices, opts, 3);
+export const maxUnpool1d: MaxUnpoolFunction = (values, indices, opts) => maxUnpool(values, indices, opts, 1);
+export const maxUnpool2d: MaxUnpoolFunction = (values, indices, opts) => maxUnpool(values, indices, opts, 2);
+export const maxUnpool3d: MaxUnpoolFunction = (values, indices, opts) => maxUnpool(values, indices, opts, 3);
 
 export const cpu = {
   maxPool,

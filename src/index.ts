@@ -7,11 +7,14 @@ export {
   ArgPool,
   requestArgPoolDevice,
   type ArgPoolCreateOptions,
+  type FloatOf,
+  type IndexOf,
   type Measurement,
   type PoolResult,
   type WindowPoolResult,
 } from './argpool.js';
-export { Tensor, type DType, type TypedArrayFor } from './tensor.js';
+export { Tensor, type DType, type FloatDType, type IndexDType, type Float16ArrayLike, type Float16ArrayOrLike, type TypedArrayFor } from './tensor.js';
+export type { Float16ArrayType } from './float16.js';
 export * as cpu from './cpu.js';
 export type { LaunchProfile, LaunchProfileName } from './launch.js';
 export {

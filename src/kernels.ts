@@ -10,7 +10,7 @@
  */
 import { encodePlan } from './encode.js';
 import { resolveLaunchProfile, type LaunchProfileName } from './launch.js';
-import type { PoolGeometry, UnpoolGeometry } from './options.js';
+import { show, type PoolGeometry, type UnpoolGeometry } from './options.js';
 import {
   limitsOf,
   planMaxPool,
@@ -20,6 +20,7 @@ import {
   type OperationPlan,
   type PlanContext,
 } from './plan.js';
+import type { FloatStorage } from './shaders.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 export { WORKGROUP_SIZE, STATUS_BYTES, channelsLastPlan, tiledPlan, windowGatherPlan, type TiledPlan } from './plan.js';
@@ -49,6 +50,17 @@ export interface RecordOptions {
    * 'gpu'; 'auto' (default) chooses from `device.adapterInfo` (see src/launch.ts).
    */
   launchProfile?: LaunchProfileName | 'auto';
+  /**
+   * The dtype of every float buffer of the operation (values, gradients, results): 'float32'
+   * (default), or 'float16', two bytes per element, element i in half i % 2 (least significant
+   * first) of 32-bit word i / 2.
+   */
+  dtype?: 'float32' | 'float16';
+  /**
+   * float16 only: 'auto' (default) uses array<f16> kernels where the device was created with
+   * 'shader-f16', packed words elsewhere; 'packed' forces the packed kernels. Same bits either way.
+   */
+  float16Storage?: 'auto' | 'packed';
 }
 
 export interface Recorded {
@@ -57,9 +69,9 @@ export interface Recorded {
 }
 
 export interface MaxPoolBuffers {
-  /** float32 input, in the geometry's layout. */
+  /** Input values (float32, or float16 with `dtype`), in the geometry's layout. */
   input: GPUBuffer;
-  /** float32 output values, same layout. */
+  /** Output values (the dtype of `input`), same layout. */
   values: GPUBuffer;
   /** int32 output indices, same layout, in the geometry's index format. */
   indices: GPUBuffer;
@@ -77,22 +89,22 @@ export interface MaxUnpoolBuffers {
 }
 
 export interface MaxPoolBackwardBuffers {
-  /** float32, the pooled shape. */
+  /** Gradients (float32, or float16 with `dtype`), the pooled shape. */
   gradOutput: GPUBuffer;
   /** int32, the pooled shape, as maxPool returned them for the same options. */
   indices: GPUBuffer;
-  /** float32 result, the pooling input's shape. */
+  /** Result (the dtype of `gradOutput`), the pooling input's shape. */
   gradInput: GPUBuffer;
   /** 8 bytes: the fault status, as for unpooling (an index that is invalid or outside its window). */
   status: GPUBuffer;
 }
 
 export interface MaxUnpoolBackwardBuffers {
-  /** float32, the unpooled shape. */
+  /** Gradients (float32, or float16 with `dtype`), the unpooled shape. */
   gradOutput: GPUBuffer;
   /** int32, the pooled shape. */
   indices: GPUBuffer;
-  /** float32 result, the pooled shape. */
+  /** Result (the dtype of `gradOutput`), the pooled shape. */
   gradValues: GPUBuffer;
   /** 8 bytes: the fault status, as for unpooling. */
   status: GPUBuffer;
@@ -105,7 +117,18 @@ export function recordContext(device: GPUDevice, op: string, options: RecordOpti
     launch: resolveLaunchProfile(op, device, options.launchProfile),
     specialised: options.specialised !== false,
     pooledBy: options.pooledBy,
+    float: floatStorageOf(device, op, options),
   };
+}
+
+/** The float storage that a record call's dtype options give on `device`. */
+function floatStorageOf(device: GPUDevice, op: string, options: RecordOptions): FloatStorage {
+  const dtype = options.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float16') throw new TypeError(`${op}: dtype must be 'float32' or 'float16', got ${show(dtype)}`);
+  const storage = options.float16Storage ?? 'auto';
+  if (storage !== 'auto' && storage !== 'packed') throw new TypeError(`${op}: float16Storage must be 'auto' or 'packed', got ${show(storage)}`);
+  if (dtype === 'float32') return 'float32';
+  return storage === 'auto' && device.features.has('shader-f16') ? 'float16-native' : 'float16-packed';
 }
 
 /** Throws (before any GPU call) unless every buffer the plan needs is given, large enough, and STORAGE. */

@@ -21,19 +21,67 @@ import {
   type UnpoolGeometry,
   type UnpoolOptions,
 } from './options.js';
-import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type OperationPlan, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
+import { floatBytes, planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type OperationPlan, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
 import type { PreparedPlan } from './executor.js';
 import type { Profiler } from './profiling.js';
 import { faultBinding, type Session } from './session.js';
-import { Tensor, type DType, type TensorHost } from './tensor.js';
+import type { FloatStorage } from './shaders.js';
+import { Tensor, type DType, type FloatDType, type IndexDType, type TensorHost } from './tensor.js';
 
-/** Pooling results: int32 indices, or uint8 taps for indexFormat 'window' (see `WindowPoolResult`). */
-export interface PoolResult<I extends 'int32' | 'uint8' = 'int32'> {
-  values: Tensor<'float32'>;
+/**
+ * Pooling results: values of the input's dtype, and int32 indices, or uint8 taps for indexFormat
+ * 'window' (see `WindowPoolResult`).
+ */
+export interface PoolResult<I extends IndexDType = 'int32', F extends FloatDType = 'float32'> {
+  values: Tensor<F>;
   indices: Tensor<I>;
 }
 
-export type WindowPoolResult = PoolResult<'uint8'>;
+export type WindowPoolResult<F extends FloatDType = 'float32'> = PoolResult<'uint8', F>;
+
+/** The float dtype of a values tensor's type; both float dtypes when the type does not say which. */
+export type FloatOf<T> = T extends Tensor<infer D> ? ([D] extends ['float32'] ? 'float32' : [D] extends ['float16'] ? 'float16' : FloatDType) : FloatDType;
+
+/**
+ * The dtype of the indices that pooling with options of type O returns: 'uint8' for indexFormat
+ * 'window', 'int32' for the other formats and when O has no indexFormat, both when O allows either.
+ */
+export type IndexOf<O> = O extends { indexFormat: 'window' }
+  ? 'uint8'
+  : 'indexFormat' extends keyof O
+    ? 'window' extends O['indexFormat' & keyof O]
+      ? IndexDType
+      : 'int32'
+    : 'int32';
+
+/** Checks that `tensor` holds values (float32 or float16) and returns its dtype. */
+function floatDType(op: string, argument: string, tensor: Tensor): FloatDType {
+  if (tensor.dtype === 'float32' || tensor.dtype === 'float16') return tensor.dtype;
+  throw new TypeError(`${op}: ${argument} must be a float32 or float16 tensor, got ${tensor.dtype}`);
+}
+
+/**
+ * Refuses mixed float dtypes: indices from a pooling remember the dtype of the values it pooled, and
+ * the values or gradients that go with them must have that dtype.
+ */
+function checkSameFloat(op: string, argument: string, dtype: FloatDType, indices: Tensor): void {
+  const pooled = indices.pooledDType;
+  if (pooled && pooled !== dtype) {
+    throw new TypeError(
+      `${op}: ${argument} is ${dtype} but indices come from a pooling of ${pooled} values; mixed float dtypes are not supported (pass ${pooled} ${argument})`,
+    );
+  }
+}
+
+/** How this context stores tensors of a float dtype. */
+function storageOf(host: OperationHost, dtype: FloatDType): FloatStorage {
+  return dtype === 'float16' ? host.float16 : 'float32';
+}
+
+/** The plan cache's kind of an operation on a float storage (float32 keeps the bare kind). */
+function floatKind(kind: string, storage: FloatStorage): string {
+  return storage === 'float32' ? kind : `${kind}@${storage}`;
+}
 
 /** The dtype of the indices of an index format. */
 function indexDType(format: IndexFormat): 'int32' | 'uint8' {
@@ -64,6 +112,8 @@ export interface OperationHost {
   memos: CallMemos;
   /** The options objects of recent calls (see `seenRecently`). */
   recentOptions: RecentOptions;
+  /** How float16 tensors are stored: native where the device has 'shader-f16' (unless forced packed). */
+  float16: 'float16-packed' | 'float16-native';
 }
 
 export function describeValue(value: unknown): string {
@@ -83,12 +133,13 @@ export function checkTensor(host: OperationHost, op: string, argument: string, t
   }
 }
 
-function planContext(host: OperationHost, indices?: Tensor): PlanContext {
+function planContext(host: OperationHost, float: FloatStorage, indices?: Tensor): PlanContext {
   return {
     limits: limitsOf(host.session.device),
     launch: host.launch,
     specialised: host.specialised,
     pooledBy: indices?.pooledBy,
+    float,
   };
 }
 
@@ -264,48 +315,53 @@ function seenRecently(host: Pick<OperationHost, 'recentOptions'>, options: unkno
   return false;
 }
 
-export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<'int32' | 'uint8'> {
+export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<IndexDType, FloatDType> {
   const op = opName(base, rank ?? input?.shape?.length - 2);
   const { session } = host;
   session.checkUsable(op);
-  checkTensor(host, op, 'input', input, 'float32');
+  checkTensor(host, op, 'input', input);
+  const dtype = floatDType(op, 'input', input);
+  const float = storageOf(host, dtype);
   const { geometry, plan } = resolveAndPrepare(
-    host, `maxPool|${base}|${rank}`, options, [input.shape], undefined,
+    host, `${floatKind('maxPool', float)}|${base}|${rank}`, options, [input.shape], undefined,
     () => resolvePoolGeometry(base, input.shape, options, rank),
-    (g) => planMaxPool(g, planContext(host)),
+    (g) => planMaxPool(g, planContext(host, float)),
   );
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   const count = product(outShape);
   const windowed = geometry.indexFormat === 'window';
-  const values = session.allocateStorage(`${op} values`, count * 4);
+  const values = session.allocateStorage(`${op} values`, floatBytes(float, count));
   const indices = session.allocateStorage(`${op} indices`, windowed ? windowIndexBytes(count) : count * 4);
   session.record(plan, { input: input.buffer, values, indices }, timestampWrites);
   return {
-    values: new Tensor(host.owner, values, outShape, 'float32', true, input.faults),
-    indices: new Tensor(host.owner, indices, outShape, indexDType(geometry.indexFormat), true, input.faults, geometry),
+    values: new Tensor(host.owner, values, outShape, dtype, true, input.faults),
+    indices: new Tensor(host.owner, indices, outShape, indexDType(geometry.indexFormat), true, input.faults, geometry, dtype),
   };
 }
 
-export function maxUnpool(host: OperationHost, base: string, values: Tensor, indices: Tensor, options: UnpoolOptions, rank?: SpatialRank): Tensor<'float32'> {
+export function maxUnpool(host: OperationHost, base: string, values: Tensor, indices: Tensor, options: UnpoolOptions, rank?: SpatialRank): Tensor<FloatDType> {
   const op = opName(base, rank ?? values?.shape?.length - 2);
   const { session } = host;
   session.checkUsable(op);
-  checkTensor(host, op, 'values', values, 'float32');
+  checkTensor(host, op, 'values', values);
   checkTensor(host, op, 'indices', indices);
+  const dtype = floatDType(op, 'values', values);
+  const float = storageOf(host, dtype);
+  checkSameFloat(op, 'values', dtype, indices);
   const { geometry, plan } = resolveAndPrepare(
-    host, `maxUnpool|${base}|${rank}`, options, [values.shape, indices.shape], indices.pooledBy,
+    host, `${floatKind('maxUnpool', float)}|${base}|${rank}`, options, [values.shape, indices.shape], indices.pooledBy,
     () => {
       const g = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
       checkIndexDType(op, indices, g.indexFormat);
       return g;
     },
-    (g) => planMaxUnpool(g, planContext(host, indices)),
+    (g) => planMaxUnpool(g, planContext(host, float, indices)),
   );
   checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
-  const output = session.allocateStorage(`${op} output`, product(outShape) * 4);
+  const output = session.allocateStorage(`${op} output`, floatBytes(float, product(outShape)));
   const outVolume = product(geometry.outSpatial);
   const fault = newFault(session, indices, geometry.layout, (index, where) =>
     geometry.indexFormat === 'window'
@@ -313,55 +369,61 @@ export function maxUnpool(host: OperationHost, base: string, values: Tensor, ind
       : invalidIndex(op, index, where, outVolume),
   );
   session.record(plan, { values: values.buffer, indices: indices.buffer, output, status: faultBinding(fault) }, timestampWrites);
-  return new Tensor(host.owner, output, outShape, 'float32', true, carriedFaults([values, indices], fault));
+  return new Tensor(host.owner, output, outShape, dtype, true, carriedFaults([values, indices], fault));
 }
 
-export function maxPoolBackward(host: OperationHost, gradOutput: Tensor, indices: Tensor, options: PoolBackwardOptions): Tensor<'float32'> {
+export function maxPoolBackward(host: OperationHost, gradOutput: Tensor, indices: Tensor, options: PoolBackwardOptions): Tensor<FloatDType> {
   const op = opName('maxPoolBackward', options?.inputShape?.length - 2);
   const { session } = host;
   session.checkUsable(op);
-  checkTensor(host, op, 'gradOutput', gradOutput, 'float32');
+  checkTensor(host, op, 'gradOutput', gradOutput);
   checkTensor(host, op, 'indices', indices);
+  const dtype = floatDType(op, 'gradOutput', gradOutput);
+  const float = storageOf(host, dtype);
+  checkSameFloat(op, 'gradOutput', dtype, indices);
   const { geometry, plan } = resolveAndPrepare(
-    host, 'maxPoolBackward', options, [gradOutput.shape, indices.shape], indices.pooledBy,
+    host, floatKind('maxPoolBackward', float), options, [gradOutput.shape, indices.shape], indices.pooledBy,
     () => {
       const g = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
       checkIndexDType(op, indices, g.indexFormat);
       return g;
     },
-    (g) => planMaxPoolBackward(g, planContext(host, indices)),
+    (g) => planMaxPoolBackward(g, planContext(host, float, indices)),
   );
   checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
   const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
-  const gradInput = session.allocateStorage(`${op} gradInput`, product(inShape) * 4);
+  const gradInput = session.allocateStorage(`${op} gradInput`, floatBytes(float, product(inShape)));
   const fault = newFault(session, indices, geometry.layout, (index, where) =>
     geometry.indexFormat === 'window'
       ? invalidTap(op, index, where, geometry.kernel, 'pooling input', geometry.inSpatial)
       : poolBackwardFault(geometry, index, where),
   );
   session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: faultBinding(fault) }, timestampWrites);
-  return new Tensor(host.owner, gradInput, inShape, 'float32', true, carriedFaults([gradOutput, indices], fault));
+  return new Tensor(host.owner, gradInput, inShape, dtype, true, carriedFaults([gradOutput, indices], fault));
 }
 
-export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<'float32'> {
+export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<FloatDType> {
   const op = opName('maxUnpoolBackward', indices?.shape?.length - 2);
   const { session } = host;
   session.checkUsable(op);
-  checkTensor(host, op, 'gradOutput', gradOutput, 'float32');
+  checkTensor(host, op, 'gradOutput', gradOutput);
   checkTensor(host, op, 'indices', indices);
+  const dtype = floatDType(op, 'gradOutput', gradOutput);
+  const float = storageOf(host, dtype);
+  checkSameFloat(op, 'gradOutput', dtype, indices);
   const { geometry, plan } = resolveAndPrepare(
-    host, 'maxUnpoolBackward', options, [gradOutput.shape, indices.shape], undefined,
+    host, floatKind('maxUnpoolBackward', float), options, [gradOutput.shape, indices.shape], undefined,
     () => {
       const g = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
       checkIndexDType(op, indices, g.indexFormat);
       return g;
     },
-    (g) => planMaxUnpoolBackward(g, planContext(host)),
+    (g) => planMaxUnpoolBackward(g, planContext(host, float)),
   );
   checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
-  const gradValues = session.allocateStorage(`${op} gradValues`, indices.size * 4);
+  const gradValues = session.allocateStorage(`${op} gradValues`, floatBytes(float, indices.size));
   const outVolume = product(geometry.outSpatial);
   const fault = newFault(session, indices, geometry.layout, (index, where) =>
     geometry.indexFormat === 'window'
@@ -369,5 +431,5 @@ export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indic
       : invalidIndex(op, index, where, outVolume),
   );
   session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: faultBinding(fault) }, timestampWrites);
-  return new Tensor(host.owner, gradValues, indices.shape, 'float32', true, carriedFaults([gradOutput, indices], fault));
+  return new Tensor(host.owner, gradValues, indices.shape, dtype, true, carriedFaults([gradOutput, indices], fault));
 }

@@ -1,14 +1,14 @@
 /**
  * Per-device compute pipeline cache. The key (a plan's `cacheKey`) holds only what changes the
- * compiled shader: the shader's file name and its override constants. A WeakMap keeps a destroyed
+ * compiled shader: the shader's file name, its float storage and its override constants. A WeakMap keeps a destroyed
  * device collectable.
  */
 import type { ProgramPlan, ShaderName } from './plan.js';
-import { SHADER_CODE } from './shaders.js';
+import { shaderCode } from './shaders.js';
 
 const cache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'code' | 'constants' | 'cacheKey'>): GPUComputePipeline {
+export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'code' | 'constants' | 'cacheKey' | 'float'>): GPUComputePipeline {
   let perDevice = cache.get(device);
   if (!perDevice) {
     perDevice = new Map();
@@ -16,8 +16,9 @@ export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shade
   }
   let pipeline = perDevice.get(program.cacheKey);
   if (!pipeline) {
-    const code = program.code ?? SHADER_CODE[program.shader as ShaderName];
-    const module = device.createShaderModule({ label: program.shader, code });
+    const code = program.code ?? shaderCode(program.shader as ShaderName, program.float);
+    const label = program.float && program.float !== 'float32' ? `${program.shader} (${program.float})` : program.shader;
+    const module = device.createShaderModule({ label, code });
     pipeline = device.createComputePipeline({
       label: program.cacheKey,
       layout: 'auto',

@@ -10,6 +10,7 @@ import { dispatchGrid } from './dispatch.js';
 import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch.js';
 import { product, show, type PoolGeometry, type UnpoolGeometry } from './options.js';
 import { packPoolParams, packUnpoolParams, toDHW } from './params.js';
+import { FLOAT16_SHADERS, floatBindings, type FloatStorage } from './shaders.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 /** Invocations per workgroup of the kernels that take one invocation per element of a flat count. */
@@ -57,6 +58,42 @@ export interface PlanContext {
   specialised?: boolean;
   /** For operations that read indices: the pooling that produced them (see RecordOptions.pooledBy). */
   pooledBy?: PoolGeometry;
+  /** How the operation's float tensors (values, gradients) are stored; default 'float32'. */
+  float?: FloatStorage;
+}
+
+/** Bytes of `count` float elements: 4 each for float32; 2 each for float16, in whole 32-bit words. */
+export function floatBytes(storage: FloatStorage | undefined, count: number): number {
+  return !storage || storage === 'float32' ? count * 4 : Math.ceil(count / 2) * 4;
+}
+
+/**
+ * Whether the specialised kernels that read float data as vectors (tiled, overlap-tiled,
+ * channels-last) may run: float32 only; float16 takes the kernels with a float storage block.
+ */
+function vectorKernels(context: PlanContext): boolean {
+  return context.specialised !== false && (context.float ?? 'float32') === 'float32';
+}
+
+/**
+ * The plan with its float storage applied: programs whose kernel moves float data get `float` and a
+ * cache key that holds it; for 'float16-packed', whose stores are atomicOr into zero words, the buffer
+ * each such program writes floats to is cleared first (unless the plan clears it already).
+ */
+function withFloatStorage(plan: OperationPlan, storage: FloatStorage | undefined): OperationPlan {
+  if (!storage || storage === 'float32') return plan;
+  const clears = [...plan.clears];
+  const bytes = new Map<string, number>([...plan.needs, ...plan.scratch].map((b) => [b.role, b.bytes]));
+  const programs = plan.programs.map((p) => {
+    const shader = p.shader as ShaderName;
+    if (!FLOAT16_SHADERS.has(shader)) return p;
+    if (storage === 'float16-packed') {
+      const role = p.bindings[floatBindings(shader)!.write];
+      if (!clears.some((c) => c.role === role)) clears.push({ role, bytes: bytes.get(role)! });
+    }
+    return { ...p, float: storage, cacheKey: cacheKeyOf(p.shader, p.constants, storage) };
+  });
+  return { ...plan, clears, programs };
 }
 
 /** A buffer the caller provides (a tensor): at least `bytes` long, with STORAGE usage. */
@@ -81,8 +118,10 @@ export interface ProgramPlan {
   /** The WGSL of an adapter's kernel (core kernels come from SHADER_CODE by file name). */
   code?: string;
   constants: Record<string, number>;
-  /** Holds exactly what changes the compiled pipeline: the shader and its override constants. */
+  /** Holds exactly what changes the compiled pipeline: the shader, its float storage and its override constants. */
   cacheKey: string;
+  /** How the shader stores float data (src/shaders.ts); absent: float32. */
+  float?: FloatStorage;
   bindings: string[];
   grid: [number, number, number];
 }
@@ -97,8 +136,9 @@ export interface OperationPlan {
   programs: ProgramPlan[];
 }
 
-export function cacheKeyOf(shader: ShaderName | AdapterShaderName, constants: Record<string, number>): string {
-  return `${shader}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+export function cacheKeyOf(shader: ShaderName | AdapterShaderName, constants: Record<string, number>, float?: FloatStorage): string {
+  const storage = float && float !== 'float32' ? `|${float}` : '';
+  return `${shader}${storage}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
 }
 
 function program(label: string, shader: ShaderName, constants: Record<string, number>, bindings: string[], grid: [number, number, number]): ProgramPlan {
@@ -339,7 +379,7 @@ function gatherProgram(
   const limit = context.limits.maxComputeWorkgroupsPerDimension;
   const launch = context.launch ?? LAUNCH_PROFILES.emulated;
   const specialised = context.specialised !== false;
-  const tiled = specialised ? tiledPlan(pooling, limit, launch) : null;
+  const tiled = vectorKernels(context) ? tiledPlan(pooling, limit, launch) : null;
   if (tiled) {
     return { program: program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid), clear: false };
   }
@@ -386,6 +426,10 @@ function paramsScratch(op: string, words: Uint32Array<ArrayBuffer>): ScratchPlan
 
 /** Max pooling with indices: one pass writes both outputs. */
 export function planMaxPool(geometry: PoolGeometry, context: PlanContext): OperationPlan {
+  return withFloatStorage(maxPoolPlan(geometry, context), context.float);
+}
+
+function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPlan {
   const op = geometry.op;
   const { limits } = context;
   const launch = context.launch ?? LAUNCH_PROFILES.emulated;
@@ -394,7 +438,7 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
   const windowed = geometry.indexFormat === 'window';
   const bindings = ['params', 'input', 'values', windowed ? 'spatialIndices' : 'indices'];
   const limit = limits.maxComputeWorkgroupsPerDimension;
-  const specialised = context.specialised !== false;
+  const specialised = vectorKernels(context);
   const tiled = specialised ? tiledPlan(geometry, limit, launch) : null;
   const overlap = specialised && !tiled ? overlapTiledPlan(geometry, limit, launch) : null;
   const channelsLast = specialised && !tiled && !overlap ? channelsLastPlan(geometry, limit) : null;
@@ -417,8 +461,8 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
     {
       op,
       needs: [
-        { role: 'input', bytes: elements(geometry, geometry.inSpatial) * 4 },
-        { role: 'values', bytes: outputCount * 4 },
+        { role: 'input', bytes: floatBytes(context.float, elements(geometry, geometry.inSpatial)) },
+        { role: 'values', bytes: floatBytes(context.float, outputCount) },
         { role: 'indices', bytes: windowed ? windowIndexBytes(outputCount) : outputCount * 4 },
       ],
       scratch,
@@ -436,6 +480,10 @@ export function planMaxPool(geometry: PoolGeometry, context: PlanContext): Opera
  * wins), write every output element once, and complete the fault status.
  */
 export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  return withFloatStorage(maxUnpoolPlan(geometry, context), context.float);
+}
+
+function maxUnpoolPlan(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
   if (geometry.indexFormat === 'window') {
     const windows = unpoolWindows(geometry);
     const pooledBy = sameWindows(windows, context.pooledBy) ? asSpatial(context.pooledBy!) : undefined;
@@ -447,16 +495,16 @@ export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): O
   const pooledCount = elements(geometry, geometry.inSpatial);
   const outputCount = elements(geometry, geometry.outSpatial);
   const needs = [
-    { role: 'values', bytes: pooledCount * 4 },
+    { role: 'values', bytes: floatBytes(context.float, pooledCount) },
     { role: 'indices', bytes: pooledCount * 4 },
-    { role: 'output', bytes: outputCount * 4 },
+    { role: 'output', bytes: floatBytes(context.float, outputCount) },
     { role: 'status', bytes: STATUS_BYTES },
   ];
   const clears = [{ role: 'status', bytes: STATUS_BYTES }];
   const source = context.specialised === false ? undefined : context.pooledBy;
   if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
     const gather = gatherProgram(op, source, false, context, ['params', 'values', 'indices', 'output']);
-    const clearOutput = gather.clear ? [{ role: 'output', bytes: outputCount * 4 }] : [];
+    const clearOutput = gather.clear ? [{ role: 'output', bytes: floatBytes(context.float, outputCount) }] : [];
     return finishPlan({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
   }
   if (geometry.fill !== 'zero') {
@@ -491,6 +539,10 @@ export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): O
  * outputs that chose it. `geometry` is the forward pooling's (input shape and options).
  */
 export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext): OperationPlan {
+  return withFloatStorage(maxPoolBackwardPlan(geometry, context), context.float);
+}
+
+function maxPoolBackwardPlan(geometry: PoolGeometry, context: PlanContext): OperationPlan {
   if (geometry.indexFormat === 'window') {
     const windows = asSpatial(geometry);
     const pooledBy = sameWindows(windows, context.pooledBy) ? asSpatial(context.pooledBy!) : undefined;
@@ -511,13 +563,13 @@ export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext
     {
       op,
       needs: [
-        { role: 'gradOutput', bytes: pooledCount * 4 },
+        { role: 'gradOutput', bytes: floatBytes(context.float, pooledCount) },
         { role: 'indices', bytes: pooledCount * 4 },
-        { role: 'gradInput', bytes: inputCount * 4 },
+        { role: 'gradInput', bytes: floatBytes(context.float, inputCount) },
         { role: 'status', bytes: STATUS_BYTES },
       ],
       scratch: [paramsScratch(op, packPoolParams(asSpatial(geometry)))],
-      clears: [{ role: 'status', bytes: STATUS_BYTES }, ...(gather.clear ? [{ role: 'gradInput', bytes: inputCount * 4 }] : [])],
+      clears: [{ role: 'status', bytes: STATUS_BYTES }, ...(gather.clear ? [{ role: 'gradInput', bytes: floatBytes(context.float, inputCount) }] : [])],
       programs,
     },
     limits,
@@ -526,6 +578,10 @@ export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext
 
 /** Gradient of max unpooling with respect to the pooled values: a gather at each index. */
 export function planMaxUnpoolBackward(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  return withFloatStorage(maxUnpoolBackwardPlan(geometry, context), context.float);
+}
+
+function maxUnpoolBackwardPlan(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
   if (geometry.indexFormat === 'window') {
     const plan = planMaxUnpoolBackward(asSpatial(geometry), context);
     return readingWindowTaps(plan, unpoolWindows(geometry), elements(geometry, geometry.inSpatial), context.limits);
@@ -537,9 +593,9 @@ export function planMaxUnpoolBackward(geometry: UnpoolGeometry, context: PlanCon
     {
       op,
       needs: [
-        { role: 'gradOutput', bytes: elements(geometry, geometry.outSpatial) * 4 },
+        { role: 'gradOutput', bytes: floatBytes(context.float, elements(geometry, geometry.outSpatial)) },
         { role: 'indices', bytes: pooledCount * 4 },
-        { role: 'gradValues', bytes: pooledCount * 4 },
+        { role: 'gradValues', bytes: floatBytes(context.float, pooledCount) },
         { role: 'status', bytes: STATUS_BYTES },
       ],
       scratch: [paramsScratch(op, packUnpoolParams(geometry))],

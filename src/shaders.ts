@@ -1,7 +1,9 @@
 /**
  * The WGSL of every kernel, by file name, as the device compiles it: params.wgsl and layout.wgsl in
- * front of each kernel's own text (index_fault.wgsl needs neither).
+ * front of each kernel's own text (index_fault.wgsl needs neither); for float16 tensors, the kernels
+ * that move float data specialised by `specialiseFloat`.
  */
+import float16Wgsl from '../shaders/float16.wgsl?raw';
 import indexFaultWgsl from '../shaders/index_fault.wgsl?raw';
 import layoutWgsl from '../shaders/layout.wgsl?raw';
 import paramsWgsl from '../shaders/params.wgsl?raw';
@@ -41,3 +43,99 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
   'window_indices_pack.wgsl': withShared(windowIndicesPackWgsl),
   'window_indices_unpack.wgsl': withShared(windowIndicesUnpackWgsl),
 };
+
+/**
+ * How a kernel stores float data: 'float32' (one u32 of bits per element, the kernels as written),
+ * 'float16-packed' (two float16 per u32 word, atomicOr stores into cleared words, any adapter) or
+ * 'float16-native' (array<f16> with `enable f16;`, adapters with 'shader-f16'). See float16.wgsl.
+ */
+export type FloatStorage = 'float32' | 'float16-packed' | 'float16-native';
+
+/** Kernels that read or write float data through a float storage block, and so run on float16 too. */
+export const FLOAT16_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
+  'max_pool.wgsl',
+  'max_unpool_write.wgsl',
+  'max_unpool_backward.wgsl',
+  'window_gather.wgsl',
+  'window_scatter.wgsl',
+]);
+
+/** Kernels that move no float data: the same text serves every float storage. */
+export const FLOAT_FREE_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
+  'index_fault.wgsl',
+  'max_pool_backward_check.wgsl',
+  'max_unpool_claim.wgsl',
+  'window_indices_pack.wgsl',
+  'window_indices_unpack.wgsl',
+]);
+
+const STORAGE_BLOCK = /^\/\/ float storage:[^\n]*\n(?:\/\/[^\n]*\n)*((?:@group[^\n]*\n)+)[\s\S]*?^\/\/ end float storage\n/m;
+const FLOAT_BINDING = /^@group\(0\) @binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<u32>;$/;
+
+/**
+ * A kernel's WGSL for float16 storage: its float storage block (the float32 bindings and their
+ * `NAME_load(i) -> bits` / `NAME_store(i, bits)` accessors) rewritten for `storage`, float16.wgsl's
+ * conversions added, and `enable f16;` in front for 'float16-native'. A read binding gives loads, a
+ * read_write binding stores (the kernels never read what they write). Throws when the kernel has no
+ * such block, so a kernel that moves float data outside the accessors cannot be specialised by mistake.
+ */
+export function specialiseFloat(code: string, storage: FloatStorage, name = 'kernel'): string {
+  if (storage === 'float32') return code;
+  const block = STORAGE_BLOCK.exec(code);
+  if (!block) throw new Error(`specialiseFloat: ${name} has no float storage block`);
+  const native = storage === 'float16-native';
+  const lines: string[] = [`// float storage: float16 (${native ? 'native, array<f16>' : 'packed, two per u32 word'}), see float16.wgsl.`];
+  for (const declaration of block[1].trim().split('\n')) {
+    const match = FLOAT_BINDING.exec(declaration);
+    if (!match) throw new Error(`specialiseFloat: ${name}: cannot read the float binding ${declaration}`);
+    const [, binding, access, variable] = match;
+    const write = access === 'read_write';
+    const element = native ? 'f16' : write ? 'atomic<u32>' : 'u32';
+    lines.push(`@group(0) @binding(${binding}) var<storage, ${access}> ${variable}: array<${element}>;`);
+    if (write) {
+      lines.push(
+        `fn ${variable}_store(i: u32, bits: u32) {`,
+        native
+          ? `  ${variable}[i] = bitcast<vec2<f16>>(f32_to_f16_bits(bits)).x;`
+          : `  atomicOr(&${variable}[i / 2u], f32_to_f16_bits(bits) << (16u * (i % 2u)));`,
+        '}',
+      );
+    } else {
+      lines.push(
+        `fn ${variable}_load(i: u32) -> u32 {`,
+        native
+          ? `  return f16_to_f32_bits(bitcast<u32>(vec2<f16>(${variable}[i], 0.0h)) & 0xffffu);`
+          : `  return f16_to_f32_bits((${variable}[i / 2u] >> (16u * (i % 2u))) & 0xffffu);`,
+        '}',
+      );
+    }
+  }
+  lines.push('// end float storage', '');
+  const body = code.replace(STORAGE_BLOCK, lines.join('\n'));
+  return `${native ? 'enable f16;\n\n' : ''}${body}\n${float16Wgsl}`;
+}
+
+/** The WGSL of kernel `name` for a float storage; throws for kernels that have no float16 form. */
+export function shaderCode(name: ShaderName, storage: FloatStorage = 'float32'): string {
+  const code = SHADER_CODE[name];
+  if (storage === 'float32' || FLOAT_FREE_SHADERS.has(name)) return code;
+  if (!FLOAT16_SHADERS.has(name)) throw new Error(`shaderCode: ${name} has no float16 form`);
+  return specialiseFloat(code, storage, name);
+}
+
+/**
+ * The binding numbers through which kernel `name` reads and writes float data (its float storage
+ * block), or null for kernels without one. The plans clear the written binding's buffer before a
+ * 'float16-packed' pass (atomicOr stores need zero words).
+ */
+export function floatBindings(name: ShaderName): { read: number; write: number } | null {
+  const block = STORAGE_BLOCK.exec(SHADER_CODE[name]);
+  if (!block) return null;
+  const found: { read?: number; write?: number } = {};
+  for (const declaration of block[1].trim().split('\n')) {
+    const match = FLOAT_BINDING.exec(declaration);
+    if (match) found[match[2] === 'read' ? 'read' : 'write'] = Number(match[1]);
+  }
+  if (found.read === undefined || found.write === undefined) throw new Error(`floatBindings: ${name} needs one read and one written float binding`);
+  return { read: found.read, write: found.write };
+}

@@ -1,15 +1,54 @@
+import { float16ArrayConstructor, widenFloat16, type Float16ArrayType } from './float16.js';
 import type { PoolGeometry } from './options.js';
 
-/** Element types: float32 values, int32 indices, and uint8 'window' indices (packed four to a 32-bit word). */
-export type DType = 'float32' | 'int32' | 'uint8';
-export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : D extends 'uint8' ? Uint8Array : Float32Array;
+/**
+ * Element types: float32 and float16 values (float16 two to a 32-bit word), int32 indices, and uint8
+ * 'window' indices (packed four to a 32-bit word).
+ */
+export type DType = 'float32' | 'float16' | 'int32' | 'uint8';
+
+/** The dtypes of values and gradients. */
+export type FloatDType = 'float32' | 'float16';
+
+/** The dtypes of indices: int32, or uint8 for indexFormat 'window'. */
+export type IndexDType = 'int32' | 'uint8';
 
 /**
- * Bytes a tensor of `size` elements of `dtype` takes in GPU memory (uint8: one byte each, rounded up
- * to whole 16-byte blocks, which the kernels read as vec4s of 32-bit words).
+ * What a Float16Array offers, for TypeScript setups whose lib declares none (before ES2025): reading
+ * a float16 tensor gives a Float16Array where the runtime has one, and these are the parts of it that
+ * every such setup can name.
+ */
+export interface Float16ArrayLike extends ArrayLike<number>, Iterable<number> {
+  readonly BYTES_PER_ELEMENT: 2;
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+/** The runtime's Float16Array where the TypeScript lib declares one, else `Float16ArrayLike`. */
+export type Float16ArrayOrLike = [Float16ArrayType] extends [never] ? Float16ArrayLike : Float16ArrayType;
+
+/**
+ * What `read()` gives for a dtype. float16: a Float16Array where the runtime has one, else the values
+ * widened (exactly) to a Float32Array; tell them apart with `instanceof Float32Array`.
+ */
+export type TypedArrayFor<D extends DType> = D extends 'int32'
+  ? Int32Array<ArrayBuffer>
+  : D extends 'uint8'
+    ? Uint8Array<ArrayBuffer>
+    : D extends 'float16'
+      ? Float16ArrayOrLike | Float32Array<ArrayBuffer>
+      : Float32Array<ArrayBuffer>;
+
+/**
+ * Bytes a tensor of `size` elements of `dtype` takes in GPU memory (float16: two bytes each, in
+ * whole 32-bit words; uint8: one byte each, rounded up to whole 16-byte blocks, which the kernels read
+ * as vec4s of 32-bit words).
  */
 export function storageBytes(dtype: DType, size: number): number {
-  return dtype === 'uint8' ? Math.ceil(size / 16) * 16 : size * 4;
+  if (dtype === 'uint8') return Math.ceil(size / 16) * 16;
+  if (dtype === 'float16') return Math.ceil(size / 2) * 4;
+  return size * 4;
 }
 
 /**
@@ -47,6 +86,8 @@ export class Tensor<D extends DType = DType> {
     /** @internal */ readonly faults: readonly FaultStatus[] = [],
     /** @internal For indices: the pooling that produced them, so unpooling may take its fast path. */
     readonly pooledBy?: PoolGeometry,
+    /** @internal For indices from a pooling: the dtype of the values it pooled (mixed float dtypes are refused). */
+    readonly pooledDType?: FloatDType,
   ) {
     Object.freeze(this.shape);
     for (const fault of faults) fault.refs++;
@@ -57,7 +98,7 @@ export class Tensor<D extends DType = DType> {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
-  /** Bytes in GPU memory: 4 per element, or 1 per element rounded up to a multiple of 16 for uint8. */
+  /** Bytes in GPU memory (see `storageBytes`): 4 per element; float16 2, in whole words; uint8 1, in whole 16-byte blocks. */
   get byteLength(): number {
     return storageBytes(this.dtype, this.size);
   }
@@ -73,7 +114,20 @@ export class Tensor<D extends DType = DType> {
   async read(): Promise<TypedArrayFor<D>> {
     const bytes = await this.host.readTensor(this);
     if (this.dtype === 'uint8') return new Uint8Array(bytes, 0, this.size) as TypedArrayFor<D>;
+    if (this.dtype === 'float16') {
+      const Float16 = float16ArrayConstructor();
+      const data = Float16 ? new Float16(bytes, 0, this.size) : widenFloat16(new Uint16Array(bytes, 0, this.size));
+      return data as TypedArrayFor<D>;
+    }
     return (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as TypedArrayFor<D>;
+  }
+
+  /** Reads a float16 tensor's bits, as a Uint16Array (bit for bit, whatever the runtime offers). */
+  async readFloat16Bits(): Promise<Uint16Array<ArrayBuffer>> {
+    if (this.dtype !== 'float16') {
+      throw new TypeError(`readFloat16Bits: tensor dtype must be 'float16', got '${this.dtype}'`);
+    }
+    return new Uint16Array(await this.host.readTensor(this), 0, this.size);
   }
 
   /** Reads an int32 tensor widened to int64, the index type of PyTorch and ONNX. */

@@ -45,7 +45,7 @@ export function expectBitsEqual(actual: Float32Array, expected: Float32Array, sh
 }
 
 /** Integer arrays equal exactly. */
-export function expectIntsEqual(actual: Int32Array, expected: Int32Array, shape: readonly number[], label: string): void {
+export function expectIntsEqual(actual: Int32Array | Uint8Array, expected: Int32Array | Uint8Array, shape: readonly number[], label: string): void {
   if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
   const rows: string[] = [];
   let mismatches = 0;
@@ -119,4 +119,25 @@ export function guardErrorScopes(device: () => GPUDevice): void {
     expect(validation?.message ?? null, 'GPU validation error').toBeNull();
     expect(outOfMemory?.message ?? null, 'GPU out-of-memory error').toBeNull();
   });
+}
+
+function showHalf(bits: number): string {
+  return `0x${bits.toString(16).padStart(4, '0')}`;
+}
+
+const isHalfNaN = (bits: number) => (bits & 0x7c00) === 0x7c00 && (bits & 0x3ff) !== 0;
+
+/**
+ * float16 bit patterns equal (NaN payloads and the sign of zero included). `sums`: results that add,
+ * where any NaN matches any NaN (IEEE leaves the payload of a sum's NaN open), as in expectSumBitsEqual.
+ */
+export function expectHalfBitsEqual(actual: Uint16Array, expected: Uint16Array, shape: readonly number[], label: string, sums = false): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const same = actual[i] === expected[i] || (sums && isHalfNaN(actual[i]) && isHalfNaN(expected[i]));
+    if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${showHalf(actual[i])}  ${showHalf(expected[i])}`);
+  }
+  if (mismatches) report(label, shape, rows, mismatches, actual.length);
 }

@@ -60,13 +60,13 @@ describe('ArgPool', () => {
       [() => ap.maxPool(x, { kernelSize: 2, layout: 'NWHC' as 'NHWC' }), /^maxPool2d: layout must be 'NCHW' or 'NHWC', got "NWHC"$/],
       [() => ap.maxPool(x, { kernelSize: 2, strides: 2 } as never), /^maxPool2d: unknown option "strides"/],
       [() => ap.maxPool1d(x, { kernelSize: 2 }), /^maxPool1d: input must have 3 dimensions/],
-      [() => ap.maxPool(idx, { kernelSize: 2 }), /^maxPool2d: input must be a float32 tensor, got int32$/],
+      [() => ap.maxPool(idx, { kernelSize: 2 }), /^maxPool2d: input must be a float32 or float16 tensor, got int32$/],
       [() => ap.maxUnpool(v, v, { kernelSize: 2 }), /^maxUnpool2d: indices must be a int32 tensor, got float32$/],
       [() => ap.maxUnpool(v, idx, { kernelSize: 2, outputSize: [6, 4] }), /^maxUnpool2d: outputSize \[6, 4\] is invalid: dimension 0 must be between 3 and 5/],
       [() => ap.maxUnpool(x, idx, { kernelSize: 2 }), /^maxUnpool2d: indices shape \[1, 1, 2, 2\] must equal values shape \[1, 1, 4, 4\]$/],
       [() => ap.maxUnpool(v, idx, { kernelSize: 2, fill: 'cubic' as 'nearest' }), /^maxUnpool2d: fill must be 'zero', 'nearest' or 'bilinear', got "cubic"$/],
       [() => ap.tensor(new Float32Array(5), [2, 2]), /^tensor: data has 5 elements but shape \[2, 2\] needs 4$/],
-      [() => ap.tensor([1, 2] as unknown as Float32Array, [2]), /^tensor: data must be a Float32Array, Int32Array, BigInt64Array or Uint8Array, got Array$/],
+      [() => ap.tensor([1, 2] as unknown as Float32Array, [2]), /^tensor: data must be a Float32Array(, Float16Array)?, Uint16Array \(float16 bits\), Int32Array, BigInt64Array or Uint8Array, got Array$/],
       [() => ap.tensor(new BigInt64Array([1n, 2n ** 40n]), [2]), /^tensor: data\[1\] = 1099511627776 does not fit int32$/],
     ];
     for (const [call, message] of refusals) expect(call).toThrow(message);

@@ -407,7 +407,7 @@ describe('data checks', () => {
 
   it('refuses data of the wrong type', () => {
     const input = { data: new Float64Array(4) as unknown as Float32Array, shape: [1, 1, 4] };
-    expect(() => maxPool(input, { kernelSize: 2 })).toThrow('maxPool1d: input data must be a Float32Array, got Float64Array');
+    expect(() => maxPool(input, { kernelSize: 2 })).toThrow('maxPool1d: input data must be a Float32Array or a Uint16Array of float16 bits, got Float64Array');
     const indices = { data: new Uint32Array(2) as unknown as Int32Array, shape: [1, 1, 2] };
     expect(() => maxUnpool(tensor([1, 2], [1, 1, 2]), indices, { kernelSize: 2 })).toThrow(
       'maxUnpool1d: indices data must be an Int32Array or a BigInt64Array, got Uint32Array',

@@ -1,7 +1,7 @@
 /** GPU against the CPU reference: bit-exact values, exact indices, over random configurations. */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, type PoolOptions, type UnpoolOptions } from 'argpool';
+import { ArgPool, cpu, type PoolOptions, type Tensor, type UnpoolOptions } from 'argpool';
 import { resolvePoolGeometry } from 'argpool/low-level';
 import { channelsLastPlan, tiledPlan, windowGatherPlan } from '../src/kernels';
 import { LAUNCH_PROFILES } from '../src/launch';
@@ -101,8 +101,8 @@ function magnitude(data: Float32Array): number {
  * must make the CPU reference throw and the GPU result's read reject, with the same message.
  */
 async function checkUnpool(
-  values: ReturnType<ArgPool['maxPool']>['values'],
-  indices: ReturnType<ArgPool['maxPool']>['indices'],
+  values: Tensor<'float32'>,
+  indices: Tensor<'int32' | 'uint8'>,
   hostValues: { data: Float32Array; shape: number[] },
   hostIndices: { data: Int32Array; shape: number[] },
   options: UnpoolOptions,

@@ -58,7 +58,7 @@ interface Slot {
   /** An ORT tensor (on the CPU or a GPU buffer); `ownsOrt`: the adapter disposes it. */
   ort?: OrtTensor;
   ownsOrt?: boolean;
-  /** An argpool tensor: float32 values, or int32 'flat' indices (`pooled` set) of a MaxPool. */
+  /** An argpool tensor: float32 or float16 values, or int32 'flat' indices (`pooled` set) of a MaxPool. */
   ap?: ArgTensor;
   /** When `ap` is a reshaped view: the tensor that owns its buffer (and carries its faults). */
   owner?: ArgTensor;
@@ -75,8 +75,8 @@ interface Slot {
 }
 
 const WEBGPU = 'webgpu';
-/** TensorProto.DataType of float16. */
-const FLOAT16 = 10;
+/** The ONNX element types argpool pools and unpools. */
+const FLOAT_TYPES = [DataType.FLOAT, DataType.FLOAT16] as number[];
 
 function usesWebGpu(options: SessionOptions): boolean {
   return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === WEBGPU);
@@ -218,6 +218,7 @@ export class InferenceSession {
     try {
       for (const [s, step] of plan.steps.entries()) {
         if (step.kind !== 'ort') continue;
+        propagateTypes(plan, types);
         const sub = partModel(plan, step, (name) => types.get(name) ?? 0);
         const where: Record<string, Location> = {};
         for (const name of step.outputs) where[name] = partOutputLocation(plan, s, name, preferredOutputLocation);
@@ -225,6 +226,7 @@ export class InferenceSession {
         parts.set(step, session);
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
+      propagateTypes(plan, types);
       checkTypes(plan, types);
       const ap = await ArgPool.create({ device });
       return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation, hold);
@@ -320,23 +322,32 @@ export class InferenceSession {
 }
 
 /**
+ * The element types of what argpool makes, from what it reads: MaxPool's Y and MaxUnpool's output
+ * have X's type (float32 or float16), once an ORT part has reported it.
+ */
+function propagateTypes(plan: Plan, types: Map<string, number>): void {
+  for (const step of plan.steps) {
+    if (step.kind === 'maxPool' && step.values && types.has(step.input)) types.set(step.values, types.get(step.input)!);
+    if (step.kind === 'maxUnpool' && types.has(step.values)) types.set(step.output, types.get(step.values)!);
+  }
+}
+
+/**
  * The element types of what argpool reads, once every ORT part has reported its outputs' types:
- * X float32 (float16 and integer pooling are refused here, before any run), I int64, output_shape int64.
+ * X float32 or float16 (integer pooling is refused here, before any run), I int64, output_shape int64.
  */
 function checkTypes(plan: Plan, types: Map<string, number>): void {
-  const expectType = (label: string, input: string, name: string, want: number) => {
+  const expectType = (label: string, input: string, name: string, want: number[]) => {
     const type = types.get(name);
-    if (type === undefined || type === want) return;
-    const got = typeName(type);
-    const why = type === FLOAT16 ? '; float16 graphs are not supported yet (convert the model to float32)' : '';
-    throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) is ${got}, argpool/onnxruntime-web runs ${typeName(want)} here${why}`);
+    if (type === undefined || want.includes(type)) return;
+    throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) is ${typeName(type)}, argpool/onnxruntime-web runs ${want.map(typeName).join(' or ')} here`);
   };
   for (const step of plan.steps) {
-    if (step.kind === 'maxPool') expectType(step.label, 'X', step.input, DataType.FLOAT);
+    if (step.kind === 'maxPool') expectType(step.label, 'X', step.input, FLOAT_TYPES);
     if (step.kind === 'maxUnpool') {
-      expectType(step.label, 'X', step.values, DataType.FLOAT);
-      expectType(step.label, 'I', step.indices, DataType.INT64);
-      if (step.outputShape) expectType(step.label, 'output_shape', step.outputShape, DataType.INT64);
+      expectType(step.label, 'X', step.values, FLOAT_TYPES);
+      expectType(step.label, 'I', step.indices, [DataType.INT64]);
+      if (step.outputShape) expectType(step.label, 'output_shape', step.outputShape, [DataType.INT64]);
     }
   }
 }
@@ -443,12 +454,12 @@ class Run {
     const inCount = x.size;
     const outCount = resolved.outShape.reduce((a, b) => a * b, 1);
     const options = flatScatterOptions(label, inCount, outCount);
-    const flatX = this.call(label, () => this.ap.fromBuffer(x.buffer, [1, 1, inCount], 'float32'));
+    const flatX = this.call(label, () => this.ap.fromBuffer(x.buffer, [1, 1, inCount], x.dtype as 'float32' | 'float16'));
     const flatI = this.call(label, () => this.ap.fromBuffer(indices.buffer, [1, 1, inCount], 'int32'));
     const { result, gpuMs } = await this.measured(() => this.call(label, () => this.ap.maxUnpool1d(flatX, flatI, options)), time);
     flatX.destroy();
     flatI.destroy();
-    const view = this.call(label, () => this.ap.fromBuffer(result.buffer, resolved.outShape, 'float32'));
+    const view = this.call(label, () => this.ap.fromBuffer(result.buffer, resolved.outShape, result.dtype));
     this.slots.set(step.output, { ap: view, owner: result, scratch: [], origin: 'argpool', label });
     return gpuMs;
   }
@@ -478,22 +489,24 @@ class Run {
       // The owner's read reports invalid indices of the unpooling that made a reshaped view.
       const owner = slot.owner ?? values;
       this.flush();
+      // float16 goes to ORT as its bits (a Uint16Array), as ORT holds float16 data.
+      const half = values.dtype === 'float16';
+      const read = async () => (half ? await owner.readFloat16Bits() : ((await owner.read()) as Float32Array));
       if (location === 'gpu-buffer' && values.buffer.size % 16 === 0) {
         slot.ap = slot.owner = undefined;
         const untrack = this.trackOutput();
-        return this.ort.Tensor.fromGpuBuffer(values.buffer, {
-          dataType: 'float32',
-          dims: values.shape,
-          download: async () => (await owner.read()) as Float32Array,
-          dispose: () => {
-            values.destroy();
-            owner.destroy();
-            untrack();
-          },
-        });
+        const dispose = () => {
+          values.destroy();
+          owner.destroy();
+          untrack();
+        };
+        return half
+          ? this.ort.Tensor.fromGpuBuffer(values.buffer, { dataType: 'float16', dims: values.shape, download: () => owner.readFloat16Bits(), dispose })
+          : this.ort.Tensor.fromGpuBuffer(values.buffer, { dataType: 'float32', dims: values.shape, download: async () => (await owner.read()) as Float32Array, dispose });
       }
       try {
-        return new this.ort.Tensor('float32', (await owner.read()) as Float32Array, values.shape);
+        const data = await read();
+        return data instanceof Uint16Array ? new this.ort.Tensor('float16', data, values.shape) : new this.ort.Tensor('float32', data, values.shape);
       } catch (error) {
         // An unpooling found an invalid index: name the node that ran it.
         throw slot.label ? renamed(error, slot.label) : error;
@@ -591,7 +604,7 @@ class Run {
       encoder.copyBufferToBuffer(ap.buffer, 0, buffer, 0, ap.byteLength);
       this.ap.device.queue.submit([encoder.finish()]);
     }
-    slot.ort = this.ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: ap.shape });
+    slot.ort = this.ort.Tensor.fromGpuBuffer(buffer, { dataType: ap.dtype === 'float16' ? 'float16' : 'float32', dims: ap.shape });
     slot.ownsOrt = false;
     return slot.ort;
   }
@@ -614,13 +627,17 @@ class Run {
     const slot = this.slot(name);
     if (slot.ap && !slot.pooled) return slot.ap;
     const tensor = slot.ort;
-    if (!tensor || tensor.type !== 'float32') {
-      throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) must be a float32 tensor, got ${tensor ? tensor.type : 'int64 indices'}`);
+    if (!tensor || (tensor.type !== 'float32' && tensor.type !== 'float16')) {
+      throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) must be a float32 or float16 tensor, got ${tensor ? tensor.type : 'int64 indices'}`);
     }
+    const dtype = tensor.type;
+    // ORT keeps float16 as two bytes per element, little-endian: argpool's float16 layout.
     slot.ap =
       tensor.location === 'gpu-buffer'
-        ? this.call(label, () => this.ap.fromBuffer(tensor.gpuBuffer as GPUBuffer, tensor.dims, 'float32'))
-        : this.call(label, () => this.ap.tensor(tensor.data as Float32Array, tensor.dims));
+        ? this.call(label, () => this.ap.fromBuffer(tensor.gpuBuffer as GPUBuffer, tensor.dims, dtype))
+        : dtype === 'float16'
+          ? this.call(label, () => this.ap.tensor(tensor.data as Uint16Array, tensor.dims, 'float16'))
+          : this.call(label, () => this.ap.tensor(tensor.data as Float32Array, tensor.dims));
     return slot.ap;
   }
 

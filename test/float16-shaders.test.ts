@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions } from '../src/options';
+import {
+  cacheKeyOf,
+  floatBytes,
+  planMaxPool,
+  planMaxPoolBackward,
+  planMaxUnpool,
+  planMaxUnpoolBackward,
+  type OperationPlan,
+  type ShaderName,
+} from '../src/plan';
+import { FLOAT16_SHADERS, FLOAT_FREE_SHADERS, SHADER_CODE, floatBindings, shaderCode, specialiseFloat } from '../src/shaders';
+
+/** The float bindings a kernel declares in its float storage block: [binding, access, name]. */
+function declaredFloatBindings(code: string): [string, string, string][] {
+  const block = code.slice(code.indexOf('// float storage:'), code.indexOf('// end float storage'));
+  return [...block.matchAll(/@group\(0\) @binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<u32>;/g)].map((m) => [m[1], m[2], m[3]]);
+}
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+describe('float16 specialisation of the kernels (text substitution)', () => {
+  // The specialised kernels that read float data as vectors have no float16 form: the plans keep
+  // float16 on the kernels with a storage block.
+  const VECTOR_KERNELS: ShaderName[] = ['max_pool_tiled.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_channels_last.wgsl', 'max_unpool_tiled.wgsl'];
+
+  it('classifies every kernel: float data through a storage block, no float data, or float32-only vector kernels', () => {
+    for (const name of Object.keys(SHADER_CODE) as ShaderName[]) {
+      const classes = [FLOAT16_SHADERS.has(name), FLOAT_FREE_SHADERS.has(name), VECTOR_KERNELS.includes(name)];
+      expect(classes.filter(Boolean).length, name).toBe(1);
+      expect(SHADER_CODE[name].includes('// float storage:'), name).toBe(FLOAT16_SHADERS.has(name));
+    }
+    for (const name of VECTOR_KERNELS) {
+      expect(() => shaderCode(name, 'float16-packed')).toThrow(`shaderCode: ${name} has no float16 form`);
+    }
+  });
+
+  for (const name of FLOAT16_SHADERS) {
+    it(`${name}: float32 unchanged; packed and native float16 bind the same names and reach them only through the accessors`, () => {
+      const code = SHADER_CODE[name];
+      expect(shaderCode(name, 'float32')).toBe(code);
+      const bindings = declaredFloatBindings(code);
+      expect(bindings.length).toBe(2);
+      expect(bindings.map((b) => b[1]).sort()).toEqual(['read', 'read_write']);
+      const packed = shaderCode(name, 'float16-packed');
+      const native = shaderCode(name, 'float16-native');
+      expect(packed.startsWith('enable f16;')).toBe(false);
+      expect(native.startsWith('enable f16;\n')).toBe(true);
+      expect(/^enable f16;/m.test(packed)).toBe(false);
+      for (const text of [packed, native]) {
+        expect(text).toContain('fn f16_to_f32_bits(h: u32) -> u32');
+        expect(text).toContain('fn f32_to_f16_bits(f: u32) -> u32');
+        expect(text).not.toContain('// float storage: float32');
+      }
+      for (const [binding, access, variable] of bindings) {
+        // Outside the accessor, no code indexes the binding: each text indexes it exactly once.
+        expect(count(code, `${variable}[`), `${variable} in ${name} (float32)`).toBe(1);
+        expect(count(packed, `${variable}[`), `${variable} in ${name} (packed)`).toBe(1);
+        expect(count(native, `${variable}[`), `${variable} in ${name} (native)`).toBe(1);
+        if (access === 'read') {
+          expect(packed).toContain(`@group(0) @binding(${binding}) var<storage, read> ${variable}: array<u32>;`);
+          expect(packed).toContain(`return f16_to_f32_bits((${variable}[i / 2u] >> (16u * (i % 2u))) & 0xffffu);`);
+          expect(native).toContain(`@group(0) @binding(${binding}) var<storage, read> ${variable}: array<f16>;`);
+          expect(count(packed, `${variable}_load(`)).toBe(count(code, `${variable}_load(`));
+        } else {
+          // Writes of one half never race with the other half: atomicOr into a cleared word.
+          expect(packed).toContain(`@group(0) @binding(${binding}) var<storage, read_write> ${variable}: array<atomic<u32>>;`);
+          expect(packed).toContain(`atomicOr(&${variable}[i / 2u], f32_to_f16_bits(bits) << (16u * (i % 2u)));`);
+          expect(native).toContain(`@group(0) @binding(${binding}) var<storage, read_write> ${variable}: array<f16>;`);
+          expect(count(packed, `${variable}_store(`)).toBe(count(code, `${variable}_store(`));
+        }
+      }
+    });
+  }
+
+  it('refuses a kernel without a float storage block, and a block it cannot read', () => {
+    expect(() => specialiseFloat('fn main() {}', 'float16-packed', 'x.wgsl')).toThrow('specialiseFloat: x.wgsl has no float storage block');
+    const odd = '// float storage: test\n@group(0) @binding(1) var<storage, read> input: array<f32>;\n// end float storage\n';
+    expect(() => specialiseFloat(odd, 'float16-packed', 'y.wgsl')).toThrow('specialiseFloat: y.wgsl: cannot read the float binding');
+    expect(specialiseFloat(odd, 'float32')).toBe(odd);
+  });
+
+  it('leaves kernels that move no float data alone', () => {
+    for (const name of FLOAT_FREE_SHADERS) {
+      expect(shaderCode(name, 'float16-packed')).toBe(SHADER_CODE[name]);
+      expect(shaderCode(name, 'float16-native')).toBe(SHADER_CODE[name]);
+    }
+  });
+});
+
+describe('float16 plans', () => {
+  const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+  const floatPrograms = (plan: OperationPlan) => plan.programs.filter((p) => FLOAT16_SHADERS.has(p.shader as ShaderName));
+
+  it('pooling: the general kernel on float16 where float32 takes the tiled one; two bytes per element; packed clears the values', () => {
+    const g = resolvePoolGeometry('maxPool', [2, 3, 8, 8], { kernelSize: 2 });
+    const f32 = planMaxPool(g, { limits: LIMITS });
+    expect(f32.programs.map((p) => p.shader)).toEqual(['max_pool_tiled.wgsl']);
+    expect(f32.programs[0].float).toBeUndefined();
+    for (const float of ['float16-packed', 'float16-native'] as const) {
+      const plan = planMaxPool(g, { limits: LIMITS, float });
+      expect(plan.programs.map((p) => p.shader)).toEqual(['max_pool.wgsl']);
+      expect(plan.programs[0].float).toBe(float);
+      expect(plan.programs[0].cacheKey).toBe(cacheKeyOf('max_pool.wgsl', plan.programs[0].constants, float));
+      expect(plan.programs[0].cacheKey).toContain(float);
+      expect(plan.needs).toEqual([
+        { role: 'input', bytes: 2 * 3 * 64 * 2 },
+        { role: 'values', bytes: 2 * 3 * 16 * 2 },
+        { role: 'indices', bytes: 2 * 3 * 16 * 4 },
+      ]);
+      expect(plan.clears).toEqual(float === 'float16-packed' ? [{ role: 'values', bytes: 2 * 3 * 16 * 2 }] : []);
+    }
+    // Odd counts round up to whole words.
+    expect(floatBytes('float16-packed', 7)).toBe(16);
+    expect(floatBytes('float32', 7)).toBe(28);
+  });
+
+  it('channels-last and overlapping windows, window indices: no vector kernel on float16; the taps are packed after the general kernel', () => {
+    for (const [shape, options] of [
+      [[1, 4, 4, 8], { kernelSize: 2, layout: 'NHWC' }],
+      [[1, 2, 9, 8], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 2, 9, 8], { kernelSize: 3, stride: 2, padding: 1, indexFormat: 'window' }],
+    ] as [number[], PoolOptions][]) {
+      const plan = planMaxPool(resolvePoolGeometry('maxPool', shape, options), { limits: LIMITS, float: 'float16-packed' });
+      expect(plan.programs[0].shader).toBe('max_pool.wgsl');
+      expect(plan.clears.map((c) => c.role)).toEqual(['values']);
+      if (options.indexFormat === 'window') expect(plan.programs.map((p) => p.shader)).toEqual(['max_pool.wgsl', 'window_indices_pack.wgsl']);
+    }
+  });
+
+  it('unpooling, general scatter and from a known pooling, spatial and window indices: packed clears the output once', () => {
+    const pooling = resolvePoolGeometry('maxPool', [1, 2, 8, 8], { kernelSize: 2 });
+    const unpool = resolveUnpoolGeometry('maxUnpool', [1, 2, 4, 4], [1, 2, 4, 4], { kernelSize: 2, outputSize: [8, 8] });
+    const general = planMaxUnpool(unpool, { limits: LIMITS, float: 'float16-packed' });
+    expect(general.programs.map((p) => p.shader)).toEqual(['max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl']);
+    expect(general.clears.filter((c) => c.role === 'output')).toEqual([{ role: 'output', bytes: 2 * 64 * 2 }]);
+    const known = planMaxUnpool(unpool, { limits: LIMITS, float: 'float16-packed', pooledBy: pooling });
+    expect(known.programs.map((p) => p.shader)).toEqual(['window_scatter.wgsl']);
+    expect(known.clears.filter((c) => c.role === 'output')).toEqual([{ role: 'output', bytes: 2 * 64 * 2 }]);
+    const native = planMaxUnpool(unpool, { limits: LIMITS, float: 'float16-native' });
+    expect(native.clears.filter((c) => c.role === 'output')).toEqual([]);
+    const windowPooling = { ...pooling, indexFormat: 'window' as const };
+    const taps = planMaxUnpool({ ...unpool, indexFormat: 'window' }, { limits: LIMITS, float: 'float16-packed', pooledBy: windowPooling });
+    expect(taps.programs.map((p) => [p.shader, p.constants.WINDOW_TAPS, p.float])).toEqual([['window_scatter.wgsl', 1, 'float16-packed']]);
+    expect(taps.programs[0].cacheKey).toBe(cacheKeyOf('window_scatter.wgsl', taps.programs[0].constants, 'float16-packed'));
+    for (const plan of [general, known, native, taps]) expect(floatPrograms(plan).every((p) => p.float && p.cacheKey.includes(p.float))).toBe(true);
+  });
+
+  it('both gradients: packed clears the written gradient', () => {
+    const g = resolvePoolGeometry('maxPool', [1, 2, 8, 8], { kernelSize: 2 });
+    for (const specialised of [true, false]) {
+      const plan = planMaxPoolBackward(g, { limits: LIMITS, float: 'float16-packed', specialised });
+      expect(plan.programs.some((p) => p.shader === 'max_unpool_tiled.wgsl')).toBe(false);
+      expect(plan.clears.filter((c) => c.role === 'gradInput')).toEqual([{ role: 'gradInput', bytes: 2 * 64 * 2 }]);
+    }
+    const unpool = resolveUnpoolGeometry('maxUnpool', [1, 2, 4, 4], [1, 2, 4, 4], { kernelSize: 2, outputSize: [8, 8] });
+    const back = planMaxUnpoolBackward(unpool, { limits: LIMITS, float: 'float16-packed' });
+    expect(back.needs.find((n) => n.role === 'gradOutput')!.bytes).toBe(2 * 64 * 2);
+    expect(back.clears.filter((c) => c.role === 'gradValues')).toEqual([{ role: 'gradValues', bytes: 2 * 16 * 2 }]);
+  });
+
+  it('finds each float kernel\'s float bindings in its storage block', () => {
+    expect(floatBindings('max_pool.wgsl')).toEqual({ read: 1, write: 2 });
+    expect(floatBindings('max_unpool_write.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('max_unpool_backward.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('window_gather.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('window_scatter.wgsl')).toEqual({ read: 1, write: 3 });
+    expect(floatBindings('max_pool_backward_check.wgsl')).toBeNull();
+  });
+});
