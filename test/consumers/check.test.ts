@@ -124,7 +124,7 @@ describe('npx argpool check, from the packed tarball', () => {
       expect(row.ratioToCopyBuffer).toBeCloseTo(row.ms / row.copyBufferMs, 6);
     }
     expect(speed.host.pairs).toBe(1000);
-    expect(speed.host.rounds).toHaveLength(3);
+    expect(speed.host.rounds).toHaveLength(5);
     expect(speed.host.usPerOperation).toBe(Math.min(...speed.host.rounds));
   }, 600_000);
 
