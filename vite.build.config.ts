@@ -4,9 +4,9 @@
  * come from `tsc -p tsconfig.build.json`. Every bare import (the dependency @bufbuild/protobuf, the
  * peer frameworks, Node built-ins) stays an import: nothing from node_modules is copied into dist/.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 export const ENTRIES: Record<string, string> = {
   index: 'src/index.ts',
@@ -22,7 +22,32 @@ export function isBareImport(id: string): boolean {
   return !id.startsWith('.') && !id.startsWith('\0') && !isAbsolute(id);
 }
 
+/**
+ * Drops each shader's leading comment block (its documentation: layout, index convention, tie and
+ * NaN rules, which stay in shaders/ in the repository) from the text the package ships, a third of
+ * the shaders' bytes. Comments after the first line of code are kept (the host finds blocks by them).
+ */
+export function stripShaderHeader(text: string): string {
+  const lines = text.split('\n');
+  let first = 0;
+  while (first < lines.length && (lines[first].trim() === '' || (lines[first].startsWith('//') && !/^\/\/ (float storage|end float storage)/.test(lines[first])))) first++;
+  return lines.slice(first).join('\n');
+}
+
+function shippedShaders(): Plugin {
+  return {
+    name: 'argpool:shipped-shaders',
+    enforce: 'pre',
+    load(id) {
+      const match = /^(.*\.wgsl)\?raw$/.exec(id);
+      if (!match) return null;
+      return `export default ${JSON.stringify(stripShaderHeader(readFileSync(match[1], 'utf8')))};`;
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [shippedShaders()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -40,6 +65,8 @@ export default defineConfig({
         preserveModules: true,
         preserveModulesRoot: 'src',
         entryFileNames: '[name].js',
+        // The declarations carry the documentation; the modules keep only legal and annotation comments.
+        comments: { legal: true, annotation: true, jsdoc: false },
       },
     },
   },

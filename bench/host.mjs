@@ -2,7 +2,9 @@
 // Host overhead: the CPU time argpool spends recording work, in Node on Dawn (the `webgpu` package).
 // One round records `pairs` pool+unpool pairs (1x4x16x16 input, 2x2 windows, stride 2) and destroys
 // every result in the loop, with no read inside it; the figure is the round's wall time divided by
-// the operations recorded (automatic submits included). Best of `rounds` after a warm-up round.
+// the operations recorded (automatic submits included). Best of `rounds` after a warm-up round. The
+// loop passes one options object, as a layer would; rounds with the options written in each call (a
+// new object every time) alternate with those and are reported beside them.
 // Then the cost of one submit: one pair recorded, `flush()` timed alone, median of many.
 //
 //   node bench/host.mjs [--pairs 1000] [--rounds 15] [--json FILE]
@@ -73,16 +75,31 @@ const x = ap.tensor(Float32Array.from({ length: 4 * 16 * 16 }, (_, i) => Math.si
 const SCHEDSTAT = '/proc/thread-self/schedstat';
 const threadCpuNs = existsSync(SCHEDSTAT) ? () => Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) : () => null;
 
-function round(count) {
+/**
+ * One round of `count` pairs. `inline`: the options are written in the call, a new object each time
+ * (argpool then resolves and checks them every call); otherwise one options object serves the loop,
+ * as a model's layer would hold it (argpool then recognises the repeated call).
+ */
+function round(count, inline = false) {
   const submitsBefore = ap.submissions;
   const cpuBefore = threadCpuNs();
   const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const { values, indices } = ap.maxPool(x, options);
-    const unpooled = ap.maxUnpool(values, indices, options);
-    values.destroy();
-    indices.destroy();
-    unpooled.destroy();
+  if (inline) {
+    for (let i = 0; i < count; i++) {
+      const { values, indices } = ap.maxPool(x, { kernelSize: 2, stride: 2 });
+      const unpooled = ap.maxUnpool(values, indices, { kernelSize: 2, stride: 2 });
+      values.destroy();
+      indices.destroy();
+      unpooled.destroy();
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const { values, indices } = ap.maxPool(x, options);
+      const unpooled = ap.maxUnpool(values, indices, options);
+      values.destroy();
+      indices.destroy();
+      unpooled.destroy();
+    }
   }
   const ms = performance.now() - start;
   const cpuAfter = threadCpuNs();
@@ -90,14 +107,20 @@ function round(count) {
 }
 
 round(Math.min(pairs, 100));
+round(Math.min(pairs, 100), true);
 await ap.sync();
 const perRound = [];
+const inlineRounds = [];
 for (let r = 0; r < rounds; r++) {
-  const { ms, cpuMs, submits } = round(pairs);
-  perRound.push({ usPerOp: (ms * 1000) / (2 * pairs), cpuUsPerOp: cpuMs === null ? null : (cpuMs * 1000) / (2 * pairs), submits });
-  await ap.sync();
+  for (const inline of [false, true]) {
+    const { ms, cpuMs, submits } = round(pairs, inline);
+    (inline ? inlineRounds : perRound).push({ usPerOp: (ms * 1000) / (2 * pairs), cpuUsPerOp: cpuMs === null ? null : (cpuMs * 1000) / (2 * pairs), submits });
+    await ap.sync();
+  }
 }
-const best = perRound.reduce((a, b) => (b.usPerOp < a.usPerOp ? b : a));
+const bestOf = (list) => list.reduce((a, b) => (b.usPerOp < a.usPerOp ? b : a));
+const best = bestOf(perRound);
+const minCpu = (list) => (list.every((r) => r.cpuUsPerOp !== null) ? Math.min(...list.map((r) => r.cpuUsPerOp)) : null);
 
 const flushes = [];
 for (let i = 0; i < 200; i++) {
@@ -124,7 +147,9 @@ const result = {
   usPerOp: best.usPerOp,
   usPerOpRounds: perRound.map((r) => r.usPerOp),
   /** The main thread's own CPU time per operation (Linux), best round: what the wall time would be with a core to itself. */
-  cpuUsPerOp: perRound.every((r) => r.cpuUsPerOp !== null) ? Math.min(...perRound.map((r) => r.cpuUsPerOp)) : null,
+  cpuUsPerOp: minCpu(perRound),
+  /** The same loop with the options written in each call (a new object every time). */
+  inline: { usPerOp: bestOf(inlineRounds).usPerOp, usPerOpRounds: inlineRounds.map((r) => r.usPerOp), cpuUsPerOp: minCpu(inlineRounds) },
   submitsPerRound: best.submits,
   usPerSubmit,
   buffersCreated: ap.buffersCreated,
@@ -134,4 +159,6 @@ ap.destroy();
 console.log(`host: ${result.usPerOp.toFixed(1)} µs per recorded operation (best of ${rounds}: ${result.usPerOpRounds.map((v) => v.toFixed(1)).join(', ')}), ` +
   (result.cpuUsPerOp === null ? '' : `main thread on CPU ${result.cpuUsPerOp.toFixed(1)} µs per operation, `) +
   `${result.submitsPerRound} submits per round, ${usPerSubmit.toFixed(1)} µs per submit (median), adapter ${result.adapter}`);
+console.log(`host: options written in each call: ${result.inline.usPerOp.toFixed(1)} µs per recorded operation` +
+  (result.inline.cpuUsPerOp === null ? '' : `, main thread on CPU ${result.inline.cpuUsPerOp.toFixed(1)} µs`));
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);

@@ -300,6 +300,12 @@ function renderHost(host, push) {
     '| --- | ---: |',
     `| host time per recorded operation (wall, best round) | ${host.usPerOp.toFixed(1)} |`,
     ...(host.cpuUsPerOp === null ? [] : [`| the main thread's own CPU time per operation (best round) | ${host.cpuUsPerOp.toFixed(1)} |`]),
+    ...(host.inline
+      ? [
+          `| the same with the options written in each call (a new object every time), wall | ${host.inline.usPerOp.toFixed(1)} |`,
+          ...(host.inline.cpuUsPerOp === null ? [] : [`| the same, main thread's CPU time | ${host.inline.cpuUsPerOp.toFixed(1)} |`]),
+        ]
+      : []),
     `| one submit (\`flush()\` of one recorded pair, median) | ${host.usPerSubmit.toFixed(1)} |`,
     '',
     `Target: at most ${HOST_TARGET_US} µs per recorded operation: **${host.usPerOp <= HOST_TARGET_US ? 'met' : 'not met'}**` +

@@ -220,4 +220,6 @@ export function startCheck(): void {
     void run();
   });
   ui.download.addEventListener('click', downloadReport);
+  // Enabled only now: a click before the handler is attached would submit the form and reload the page.
+  ui.run.disabled = false;
 }

@@ -117,7 +117,7 @@ export class ArgPool {
   ) {
     this.session = new Session(device);
     this.profiler = new Profiler(this.session);
-    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, float16 };
+    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap(), recentOptions: { objects: [], next: 0 }, float16 };
   }
 
   /**

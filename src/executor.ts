@@ -142,6 +142,8 @@ export interface PreparedPlan {
   /** Scratch that comes from the pool at each recording. */
   readonly pooled: readonly ScratchPlan[];
   pipelines: GPUComputePipeline[] | null;
+  /** Set when the cache let the plan go: its uniform slots may hold another plan's params now. */
+  evicted: boolean;
 }
 
 const executors = new WeakMap<GPUDevice, Executor>();
@@ -170,6 +172,8 @@ export class Executor {
   private encoder: GPUCommandEncoder | null = null;
   /** The compute pass that consecutive operations share, open until something else needs the encoder. */
   private pass: GPUComputePassEncoder | null = null;
+  /** The pipeline last set in the shared pass (an operation repeated back to back sets it once). */
+  private passPipeline: GPUComputePipeline | null = null;
   private scratch: GPUBuffer[] = [];
   private scopes: ScopeResult[] = [];
   private dispatches = 0;
@@ -252,9 +256,10 @@ export class Executor {
     if (this.plans.size >= MAX_CACHED_PLANS) {
       const [oldKey, old] = this.plans.entries().next().value!;
       this.plans.delete(oldKey);
+      old.evicted = true;
       for (const [, slot] of old.uniforms) this.uniforms.release({ buffer: slot.buffer, offset: slot.offset, size: this.uniforms.slotBytes });
     }
-    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null };
+    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null, evicted: false };
     this.plans.set(key, prepared);
     return prepared;
   }
@@ -314,16 +319,31 @@ export class Executor {
       const b = bindings[clear.role];
       if (!this.faults.owns(b.buffer)) this.currentEncoder().clearBuffer(b.buffer, b.offset, clear.bytes);
     }
-    let pass: GPUComputePassEncoder;
-    if (timestampWrites) pass = this.currentEncoder().beginComputePass({ label: plan.op, timestampWrites });
-    else pass = this.pass ??= this.currentEncoder().beginComputePass({ label: 'argpool operations' });
+    if (timestampWrites) {
+      const pass = this.currentEncoder().beginComputePass({ label: plan.op, timestampWrites });
+      for (let i = 0; i < plan.programs.length; i++) {
+        const program = plan.programs[i];
+        pass.setPipeline(pipelines[i]);
+        pass.setBindGroup(0, this.bindGroup(prepared, i, bindings));
+        pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
+      }
+      pass.end();
+      return;
+    }
+    if (!this.pass) {
+      this.pass = this.currentEncoder().beginComputePass({ label: 'argpool operations' });
+      this.passPipeline = null;
+    }
+    const pass = this.pass;
     for (let i = 0; i < plan.programs.length; i++) {
       const program = plan.programs[i];
-      pass.setPipeline(pipelines[i]);
+      if (pipelines[i] !== this.passPipeline) {
+        pass.setPipeline(pipelines[i]);
+        this.passPipeline = pipelines[i];
+      }
       pass.setBindGroup(0, this.bindGroup(prepared, i, bindings));
       pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
     }
-    if (timestampWrites) pass.end();
   }
 
   /** The bind group of program `i` of a plan on these buffers: made once per set of buffers. */

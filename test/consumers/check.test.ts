@@ -145,6 +145,25 @@ describe('npx argpool check, from the packed tarball', () => {
     expect(report.conformance.failures[0].definition.shape).toEqual([2, 3, 8, 10]);
   }, 300_000);
 
+  it('runs the plan on the profile --profile names and asks for the adapter --power-preference names; a wrong --adapter lists the adapters', async () => {
+    const run = await npx(['check', '--only', 'formats/2d-NHWC', '--no-speed', '--profile', 'gpu', '--power-preference', 'low-power', '--json', 'profile.json'], withWebgpu);
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain("launch profile: 'gpu' (forced; argpool would choose 'emulated')");
+    const { passed, total } = conformance(run.stdout);
+    expect(passed).toBe(total);
+    const report = JSON.parse(readFileSync(join(withWebgpu, 'profile.json'), 'utf8'));
+    expect(report.options).toMatchObject({ profile: 'gpu', powerPreference: 'low-power', only: 'formats/2d-NHWC' });
+    expect(report.adapter).toMatchObject({ primaryProfile: 'gpu', autoProfile: 'emulated' });
+    expect(report.conformance.contexts['other-profile']).toMatch(/'emulated'/);
+    // Four index formats, each on all three contexts.
+    expect(new Set(report.conformance.checks.map((c: { case: string; context: string }) => `${c.case} ${c.context}`)).size).toBe(12);
+
+    const wrong = await npx(['check', '--adapter', 'no such adapter', '--quick'], withWebgpu);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('argpool check: Dawn has no adapter named "no such adapter"');
+    expect(wrong.stderr).toMatch(/Available adapters:\s+\* backend: 'vulkan', name: 'SwiftShader/);
+  }, 300_000);
+
   it('without the webgpu package, says which package to install and how', async () => {
     const run = await npx(['check', '--quick'], withoutWebgpu);
     expect(run.status).toBe(2);

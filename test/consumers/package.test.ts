@@ -27,6 +27,12 @@ const ENTRY_POINTS = ['argpool', 'argpool/low-level', 'argpool/onnxruntime-web',
 const X = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const POOLED = { values: [5, 6, 8, 9], indices: [4, 5, 7, 8], unpooled: [0, 0, 0, 0, 5, 6, 0, 8, 9] };
 const CORE = { ...POOLED, reference: { values: POOLED.values, indices: POOLED.indices } };
+/** MaxPoolingWithArgmax2D 2x2/2 'same' and MaxUnpooling2D(2) on 1..16 as [1, 4, 4, 1]: TensorFlow's (y * W + x) * C + c, as floats. */
+const KERAS = {
+  values: [6, 8, 14, 16],
+  argmax: [5, 7, 13, 15],
+  unpooled: [0, 0, 0, 0, 0, 6, 0, 8, 0, 0, 0, 0, 0, 14, 0, 16],
+};
 
 /** ONNX Runtime's 3x3 example: MaxPool 2x2/1 with an Indices output feeding MaxUnpool 2x2/1. */
 function poolUnpoolModel(): Uint8Array {
@@ -101,7 +107,7 @@ describe('the packed tarball', () => {
 
 describe('plain Node ESM', () => {
   it('imports every entry point, and require() of the package does not fail on a missing main', async () => {
-    const dir = await consumer(work, tarball, 'node-entries', ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'], {
+    const dir = await consumer(work, tarball, 'node-entries', ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-layers'], {
       'main.mjs': `const loaded = {};
 for (const name of ${JSON.stringify(ENTRY_POINTS)}) loaded[name] = Object.keys(await import(name)).sort();
 console.log('RESULT ' + JSON.stringify(loaded));
@@ -123,7 +129,8 @@ console.log('RESULT ' + JSON.stringify(loaded));
     for (const name of ['recordMaxPool', 'dispatchGrid', 'WORKGROUP_SIZE', 'resolvePoolGeometry']) expect(loaded['argpool']).not.toContain(name);
     expect(loaded['argpool/low-level']).toEqual(expect.arrayContaining(['recordMaxPool', 'recordMaxUnpool', 'dispatchGrid', 'resolvePoolGeometry']));
     expect(loaded['argpool/onnxruntime-web']).toEqual(expect.arrayContaining(['InferenceSession']));
-    expect(loaded['argpool/tfjs']).toEqual(expect.arrayContaining(['maxPoolWithIndices', 'maxUnpool']));
+    expect(loaded['argpool/tfjs']).toEqual(expect.arrayContaining(['maxPoolWithIndices', 'maxUnpool', 'maxPoolWithArgmax']));
+    expect(loaded['argpool/tfjs-layers']).toEqual(expect.arrayContaining(['MaxPoolingWithArgmax2D', 'MaxUnpooling2D']));
     // Node 20.19+ loads ES modules from require(); older ones throw ERR_REQUIRE_ESM. Never "no exports main".
     const required = (await sh(join(dir, 'require.cjs'), [], dir)).split('\n').find((l) => l.startsWith('REQUIRE '));
     expect(required).toMatch(/^REQUIRE (loaded function|ERR_REQUIRE_ESM )/);
@@ -181,6 +188,7 @@ describe('an application page in Chromium, bundled four ways and unbundled', () 
     core: CORE,
     onnx: { ...POOLED, steps: expect.arrayContaining([expect.stringMatching(/MaxPool/), expect.stringMatching(/MaxUnpool/)]) },
     tfjs: { webgpu: { backend: 'webgpu', ...POOLED }, cpu: { backend: 'cpu', ...POOLED } },
+    keras: { webgpu: { backend: 'webgpu', ...KERAS }, cpu: { backend: 'cpu', ...KERAS } },
   };
   const PEERS = ['onnxruntime-web', 'onnxruntime-common', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-data'];
 
@@ -288,10 +296,12 @@ function importMap(base: string): Record<string, string> {
     'argpool/tfjs': `${base}argpool/dist/tfjs/index.js`,
     '@bufbuild/protobuf': `${base}@bufbuild/protobuf/dist/esm/index.js`,
     '@bufbuild/protobuf/codegenv2': `${base}@bufbuild/protobuf/dist/esm/codegenv2/index.js`,
+    'argpool/tfjs-layers': `${base}argpool/dist/tfjs-layers/index.js`,
     'onnxruntime-web/webgpu': `${base}onnxruntime-web/dist/ort.webgpu.bundle.min.mjs`,
     // One tfjs module for the application and argpool/tfjs: the union package's ES module build.
     '@tensorflow/tfjs': `${base}@tensorflow/tfjs/dist/tf.fesm.js`,
     '@tensorflow/tfjs-core': `${base}@tensorflow/tfjs/dist/tf.fesm.js`,
+    '@tensorflow/tfjs-layers': `${base}@tensorflow/tfjs/dist/tf.fesm.js`,
     '@tensorflow/tfjs-backend-webgpu': `${base}@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.fesm.js`,
   };
 }

@@ -1,11 +1,12 @@
 // One page that uses every entry point the way an application does: the core (pool + unpool), the
-// ONNX Runtime Web adapter on a MaxPool (with Indices) -> MaxUnpool model, and the TensorFlow.js ops
-// with the union package on the webgpu and cpu backends. Bundled by Vite (dev server and build),
+// ONNX Runtime Web adapter on a MaxPool (with Indices) -> MaxUnpool model, the TensorFlow.js ops with
+// the union package on the webgpu and cpu backends, and the Keras SegNet layers in a tf.model. Bundled by Vite (dev server and build),
 // esbuild and webpack, and loaded unbundled through an import map; it stores what it read back in
 // `window.result`, or the error in `window.failure`.
 import { ArgPool, cpu } from 'argpool';
 import { InferenceSession } from 'argpool/onnxruntime-web';
 import { maxPoolWithIndices, maxUnpool } from 'argpool/tfjs';
+import { MaxPoolingWithArgmax2D, MaxUnpooling2D } from 'argpool/tfjs-layers';
 import * as ort from 'onnxruntime-web/webgpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -49,8 +50,26 @@ async function tfjs(backend) {
   return result;
 }
 
+async function keras(backend) {
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs: backend ${backend} failed to start`);
+  const input = tf.input({ shape: [4, 4, 1] });
+  const [pooled, argmax] = new MaxPoolingWithArgmax2D({ poolSize: 2, strides: 2, padding: 'same' }).apply(input);
+  const unpooled = new MaxUnpooling2D({ size: 2 }).apply([pooled, argmax]);
+  const model = tf.model({ inputs: input, outputs: [pooled, argmax, unpooled] });
+  const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4, 1]);
+  const outputs = model.predict(x);
+  const [values, indices, restored] = await Promise.all(outputs.map((t) => t.data()));
+  tf.dispose([x, ...outputs]);
+  return { backend: tf.getBackend(), values: [...values], argmax: [...indices], unpooled: [...restored] };
+}
+
 try {
-  window.result = { core: await core(), onnx: await onnx(), tfjs: { webgpu: await tfjs('webgpu'), cpu: await tfjs('cpu') } };
+  window.result = {
+    core: await core(),
+    onnx: await onnx(),
+    tfjs: { webgpu: await tfjs('webgpu'), cpu: await tfjs('cpu') },
+    keras: { webgpu: await keras('webgpu'), cpu: await keras('cpu') },
+  };
 } catch (error) {
   window.failure = String((error && error.stack) || error);
 }
