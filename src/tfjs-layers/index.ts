@@ -20,9 +20,12 @@ import { layers } from '@tensorflow/tfjs-layers';
 import { maxPoolWithIndices, maxUnpool } from '../tfjs/index.js';
 import { samePoolingIndices } from '../tfjs/kernels.js';
 
-type Shape = (number | null)[];
-type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
-type Pair = number | [number, number] | readonly number[];
+/** A symbolic shape: `null` where the size is not known (the batch). */
+export type Shape = (number | null)[];
+/** tfjs-layers' own layer arguments (`name`, `trainable`, `inputShape`, ...). */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+/** One size for both dimensions, or [height, width]. */
+export type Pair = number | [number, number] | readonly number[];
 
 export interface MaxPoolingWithArgmax2DArgs extends LayerArgs {
   /** Window height and width; default [2, 2]. */
