@@ -43,7 +43,19 @@ export default defineConfig(async (): Promise<ViteUserConfig> => ({
       },
       {
         // ORT Web loads its wasm files relative to its own module: keep it out of pre-bundling.
-        optimizeDeps: { exclude: ['onnxruntime-web', 'onnxruntime-web-oldest'] },
+        // The tfjs packages are pre-bundled together up front: optimised one at a time, as test files
+        // discover them, each bundle would hold its own copy of tfjs-core or tfjs-layers (and of their
+        // registries, so that a layer class registered in one is unknown to the other).
+        optimizeDeps: {
+          exclude: ['onnxruntime-web', 'onnxruntime-web-oldest'],
+          include: [
+            '@tensorflow/tfjs-core',
+            '@tensorflow/tfjs-core/dist/register_all_gradients',
+            '@tensorflow/tfjs-layers',
+            '@tensorflow/tfjs-backend-cpu',
+            '@tensorflow/tfjs-backend-webgpu',
+          ],
+        },
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
