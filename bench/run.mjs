@@ -140,6 +140,9 @@ async function main() {
 
     const results = await page.evaluate((config) => window.__runBench(config), { quick: options.quick, only: options.only });
     results.browser = { name: 'chromium', version: browserVersion, executable: launch.executablePath, flags: launch.args };
+    // The browser goes first: its processes would take CPU time from the host measurement.
+    await browser.close();
+    browser = null;
     console.log(`[${elapsed()}] host overhead: node bench/host.mjs`);
     results.host = measureHost(options.quick);
     results.wallSeconds = (Date.now() - started) / 1000;

@@ -67,6 +67,11 @@ export class BufferPool {
     this.shrink();
   }
 
+  /** Whether the pool made this buffer (and so destroys it itself, never leaving it to the collector). */
+  owns(buffer: GPUBuffer): boolean {
+    return this.entries.has(buffer);
+  }
+
   acquire(descriptor: GPUBufferDescriptor): GPUBuffer {
     const size = Math.max(16, Math.ceil(descriptor.size / 16) * 16);
     const label = descriptor.label ?? '';

@@ -346,15 +346,25 @@ export class Executor {
     }
   }
 
-  /** The bind group of program `i` of a plan on these buffers: made once per set of buffers. */
+  /**
+   * The bind group of program `i` of a plan on these buffers: made once per set of buffers when every
+   * buffer is the executor's own (pooled or an arena page), which it forgets when the pool destroys
+   * one. A caller's buffer (`fromBuffer`, an adapter's) gets a bind group of its own each time: a
+   * cached group would keep a buffer that its owner dropped without `destroy()` from being collected.
+   */
   private bindGroup(prepared: PreparedPlan, i: number, bindings: Record<string, Binding>): GPUBindGroup {
     const program = prepared.plan.programs[i];
     let key = `${prepared.id}.${i}`;
+    let cacheable = true;
     for (const role of program.bindings) {
       const b = bindings[role];
+      if (!this.pool.owns(b.buffer) && !this.faults.owns(b.buffer) && !this.uniforms.owns(b.buffer)) {
+        cacheable = false;
+        break;
+      }
       key += `,${this.bufferId(b.buffer)}@${b.offset}`;
     }
-    let group = this.bindGroups.get(key);
+    let group = cacheable ? this.bindGroups.get(key) : undefined;
     if (group) return group;
     if (this.bindGroups.size >= MAX_CACHED_BIND_GROUPS) {
       this.bindGroups.clear();
@@ -371,6 +381,7 @@ export class Executor {
         return { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
       }),
     });
+    if (!cacheable) return group;
     this.bindGroups.set(key, group);
     for (const role of program.bindings) {
       const id = this.bufferId(bindings[role].buffer);

@@ -520,7 +520,7 @@ function recordingDevice() {
     const write = base.writes.filter((w) => w.buffer === (params.buffer as unknown) && w.offset === params.offset).pop();
     return write!.words;
   };
-  return { ...base, lastParams };
+  return { ...base, lastParams, groups };
 }
 
 describe('recording on the executor', () => {
@@ -547,6 +547,43 @@ describe('recording on the executor', () => {
     await ap.sync();
     ap.maxPool2d(x, options);
     expectParams([1, 4, 16, 16], options);
+    ap.destroy();
+  });
+});
+
+describe('bind groups', () => {
+  it("are made once per set of the executor's own buffers, and every time for a caller's buffer", async () => {
+    const { device, groups } = recordingDevice();
+    const ap = await ArgPool.create({ device });
+    const options = { kernelSize: 2 };
+    const x = ap.tensor(new Float32Array(64), [1, 1, 8, 8]);
+    const pooled = () => {
+      const { values, indices } = ap.maxPool2d(x, options);
+      values.destroy();
+      indices.destroy();
+    };
+    // values and indices have one size: the pool hands them back swapped, so two sets alternate.
+    for (let i = 0; i < 2; i++) {
+      pooled();
+      await ap.sync();
+    }
+    const afterFirst = groups.length;
+    expect(afterFirst).toBe(2);
+    for (let i = 0; i < 5; i++) {
+      pooled();
+      await ap.sync();
+    }
+    // The pool hands back the same buffers after each submit: the same bind groups serve.
+    expect(groups.length).toBe(afterFirst);
+    const callers = device.createBuffer({ size: 256, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+    const wrapped = ap.fromBuffer(callers, [1, 1, 8, 8], 'float32');
+    for (let i = 0; i < 3; i++) {
+      const { values, indices } = ap.maxPool2d(wrapped, options);
+      values.destroy();
+      indices.destroy();
+      await ap.sync();
+    }
+    expect(groups.length).toBe(afterFirst + 3);
     ap.destroy();
   });
 });
