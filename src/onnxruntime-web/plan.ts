@@ -3,7 +3,7 @@
  * on its WebGPU provider) and the nodes argpool runs between them (every MaxPool with an Indices
  * output, every MaxUnpool). Pure data: no ORT, no GPU, so the node tests inspect every decision.
  */
-import { readMaxPool, readMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes.js';
+import { padsAboveHalfKernel, readMaxPool, readMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes.js';
 import {
   DataType,
   decodeModel,
@@ -28,6 +28,8 @@ export interface OrtStep {
   outputs: string[];
   /** The initializers its nodes use, copied into the part. */
   initializers: TensorProto[];
+  /** Runs on ORT's CPU (wasm) provider: a MaxPool with Indices that argpool cannot run. */
+  cpu?: boolean;
 }
 
 export interface MaxPoolStep {
@@ -73,9 +75,18 @@ export interface Plan {
 
 const ONNX_DOMAINS = ['', 'ai.onnx'];
 
-/** Whether argpool runs this node: a MaxPool that outputs Indices, or any MaxUnpool. */
-export function runsInArgpool(node: NodeProto): boolean {
+/** TensorProto.DataType codes of X that argpool's nodes take (float16 is refused at create, by name). */
+const ARGPOOL_TYPES = [DataType.FLOAT, 10];
+
+/**
+ * Whether argpool runs this node: a MaxPool that outputs Indices, or any MaxUnpool, unless `typeOf`
+ * knows X to be of another type than float32 or float16 (integer pooling with Indices: ONNX Runtime
+ * runs it, on its CPU provider, since its WebGPU provider has no such kernel).
+ */
+export function runsInArgpool(node: NodeProto, typeOf: (name: string) => number | undefined = () => undefined): boolean {
   if (!ONNX_DOMAINS.includes(node.domain ?? '')) return false;
+  const type = node.input?.[0] ? typeOf(node.input[0]) : undefined;
+  if (type !== undefined && !ARGPOOL_TYPES.includes(type)) return false;
   if (node.opType === 'MaxPool') return (node.output?.length ?? 0) >= 2 && !!node.output![1];
   return node.opType === 'MaxUnpool';
 }
@@ -102,7 +113,7 @@ function outerReads(graph: GraphProto): Set<string> {
  * A topological order that runs every ready ORT node before any ready argpool node, so that the
  * ORT parts are as few and as large as the dependencies allow. Ties keep the model's order.
  */
-export function schedule(nodes: NodeProto[]): number[] {
+export function schedule(nodes: NodeProto[], inArgpool: (node: NodeProto) => boolean = (node) => runsInArgpool(node)): number[] {
   const producer = new Map<string, number>();
   nodes.forEach((node, i) => {
     for (const name of node.output ?? []) if (name) producer.set(name, i);
@@ -117,7 +128,7 @@ export function schedule(nodes: NodeProto[]): number[] {
   const ready = nodes.map((_, i) => i).filter((i) => waiting[i] === 0);
   const order: number[] = [];
   while (ready.length > 0) {
-    ready.sort((a, b) => Number(runsInArgpool(nodes[a])) - Number(runsInArgpool(nodes[b])) || a - b);
+    ready.sort((a, b) => Number(inArgpool(nodes[a])) - Number(inArgpool(nodes[b])) || a - b);
     const next = ready.shift()!;
     order.push(next);
     for (const d of dependents[next]) if (--waiting[d] === 0) ready.push(d);
@@ -146,17 +157,31 @@ export function planModel(bytes: Uint8Array): Plan {
     model, inputNames, outputNames, split: false, steps: [], initializers, knownTypes,
     lastUse: new Map(), readOnCpu: new Set(), readByArgpool: new Set(),
   };
-  if (!nodes.some(runsInArgpool)) return empty;
+  // A MaxPool with Indices whose pads exceed half its kernel runs alone on ORT's CPU provider (ORT's
+  // WebGPU provider has no Indices output, argpool no such padding).
+  const onCpu = (node: NodeProto) =>
+    runsInArgpool(node, (name) => knownTypes.get(name)) && node.opType === 'MaxPool' && padsAboveHalfKernel(readMaxPool(node, nodes.indexOf(node)));
+  const inArgpool = (node: NodeProto) => runsInArgpool(node, (name) => knownTypes.get(name)) && !onCpu(node);
+  if (!nodes.some((node) => inArgpool(node) || onCpu(node))) return empty;
 
   const steps: Step[] = [];
   let part: NodeProto[] = [];
-  const closePart = () => {
-    if (part.length > 0) steps.push({ kind: 'ort', label: `ORT part ${steps.filter((s) => s.kind === 'ort').length}`, nodes: part, inputs: [], outputs: [], initializers: [] });
+  const closePart = (cpu = false) => {
+    const n = steps.filter((s) => s.kind === 'ort').length;
+    if (part.length > 0) steps.push({ kind: 'ort', label: cpu ? `ORT part ${n} (CPU)` : `ORT part ${n}`, nodes: part, inputs: [], outputs: [], initializers: [], ...(cpu ? { cpu } : {}) });
     part = [];
   };
-  for (const i of schedule(nodes)) {
+  for (const i of schedule(nodes, (node) => inArgpool(node) || onCpu(node))) {
     const node = nodes[i];
-    if (!runsInArgpool(node)) {
+    if (onCpu(node)) {
+      closePart();
+      part = [node];
+      closePart(true);
+      if (node.output![0]) knownTypes.set(node.output![0], knownTypes.get(node.input![0]) ?? DataType.FLOAT);
+      knownTypes.set(node.output![1], DataType.INT64);
+      continue;
+    }
+    if (!inArgpool(node)) {
       part.push(node);
       continue;
     }

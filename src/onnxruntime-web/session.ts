@@ -218,8 +218,9 @@ export class InferenceSession {
         if (step.kind !== 'ort') continue;
         const sub = partModel(plan, step, (name) => types.get(name) ?? 0);
         const where: Record<string, Location> = {};
-        for (const name of step.outputs) where[name] = partOutputLocation(plan, s, name, preferredOutputLocation);
-        const session = await ort.InferenceSession.create(encodeModel(sub), { ...ortOptions, preferredOutputLocation: where });
+        for (const name of step.outputs) where[name] = step.cpu ? 'cpu' : partOutputLocation(plan, s, name, preferredOutputLocation);
+        const partOptions = step.cpu ? { ...ortOptions, executionProviders: ['wasm'] } : ortOptions;
+        const session = await ort.InferenceSession.create(encodeModel(sub), { ...partOptions, preferredOutputLocation: where });
         parts.set(step, session);
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
@@ -391,6 +392,12 @@ class Run {
     const feeds: Feeds = {};
     for (const name of step.inputs) feeds[name] = this.ortTensor(name);
     this.flush();
+    if (step.cpu) {
+      // ORT's wasm provider reads CPU tensors only.
+      for (const [name, tensor] of Object.entries(feeds)) {
+        if (tensor.location === 'gpu-buffer') feeds[name] = new this.ort.Tensor(tensor.type as 'float32', (await tensor.getData()) as Float32Array, tensor.dims);
+      }
+    }
     let results: Outputs;
     try {
       results = (await session.run(feeds, this.runOptions)) as Outputs;
@@ -406,8 +413,8 @@ class Run {
   async argpoolStep(step: MaxPoolStep | MaxUnpoolStep, time: boolean): Promise<number | undefined> {
     const label = step.label;
     if (step.kind === 'maxPool') {
+      const resolved = resolveMaxPool(step.attributes, this.dimsOf(step.input));
       const x = this.argpoolFloat(step.input, label, 'X');
-      const resolved = resolveMaxPool(step.attributes, x.shape);
       const pool = () => this.call(label, () => this.ap.maxPool(x, resolved.options));
       const { result, gpuMs } = await this.measured(pool, time);
       if (result.values.shape.some((d, i) => d !== resolved.outShape[i])) {
@@ -420,14 +427,16 @@ class Run {
       this.slots.set(step.indices, { ap: result.indices, pooled, scratch: [], origin: 'argpool' });
       return gpuMs;
     }
-    const x = this.argpoolFloat(step.values, label, 'X');
+    // Shapes are checked as ONNX Runtime checks them, before any GPU work.
+    const xShape = this.dimsOf(step.values);
     const source = this.slot(step.indices);
-    const indicesShape = source.ap ? source.ap.shape : source.ort!.dims;
-    if (!sameList(indicesShape, x.shape)) {
-      throw new RangeError(`${label}: input I has shape ${show(indicesShape)}, X has ${show(x.shape)}; they must be the same (as ONNX Runtime requires)`);
+    const indicesShape = this.dimsOf(step.indices);
+    if (!sameList(indicesShape, xShape)) {
+      throw new RangeError(`${label}: input I has shape ${show(indicesShape)}, X has ${show(xShape)}; they must be the same (as ONNX Runtime requires)`);
     }
     const shape = step.outputShape ? await this.cpuShape(step.outputShape, label) : undefined;
-    const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, x.shape, shape));
+    const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, xShape, shape));
+    const x = this.argpoolFloat(step.values, label, 'X');
     if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inShape, resolved.outShape) && sameGeometry(source.pooled.options, resolved.options)) {
       // Indices of a pooling run here, unpooled to that pooling's input size: ONNX's flat indices
       // are argpool's 'flat' ones, and argpool knows they lie in their windows.
@@ -572,6 +581,12 @@ class Run {
     else throw new Error(`InferenceSession.run: no value ${JSON.stringify(name)} (not fed, not computed)`);
     this.slots.set(name, slot);
     return slot;
+  }
+
+  /** A value's shape, in whichever form it is held. */
+  private dimsOf(name: string): number[] {
+    const slot = this.slot(name);
+    return [...(slot.ap ? slot.ap.shape : slot.ort!.dims)];
   }
 
   /** A value as an ORT tensor, for an ORT part. */

@@ -209,7 +209,7 @@ export function plainModel(): Uint8Array {
   return g.build();
 }
 
-/** A 3x3 pooling with pads 2: ONNX Runtime allows pads below the kernel, argpool at most half of it. */
+/** A 3x3 pooling with pads 2: ONNX Runtime allows pads below the kernel, argpool at most half of it (the adapter runs it on ORT's CPU). */
 export function widePaddingModel(): Uint8Array {
   const g = new GraphBuilder(61);
   g.input('x', [1, 1, 6, 6]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { flatScatterOptions, readMaxPool, readMaxUnpool, resolveMaxPool, resolveMaxUnpool } from '../../src/onnxruntime-web/attributes';
 import { DataType, decodeModel, type NodeProto } from '../../src/onnxruntime-web/onnx';
 import { partModel, planModel, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
-import { GraphBuilder, oneDimensionalModel, segnetModel, threeDimensionalModel } from './graphs';
+import { GraphBuilder, oneDimensionalModel, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 function maxPoolNode(attributes: Record<string, number | number[] | string>): NodeProto {
   const g = new GraphBuilder().node('MaxPool', ['x'], ['y', 'i'], attributes, 'p');
@@ -115,7 +115,6 @@ describe('MaxPool attributes', () => {
       [{ kernel_shape: [2, 2], strides: [2] }, /^MaxPool node "p": strides must have 2 values, got \[2\]$/],
       [{ kernel_shape: [2, 2], dilations: [0, 1] }, /^MaxPool node "p": dilations must hold integers >= 1, got \[0, 1\]$/],
       [{ kernel_shape: [2, 2], ceil_mode: 2 }, /^MaxPool node "p": ceil_mode must be 0 or 1, got 2$/],
-      [{ kernel_shape: [3, 3], pads: [2, 2, 2, 2] }, /^MaxPool node "p": pads \[2, 2, 2, 2\] exceed half of kernel_shape \[3, 3\]: ONNX Runtime pools such windows/],
       [{ kernel_shape: [2, 2], count_include_pad: 1 }, /^MaxPool node "p": unknown attribute "count_include_pad"/],
       [{ strides: [1, 1] }, /^MaxPool node "p": attribute kernel_shape is required$/],
       [{ kernel_shape: 2 }, /^MaxPool node "p": attribute kernel_shape must be a list of integers, got attribute type INT$/],
@@ -181,6 +180,12 @@ describe('MaxUnpool attributes', () => {
       expect((inCount - 1) * s + k).toBe(outCount);
     }
     expect(() => flatScatterOptions('u', 8, 4)).toThrow(/^u: the output \(4 elements\) is smaller than X \(8 elements\)$/);
+  });
+
+  it('puts a MaxPool with Indices whose pads exceed half its kernel in an ORT part of its own, on the CPU', () => {
+    const plan = planModel(widePaddingModel());
+    expect(plan.steps.map((s) => s.label)).toEqual(['ORT part 0 (CPU)']);
+    expect((plan.steps[0] as OrtStep).cpu).toBe(true);
   });
 
   it('reads the 1-D test model', () => {
