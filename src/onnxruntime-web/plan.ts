@@ -11,6 +11,7 @@ import {
   elemTypeOf,
   encodeModel,
   tensorValueInfo,
+  toNumber,
   type GraphProto,
   type ModelProto,
   type NodeProto,
@@ -71,6 +72,30 @@ export interface Plan {
   readOnCpu: Set<string>;
   /** Values that some argpool step reads on the GPU. */
   readByArgpool: Set<string>;
+  /**
+   * float32 initializers that several GPU parts read: the session uploads each once and feeds it to
+   * those parts as a GPU tensor (a part input), instead of copying it into every part's model.
+   */
+  sharedInitializers: Set<string>;
+}
+
+/** What a session keeps of its plan after create: no model, no nodes, no initializer data. */
+export type RunOrtStep = Omit<OrtStep, 'nodes' | 'initializers'>;
+export type RunPlan = Omit<Plan, 'model' | 'initializers' | 'steps'> & {
+  steps: (RunOrtStep | MaxPoolStep | MaxUnpoolStep)[];
+};
+
+/** The plan without the parsed model: what a run needs (the parts' graphs live in their ORT sessions). */
+export function runPlan(plan: Plan): RunPlan {
+  const { model: _model, initializers: _initializers, steps, ...rest } = plan;
+  return {
+    ...rest,
+    steps: steps.map((step) => {
+      if (step.kind !== 'ort') return step;
+      const { nodes: _nodes, initializers: _inits, ...kept } = step;
+      return kept;
+    }),
+  };
 }
 
 const ONNX_DOMAINS = ['', 'ai.onnx'];
@@ -155,7 +180,7 @@ export function planModel(bytes: Uint8Array): Plan {
 
   const empty: Plan = {
     model, inputNames, outputNames, split: false, steps: [], initializers, knownTypes,
-    lastUse: new Map(), readOnCpu: new Set(), readByArgpool: new Set(),
+    lastUse: new Map(), readOnCpu: new Set(), readByArgpool: new Set(), sharedInitializers: new Set(),
   };
   // A MaxPool with Indices whose pads exceed half its kernel runs alone on ORT's CPU provider (ORT's
   // WebGPU provider has no Indices output, argpool no such padding).
@@ -211,14 +236,25 @@ export function planModel(bytes: Uint8Array): Plan {
   };
   const readOnCpu = new Set<string>();
   const readByArgpool = new Set<string>();
+  const usedBy = (step: OrtStep) => {
+    const produced = new Set(step.nodes.flatMap((n) => n.output ?? []));
+    const used = new Set<string>();
+    for (const node of step.nodes) for (const name of valuesRead(node)) if (!produced.has(name)) used.add(name);
+    return used;
+  };
+  const partsReading = new Map<string, number>();
+  for (const step of steps) {
+    if (step.kind !== 'ort' || step.cpu) continue;
+    for (const name of usedBy(step)) if (initializers.has(name)) partsReading.set(name, (partsReading.get(name) ?? 0) + 1);
+  }
+  const sharedInitializers = new Set(
+    [...partsReading].filter(([name, count]) => count > 1 && initializers.get(name)!.dataType === DataType.FLOAT).map(([name]) => name),
+  );
   steps.forEach((step, s) => {
     if (step.kind === 'ort') {
-      const produced = new Set(step.nodes.flatMap((n) => n.output ?? []));
-      const used = new Set<string>();
-      for (const node of step.nodes) for (const name of valuesRead(node)) used.add(name);
-      for (const name of used) {
-        if (produced.has(name)) continue;
-        if (initializers.has(name)) step.initializers.push(initializers.get(name)!);
+      for (const name of usedBy(step)) {
+        if (initializers.has(name) && !(sharedInitializers.has(name) && !step.cpu)) step.initializers.push(initializers.get(name)!);
+        else if (initializers.has(name)) step.inputs.push(name);
         else {
           step.inputs.push(name);
           addReader(name, s);
@@ -251,7 +287,7 @@ export function planModel(bytes: Uint8Array): Plan {
   for (const [name, list] of readers) if (!returned.has(name)) lastUse.set(name, Math.max(...list));
   const kept = steps.filter((step) => step.kind !== 'ort' || step.outputs.length > 0);
   if (kept.length !== steps.length) return planModel(encodeWithout(model, steps, kept));
-  return { ...empty, split: true, steps, lastUse, readOnCpu, readByArgpool };
+  return { ...empty, split: true, steps, lastUse, readOnCpu, readByArgpool, sharedInitializers };
 }
 
 /** The model without the nodes of ORT parts whose outputs nobody reads (dead code). */
@@ -270,7 +306,12 @@ export function partModel(plan: Plan, step: OrtStep, typeOf: (name: string) => n
   const declared = new Map<string, ValueInfoProto>();
   for (const info of [...(graph.valueInfo ?? []), ...(graph.output ?? []), ...(graph.input ?? [])]) declared.set(info.name ?? '', info);
   const inside = new Set([...step.inputs, ...step.nodes.flatMap((n) => n.output ?? [])]);
-  const input = step.inputs.map((name) => {
+  const input = step.inputs.map((name): ValueInfoProto => {
+    const shared = plan.initializers.get(name);
+    if (shared) {
+      const dim = (shared.dims ?? []).map((d) => ({ dimValue: toNumber(d) }));
+      return { name, type: { tensorType: { elemType: shared.dataType ?? DataType.FLOAT, shape: { dim } } } };
+    }
     const info = declared.get(name);
     if (info && elemTypeOf(info)) return info;
     const type = typeOf(name);

@@ -24,9 +24,9 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ArgPool, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
 import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
-import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
+import { paddedBytes, readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
-import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan.js';
+import { partModel, planModel, runPlan, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan, type RunOrtStep, type RunPlan } from './plan.js';
 
 type Ort = typeof OrtModule;
 type OrtTensor = OrtModule.Tensor;
@@ -175,16 +175,20 @@ export class InferenceSession {
 
   private constructor(
     private readonly ort: Ort,
-    private readonly plan: Plan,
+    private readonly plan: RunPlan,
     /** The whole model on ORT, when nothing needs argpool (or no WebGPU provider was asked for). */
     private readonly whole: OrtSession | null,
     /** One ORT session per ORT step, by step. */
-    private readonly parts: Map<OrtStep, OrtSession>,
+    private readonly parts: Map<RunOrtStep, OrtSession>,
     private readonly ap: ArgPool | null,
     private readonly scratch: ScratchBuffers | null,
     private readonly locations: SessionOptions['preferredOutputLocation'],
     /** The hold on the device, given back once the session is released and its GPU outputs disposed. */
     private readonly hold: DeviceHold | null,
+    /** Initializers a run reads outside ORT's parts, and shared ones on the GPU: made once, at create. */
+    private readonly resident: Map<string, OrtTensor> = new Map(),
+    /** The GPU buffers behind the shared initializers. */
+    private readonly residentBuffers: GPUBuffer[] = [],
   ) {
     this.inputNames = whole ? whole.inputNames : plan.inputNames;
     this.outputNames = whole ? whole.outputNames : plan.outputNames;
@@ -206,13 +210,14 @@ export class InferenceSession {
     const plan = planModel(bytes);
     if (!plan.split || !usesWebGpu(options)) {
       const whole = await ort.InferenceSession.create(bytes, { ...ortOptions, preferredOutputLocation });
-      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation, null);
+      return new InferenceSession(ort, runPlan(plan), whole, new Map(), null, null, preferredOutputLocation, null);
     }
     const named = namedDevice(options);
     const hold: DeviceHold = named ? { device: named, release: () => undefined } : await holdOrtDevice(ort);
     const device = hold.device;
     const types = new Map(plan.knownTypes);
     const parts = new Map<OrtStep, OrtSession>();
+    const residentBuffers: GPUBuffer[] = [];
     try {
       for (const [s, step] of plan.steps.entries()) {
         if (step.kind !== 'ort') continue;
@@ -225,9 +230,17 @@ export class InferenceSession {
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
       checkTypes(plan, types);
+      const resident = residentInitializers(ort, plan, device, residentBuffers);
       const ap = await ArgPool.create({ device });
-      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation, hold);
+      // The parsed model goes here: the parts keep their graphs, the session what a run needs.
+      const slim = runPlan(plan);
+      const byStep = new Map<RunOrtStep, OrtSession>();
+      plan.steps.forEach((step, i) => {
+        if (step.kind === 'ort') byStep.set(slim.steps[i] as RunOrtStep, parts.get(step)!);
+      });
+      return new InferenceSession(ort, slim, null, byStep, ap, new ScratchBuffers(device), preferredOutputLocation, hold, resident, residentBuffers);
     } catch (error) {
+      for (const buffer of residentBuffers) buffer.destroy();
       for (const session of parts.values()) await session.release();
       hold.release();
       throw error;
@@ -266,6 +279,7 @@ export class InferenceSession {
   }
 
   private async teardown(): Promise<void> {
+    for (const buffer of this.residentBuffers) buffer.destroy();
     this.scratch?.destroy();
     this.ap?.destroy();
     for (const session of this.parts.values()) await session.release();
@@ -295,7 +309,7 @@ export class InferenceSession {
       timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
       return { outputs };
     }
-    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput());
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput(), this.resident);
     try {
       for (const [s, step] of this.plan.steps.entries()) {
         const start = performance.now();
@@ -372,13 +386,14 @@ class Run {
 
   constructor(
     private readonly ort: Ort,
-    private readonly plan: Plan,
+    private readonly plan: RunPlan,
     private readonly ap: ArgPool,
     private readonly scratch: ScratchBuffers,
     private readonly feeds: Feeds,
     private readonly runOptions: OrtModule.InferenceSession.RunOptions,
     /** Registers a GPU-buffer output with the session; call the result when the caller disposes it. */
     private readonly trackOutput: () => () => void,
+    private readonly resident: Map<string, OrtTensor>,
   ) {}
 
   /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
@@ -388,7 +403,7 @@ class Run {
     this.pending = [];
   }
 
-  async ortStep(step: OrtStep, session: OrtSession): Promise<void> {
+  async ortStep(step: RunOrtStep, session: OrtSession): Promise<void> {
     const feeds: Feeds = {};
     for (const name of step.inputs) feeds[name] = this.ortTensor(name);
     this.flush();
@@ -577,7 +592,7 @@ class Run {
     let slot = this.slots.get(name);
     if (slot) return slot;
     if (name in this.feeds) slot = { ort: this.feeds[name], ownsOrt: false, scratch: [], origin: 'ort' };
-    else if (this.plan.initializers.has(name)) slot = { ort: tensorFromProto(this.ort, this.plan.initializers.get(name)!), ownsOrt: false, scratch: [], origin: 'ort' };
+    else if (this.resident.has(name)) slot = { ort: this.resident.get(name)!, ownsOrt: false, scratch: [], origin: 'ort' };
     else throw new Error(`InferenceSession.run: no value ${JSON.stringify(name)} (not fed, not computed)`);
     this.slots.set(name, slot);
     return slot;
@@ -698,6 +713,29 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
 
 function show(values: readonly number[]): string {
   return `[${values.join(', ')}]`;
+}
+
+/**
+ * The initializers a run reads outside ORT's parts, made once: shared float32 weights as GPU tensors
+ * (one upload, however many parts read them), and those argpool or a CPU read takes, or the graph
+ * returns, as CPU tensors.
+ */
+function residentInitializers(ort: Ort, plan: Plan, device: GPUDevice, buffers: GPUBuffer[]): Map<string, OrtTensor> {
+  const resident = new Map<string, OrtTensor>();
+  for (const name of plan.sharedInitializers) {
+    const cpu = tensorFromProto(ort, plan.initializers.get(name)!);
+    const data = cpu.data as Float32Array;
+    const buffer = device.createBuffer({ label: `onnx initializer ${name}`, size: paddedBytes(data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    buffers.push(buffer);
+    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    resident.set(name, ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: cpu.dims }));
+  }
+  const readHere = new Set([...plan.readByArgpool, ...plan.readOnCpu, ...plan.outputNames]);
+  for (const name of readHere) {
+    const proto = plan.initializers.get(name);
+    if (proto && !resident.has(name)) resident.set(name, tensorFromProto(ort, proto));
+  }
+  return resident;
 }
 
 /** A CPU ORT tensor of an initializer (float32, int32 or int64; raw or typed fields). */

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { flatScatterOptions, readMaxPool, readMaxUnpool, resolveMaxPool, resolveMaxUnpool } from '../../src/onnxruntime-web/attributes';
 import { DataType, decodeModel, type NodeProto } from '../../src/onnxruntime-web/onnx';
-import { partModel, planModel, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
-import { GraphBuilder, oneDimensionalModel, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { partModel, planModel, runPlan, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
+import { GraphBuilder, oneDimensionalModel, segnetModel, sharedWeightModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 function maxPoolNode(attributes: Record<string, number | number[] | string>): NodeProto {
   const g = new GraphBuilder().node('MaxPool', ['x'], ['y', 'i'], attributes, 'p');
@@ -93,6 +93,29 @@ describe('planModel', () => {
 
   it('refuses what it cannot read, naming the input', () => {
     expect(() => planModel(new Uint8Array([0xff, 0xff, 0xff]))).toThrow(/^InferenceSession.create: the model bytes are not an ONNX ModelProto/);
+  });
+});
+
+describe('initializers and what a session keeps', () => {
+  it('feeds a float32 initializer that several parts read as a part input (one GPU copy), and copies the others', () => {
+    const plan = planModel(sharedWeightModel().bytes);
+    expect([...plan.sharedInitializers]).toEqual(['w']);
+    const parts = plan.steps.filter((s): s is OrtStep => s.kind === 'ort');
+    expect(parts.map((p) => ({ inputs: p.inputs, initializers: p.initializers.map((t) => t.name) }))).toEqual([
+      { inputs: ['x', 'w'], initializers: [] },
+      { inputs: ['v', 'w'], initializers: ['b'] },
+    ]);
+    // The part's graph declares the shared weight as a typed, shaped input.
+    const sub = partModel(plan, parts[1], (name) => plan.knownTypes.get(name) ?? 0);
+    expect(sub.graph!.input!.find((v) => v.name === 'w')!.type!.tensorType!.shape!.dim!.map((d) => d.dimValue)).toEqual([4, 4, 3, 3]);
+  });
+
+  it('keeps no model, node or initializer data in the plan a session runs', () => {
+    const slim = runPlan(planModel(segnetModel().bytes));
+    expect('model' in slim).toBe(false);
+    expect('initializers' in slim).toBe(false);
+    for (const step of slim.steps) expect('nodes' in step || 'initializers' in step).toBe(false);
+    expect(slim.steps.map((s) => s.label)).toEqual(planModel(segnetModel().bytes).steps.map((s) => s.label));
   });
 });
 

@@ -7,7 +7,7 @@ import type * as ortTypes from 'onnxruntime-web/webgpu';
 import { InferenceSession } from 'argpool/onnxruntime-web';
 import { decodeModel } from '../../src/onnxruntime-web/onnx';
 import { DataType } from '../../src/onnxruntime-web/onnx';
-import { GraphBuilder, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { GraphBuilder, sharedWeightModel, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 import { ORT_VERSIONS, type Ort } from './versions';
 
@@ -140,6 +140,14 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
     const feeds = feed('x', [1, 1, 6, 6], 37);
     const session = await adapter(bytes);
     expect(session.steps).toEqual(['ORT part 0 (CPU)']);
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
+  });
+
+  it('runs a weight shared by two parts from one GPU copy, like ORT on the CPU', async () => {
+    const { bytes, input } = sharedWeightModel();
+    const feeds = feed('x', input, 41);
+    const session = await adapter(bytes);
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
     await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
   });
 
