@@ -42,6 +42,22 @@ export type Feeds = Record<string, OrtTensor>;
 export type Outputs = Record<string, OrtTensor>;
 
 /** One step of a timed run: an ORT part or an argpool node, with the GPU finished after it. */
+/** A timed run as a whole. */
+export interface RunTiming {
+  /** ORT parts (ORT sessions) the run went through; 1 when ORT runs the model unchanged. */
+  parts: number;
+  /** Wall time from the call to the outputs, waits for the GPU after every step included. */
+  totalMs: number;
+  /** Time inside ORT's `session.run` calls. */
+  ortMs: number;
+  /** Time waiting for the GPU to finish each step (what `run` does not wait for). */
+  gpuWaitMs: number;
+  /** The adapter's own host time: everything outside ORT's calls and the GPU waits. */
+  hostMs: number;
+  /** GPU time of argpool's passes (timestamp queries), where the device has them. */
+  argpoolGpuMs?: number;
+}
+
 export interface StepTiming {
   kind: 'ort' | 'argpool';
   label: string;
@@ -260,10 +276,21 @@ export class InferenceSession {
    * Runs the model waiting for the GPU after every step, and reports each step's time: the split
    * between ORT's parts and argpool's operations (a benchmark aid; slower than `run`).
    */
-  async runTimed(feeds: Feeds, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs; steps: StepTiming[] }> {
+  async runTimed(feeds: Feeds, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs; steps: StepTiming[]; run: RunTiming }> {
     const steps: StepTiming[] = [];
-    const outputs = (await this.execute(feeds, steps, options)).outputs;
-    return { outputs, steps };
+    const start = performance.now();
+    const { outputs, ortMs, gpuWaitMs } = await this.execute(feeds, steps, options);
+    const totalMs = performance.now() - start;
+    const gpu = steps.filter((s) => s.gpuMs !== undefined);
+    const run: RunTiming = {
+      parts: this.whole ? 1 : this.plan.steps.filter((s) => s.kind === 'ort').length,
+      totalMs,
+      ortMs,
+      gpuWaitMs,
+      hostMs: totalMs - ortMs - gpuWaitMs,
+      ...(gpu.length > 0 ? { argpoolGpuMs: gpu.reduce((a, s) => a + s.gpuMs!, 0) } : {}),
+    };
+    return { outputs, steps, run };
   }
 
   /**
@@ -297,7 +324,11 @@ export class InferenceSession {
     };
   }
 
-  private async execute(feeds: Feeds, timings: StepTiming[] | null, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs }> {
+  private async execute(
+    feeds: Feeds,
+    timings: StepTiming[] | null,
+    options?: OrtModule.InferenceSession.RunOptions,
+  ): Promise<{ outputs: Outputs; ortMs: number; gpuWaitMs: number }> {
     if (this.released) throw new Error('InferenceSession.run: this session has been released');
     if (!feeds || typeof feeds !== 'object') throw new TypeError('InferenceSession.run: feeds must be an object of ort.Tensor by input name');
     for (const name of this.inputNames) {
@@ -306,10 +337,12 @@ export class InferenceSession {
     if (this.whole) {
       const start = performance.now();
       const outputs = (await this.whole.run(feeds, options ?? {})) as Outputs;
-      timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
-      return { outputs };
+      const ms = performance.now() - start;
+      timings?.push({ kind: 'ort', label: 'whole model', ms });
+      return { outputs, ortMs: ms, gpuWaitMs: 0 };
     }
     const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput(), this.resident);
+    let gpuWaitMs = 0;
     try {
       for (const [s, step] of this.plan.steps.entries()) {
         const start = performance.now();
@@ -318,14 +351,16 @@ export class InferenceSession {
         else gpuMs = await run.argpoolStep(step, timings !== null);
         if (timings) {
           run.flush();
+          const wait = performance.now();
           await this.ap!.device.queue.onSubmittedWorkDone();
+          gpuWaitMs += performance.now() - wait;
           timings.push({ kind: step.kind === 'ort' ? 'ort' : 'argpool', label: step.label, ms: performance.now() - start, gpuMs });
         }
         run.releaseAfter(s);
       }
       const outputs: Outputs = {};
       for (const name of this.plan.outputNames) outputs[name] = await run.output(name, outputLocation(name, this.locations));
-      return { outputs };
+      return { outputs, ortMs: run.ortMs, gpuWaitMs };
     } finally {
       run.finish();
     }
@@ -381,6 +416,8 @@ function partOutputLocation(plan: Plan, step: number, name: string, preferred: S
 /** The state of one run: the values by name, in whatever forms the steps have needed. */
 class Run {
   private readonly slots = new Map<string, Slot>();
+  /** Time inside ORT's `session.run` calls so far. */
+  ortMs = 0;
   /** Slots whose last reader was recorded but maybe not submitted: released at the next flush. */
   private pending: Slot[] = [];
 
@@ -415,7 +452,9 @@ class Run {
     }
     let results: Outputs;
     try {
+      const start = performance.now();
       results = (await session.run(feeds, this.runOptions)) as Outputs;
+      this.ortMs += performance.now() - start;
     } catch (error) {
       throw new Error(`InferenceSession.run: ${step.label} failed on ONNX Runtime: ${(error as Error).message}`);
     }

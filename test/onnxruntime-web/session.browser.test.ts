@@ -91,6 +91,19 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
     await expectOutputsMatch(await session.run(feeds), expected);
   });
 
+  it('reports a timed run: its parts, time inside ORT, GPU waits, the adapter\'s own host time', async () => {
+    const { bytes, input } = segnetModel(1, 16, 16);
+    const feeds = feed('image', input, 43);
+    const session = await adapter(bytes);
+    const { outputs, steps, run } = await session.runTimed(feeds);
+    await expectOutputsMatch(outputs, await onWasm(bytes, feeds));
+    expect(steps.map((s) => s.label)).toEqual(session.steps);
+    expect(run.parts).toBe(5);
+    for (const ms of [run.totalMs, run.ortMs, run.gpuWaitMs, run.hostMs]) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(run.ortMs + run.gpuWaitMs + run.hostMs).toBeCloseTo(run.totalMs, 6);
+    expect(run.ortMs).toBeLessThanOrEqual(steps.filter((s) => s.kind === 'ort').reduce((a, s) => a + s.ms, 0));
+  });
+
   it('runs 1-D pooling with auto_pad SAME_UPPER and MaxUnpool without output_shape', async () => {
     const { bytes, input } = oneDimensionalModel();
     const feeds = feed('signal', input, 11);
