@@ -185,6 +185,14 @@ export class InferenceSession {
    */
   readonly device: GPUDevice | null;
 
+  /**
+   * GPU buffers argpool has created for this session's pooling and unpooling so far (0 when ORT runs
+   * the model unchanged): its pool reuses them, so after the first run further runs add none.
+   */
+  get argpoolBuffersCreated(): number {
+    return this.ap?.buffersCreated ?? 0;
+  }
+
   private released = false;
   /** GPU-buffer outputs handed out and not yet disposed: they keep argpool's buffers and the device. */
   private liveOutputs = 0;

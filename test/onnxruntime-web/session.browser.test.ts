@@ -87,8 +87,12 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
     ]);
     const expected = await onWasm(bytes, feeds);
     await expectOutputsMatch(await session.run(feeds), expected);
-    // A second run reuses every buffer and gives the same result.
+    const afterFirst = session.argpoolBuffersCreated;
+    expect(afterFirst).toBeGreaterThan(0);
+    // Later runs reuse argpool's buffers and give the same result.
     await expectOutputsMatch(await session.run(feeds), expected);
+    await expectOutputsMatch(await session.run(feeds), expected);
+    expect(session.argpoolBuffersCreated).toBe(afterFirst);
   });
 
   it('reports a timed run: its parts, time inside ORT, GPU waits, the adapter\'s own host time', async () => {
