@@ -5,17 +5,22 @@
  *   unpooling in argpool on ORT's device;
  * - ORT's WebGPU provider alone, with the MaxPool nodes forced to the CPU (`forceCpuNodeNames`;
  *   MaxUnpool has no WebGPU kernel, so ORT puts it on the CPU itself);
+ * - ORT's WebGPU provider alone on the model rewritten exactly for it (SpaceToDepth, ArgMax, Where,
+ *   DepthToSpace: bench/segnet-rewrite.ts);
+ * - ORT's WebGPU provider alone on the inexact shortcut upsample(U)·[X == upsample(MaxPool(X))],
+ *   reported as the trap it is (its labels disagree where windows hold tied maxima);
  * - ORT's wasm provider (CPU), the reference for the labels.
  * Each run takes a new image from the CPU and returns the logits to it; the paths take turns, run by
  * run, on the same image, so that other load on the machine falls on all of them alike. The
  * adapter's time is then split into ORT parts, argpool pooling and argpool unpooling with `runTimed`.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import { InferenceSession, type StepTiming } from '../src/onnxruntime-web/index';
+import { InferenceSession, type RunTiming, type StepTiming } from '../src/onnxruntime-web/index';
 import { log, summary, type PathTiming } from './ort-timing';
 import { generateShapes, imageSeed } from '../demo/segmentation/shapes';
 import modelUrl from '../models/segnet-shapes.onnx?url';
 import { benchTfjsSegnet } from './segnet-tfjs';
+import { rewriteExact, rewriteShortcut } from './segnet-rewrite';
 
 export interface SegnetBenchConfig {
   runs: number;
@@ -67,16 +72,20 @@ async function runSegnetBench(config: SegnetBenchConfig) {
   const fallback = await ort.InferenceSession.create(bytes, {
     executionProviders: [{ name: 'webgpu', forceCpuNodeNames: poolNodes } as ort.InferenceSession.ExecutionProviderConfig],
   });
+  const exact = await ort.InferenceSession.create(rewriteExact(bytes, 128), { executionProviders: ['webgpu'] });
+  const shortcut = await ort.InferenceSession.create(rewriteShortcut(bytes, 128), { executionProviders: ['webgpu'] });
   log(`model ${bytes.length} bytes, ${adapter.steps.length} adapter steps, pooling nodes ${poolNodes.join(', ')}; ${config.runs} runs after ${config.warmup} warm-up`);
 
   const paths = {
     ortWasm: (feeds: Record<string, ort.Tensor>) => wasm.run(feeds) as Promise<Record<string, ort.Tensor>>,
     adapter: (feeds: Record<string, ort.Tensor>) => adapter.run(feeds),
     ortWebgpuPoolingOnCpu: (feeds: Record<string, ort.Tensor>) => fallback.run(feeds) as Promise<Record<string, ort.Tensor>>,
+    ortWebgpuExactRewrite: (feeds: Record<string, ort.Tensor>) => exact.run(feeds) as Promise<Record<string, ort.Tensor>>,
+    ortWebgpuShortcut: (feeds: Record<string, ort.Tensor>) => shortcut.run(feeds) as Promise<Record<string, ort.Tensor>>,
   };
   type Path = keyof typeof paths;
-  const times: Record<Path, number[]> = { ortWasm: [], adapter: [], ortWebgpuPoolingOnCpu: [] };
-  const agree: Record<Path, number> = { ortWasm: 0, adapter: 0, ortWebgpuPoolingOnCpu: 0 };
+  const times: Record<Path, number[]> = { ortWasm: [], adapter: [], ortWebgpuPoolingOnCpu: [], ortWebgpuExactRewrite: [], ortWebgpuShortcut: [] };
+  const agree: Record<Path, number> = { ortWasm: 0, adapter: 0, ortWebgpuPoolingOnCpu: 0, ortWebgpuExactRewrite: 0, ortWebgpuShortcut: 0 };
   let pixels = 0;
   for (let i = 0; i < config.warmup + config.runs; i++) {
     const sample = generateShapes(imageSeed(config.seed, i));
@@ -94,16 +103,19 @@ async function runSegnetBench(config: SegnetBenchConfig) {
       for (const name of Object.keys(paths) as Path[]) agree[name] += sameCount(labels[name], labels.ortWasm);
       pixels += labels.ortWasm.length;
     }
-    log(`image ${i}${i < config.warmup ? ' (warm-up)' : ''}: adapter ${times.adapter.at(-1)?.toFixed(0) ?? '-'} ms, ORT webgpu ${times.ortWebgpuPoolingOnCpu.at(-1)?.toFixed(0) ?? '-'} ms, wasm ${times.ortWasm.at(-1)?.toFixed(1) ?? '-'} ms`);
+    const last = (name: Path) => times[name].at(-1)?.toFixed(0) ?? '-';
+    log(`image ${i}${i < config.warmup ? ' (warm-up)' : ''}: adapter ${last('adapter')} ms, ORT webgpu pooling on CPU ${last('ortWebgpuPoolingOnCpu')} ms, exact rewrite ${last('ortWebgpuExactRewrite')} ms, shortcut ${last('ortWebgpuShortcut')} ms, wasm ${last('ortWasm')} ms`);
   }
   const timing = Object.fromEntries(Object.entries(times).map(([name, list]) => [name, summary(list)])) as Record<Path, PathTiming>;
 
   const split: StepTiming[][] = [];
+  const whole: RunTiming[] = [];
   for (let i = 0; i < config.runs; i++) {
     const sample = generateShapes(imageSeed(config.seed, i));
-    const { outputs, steps } = await adapter.runTimed({ [inputName]: new ort.Tensor('float32', sample.image, [1, 3, 128, 128]) });
+    const { outputs, steps, run } = await adapter.runTimed({ [inputName]: new ort.Tensor('float32', sample.image, [1, 3, 128, 128]) });
     for (const tensor of Object.values(outputs)) tensor.dispose();
     split.push(steps);
+    whole.push(run);
   }
   const medianOf = (values: number[]) => summary(values).medianMs;
   const perStep = split[0].map((step, s) => ({
@@ -121,6 +133,11 @@ async function runSegnetBench(config: SegnetBenchConfig) {
     poolingGpuMs: sum(pooling, 'gpuMs'),
     unpoolingMs: sum(unpooling, 'ms'),
     unpoolingGpuMs: sum(unpooling, 'gpuMs'),
+    parts: whole[0].parts,
+    totalMs: medianOf(whole.map((r) => r.totalMs)),
+    ortMs: medianOf(whole.map((r) => r.ortMs)),
+    gpuWaitMs: medianOf(whole.map((r) => r.gpuWaitMs)),
+    hostMs: medianOf(whole.map((r) => r.hostMs)),
     steps: perStep,
   };
   const tfjs = await benchTfjsSegnet(config, async (image) => {
@@ -131,6 +148,8 @@ async function runSegnetBench(config: SegnetBenchConfig) {
   });
   await adapter.release();
   await fallback.release();
+  await exact.release();
+  await shortcut.release();
   await wasm.release();
 
   const info = device.adapterInfo;
@@ -148,6 +167,8 @@ async function runSegnetBench(config: SegnetBenchConfig) {
     labelAgreementWithWasm: {
       adapter: agree.adapter / pixels,
       ortWebgpuPoolingOnCpu: agree.ortWebgpuPoolingOnCpu / pixels,
+      ortWebgpuExactRewrite: agree.ortWebgpuExactRewrite / pixels,
+      ortWebgpuShortcut: agree.ortWebgpuShortcut / pixels,
     },
   };
 }

@@ -58,8 +58,13 @@ function renderMarkdown(r, command) {
     '| --- | --- | --- |',
     `| argpool adapter (ORT WebGPU parts + argpool) | ${ms(r.paths.adapter)} | ${pct(r.labelAgreementWithWasm.adapter)} |`,
     `| ORT WebGPU, pooling nodes on the CPU (\`forceCpuNodeNames\`) | ${ms(r.paths.ortWebgpuPoolingOnCpu)} | ${pct(r.labelAgreementWithWasm.ortWebgpuPoolingOnCpu)} |`,
+    `| ORT WebGPU alone, the exact rewrite (SpaceToDepth, ArgMax, Where, DepthToSpace) | ${ms(r.paths.ortWebgpuExactRewrite)} | ${pct(r.labelAgreementWithWasm.ortWebgpuExactRewrite)} |`,
+    `| ORT WebGPU alone, the shortcut upsample(U)·[X == upsample(MaxPool(X))] (inexact: a trap) | ${ms(r.paths.ortWebgpuShortcut)} | ${pct(r.labelAgreementWithWasm.ortWebgpuShortcut)} |`,
     `| ORT wasm (CPU) | ${ms(r.paths.ortWasm)} | (reference) |`,
     tfjsRow(r, ms, pct),
+    '',
+    `Adapter run (\`runTimed\`, medians): ${s.parts} ORT parts; ${s.totalMs.toFixed(1)} ms in all, ${s.ortMs.toFixed(1)} ms inside ORT's calls, ` +
+      `${s.gpuWaitMs.toFixed(1)} ms waiting for the GPU after each step, ${s.hostMs.toFixed(1)} ms of the adapter's own host time.`,
     '',
     `Adapter split (\`runTimed\`, GPU finished after each step, medians per step): ORT parts ${s.ortPartsMs.toFixed(1)} ms, ` +
       `argpool pooling ${s.poolingMs.toFixed(1)} ms wall (${s.poolingGpuMs.toFixed(2)} ms GPU), ` +

@@ -76,17 +76,6 @@ export function readMaxPool(node: NodeProto, position: number): MaxPoolAttribute
   for (let i = 0; i < rank; i++) {
     if (pads[i] >= kernel[i] || pads[i + rank] >= kernel[i]) fail(what, `pads ${show(pads)} must be smaller than kernel_shape ${show(kernel)} (as ONNX Runtime requires)`);
   }
-  if (autoPad === 'NOTSET' || autoPad === '') {
-    for (let i = 0; i < rank; i++) {
-      if (2 * Math.max(pads[i], pads[i + rank]) > kernel[i]) {
-        fail(
-          what,
-          `pads ${show(pads)} exceed half of kernel_shape ${show(kernel)}: ONNX Runtime pools such windows, argpool (like PyTorch) ` +
-            'takes padding up to half the kernel only, so this node cannot run here',
-        );
-      }
-    }
-  }
   const ceilMode = a.int('ceil_mode', 0);
   if (ceilMode !== 0 && ceilMode !== 1) fail(what, `ceil_mode must be 0 or 1, got ${ceilMode}`);
   const storageOrder = a.int('storage_order', 0);
@@ -101,6 +90,15 @@ export function readMaxPool(node: NodeProto, position: number): MaxPoolAttribute
     ceilMode: ceilMode === 1,
     storageOrder: storageOrder as 0 | 1,
   };
+}
+
+/**
+ * Whether explicit pads exceed half the kernel: ONNX Runtime pools such windows, argpool (like PyTorch)
+ * takes padding up to half the kernel only, so the adapter runs such a node on ORT's CPU provider.
+ */
+export function padsAboveHalfKernel(a: MaxPoolAttributes): boolean {
+  const rank = a.kernel.length;
+  return a.autoPad === 'NOTSET' && a.kernel.some((k, i) => 2 * Math.max(a.pads[i], a.pads[i + rank]) > k);
 }
 
 export function readMaxUnpool(node: NodeProto, position: number): MaxUnpoolAttributes {

@@ -3,7 +3,7 @@
  * on its WebGPU provider) and the nodes argpool runs between them (every MaxPool with an Indices
  * output, every MaxUnpool). Pure data: no ORT, no GPU, so the node tests inspect every decision.
  */
-import { readMaxPool, readMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes.js';
+import { padsAboveHalfKernel, readMaxPool, readMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes.js';
 import {
   DataType,
   decodeModel,
@@ -11,6 +11,7 @@ import {
   elemTypeOf,
   encodeModel,
   tensorValueInfo,
+  toNumber,
   type GraphProto,
   type ModelProto,
   type NodeProto,
@@ -28,6 +29,8 @@ export interface OrtStep {
   outputs: string[];
   /** The initializers its nodes use, copied into the part. */
   initializers: TensorProto[];
+  /** Runs on ORT's CPU (wasm) provider: a MaxPool with Indices that argpool cannot run. */
+  cpu?: boolean;
 }
 
 export interface MaxPoolStep {
@@ -69,13 +72,46 @@ export interface Plan {
   readOnCpu: Set<string>;
   /** Values that some argpool step reads on the GPU. */
   readByArgpool: Set<string>;
+  /**
+   * float32 initializers that several GPU parts read: the session uploads each once and feeds it to
+   * those parts as a GPU tensor (a part input), instead of copying it into every part's model.
+   */
+  sharedInitializers: Set<string>;
+}
+
+/** What a session keeps of its plan after create: no model, no nodes, no initializer data. */
+export type RunOrtStep = Omit<OrtStep, 'nodes' | 'initializers'>;
+export type RunPlan = Omit<Plan, 'model' | 'initializers' | 'steps'> & {
+  steps: (RunOrtStep | MaxPoolStep | MaxUnpoolStep)[];
+};
+
+/** The plan without the parsed model: what a run needs (the parts' graphs live in their ORT sessions). */
+export function runPlan(plan: Plan): RunPlan {
+  const { model: _model, initializers: _initializers, steps, ...rest } = plan;
+  return {
+    ...rest,
+    steps: steps.map((step) => {
+      if (step.kind !== 'ort') return step;
+      const { nodes: _nodes, initializers: _inits, ...kept } = step;
+      return kept;
+    }),
+  };
 }
 
 const ONNX_DOMAINS = ['', 'ai.onnx'];
 
-/** Whether argpool runs this node: a MaxPool that outputs Indices, or any MaxUnpool. */
-export function runsInArgpool(node: NodeProto): boolean {
+/** TensorProto.DataType codes of X that argpool's nodes take: float32 and float16. */
+const ARGPOOL_TYPES = [DataType.FLOAT, 10];
+
+/**
+ * Whether argpool runs this node: a MaxPool that outputs Indices, or any MaxUnpool, unless `typeOf`
+ * knows X to be of another type than float32 or float16 (integer pooling with Indices: ONNX Runtime
+ * runs it, on its CPU provider, since its WebGPU provider has no such kernel).
+ */
+export function runsInArgpool(node: NodeProto, typeOf: (name: string) => number | undefined = () => undefined): boolean {
   if (!ONNX_DOMAINS.includes(node.domain ?? '')) return false;
+  const type = node.input?.[0] ? typeOf(node.input[0]) : undefined;
+  if (type !== undefined && !ARGPOOL_TYPES.includes(type)) return false;
   if (node.opType === 'MaxPool') return (node.output?.length ?? 0) >= 2 && !!node.output![1];
   return node.opType === 'MaxUnpool';
 }
@@ -102,7 +138,7 @@ function outerReads(graph: GraphProto): Set<string> {
  * A topological order that runs every ready ORT node before any ready argpool node, so that the
  * ORT parts are as few and as large as the dependencies allow. Ties keep the model's order.
  */
-export function schedule(nodes: NodeProto[]): number[] {
+export function schedule(nodes: NodeProto[], inArgpool: (node: NodeProto) => boolean = (node) => runsInArgpool(node)): number[] {
   const producer = new Map<string, number>();
   nodes.forEach((node, i) => {
     for (const name of node.output ?? []) if (name) producer.set(name, i);
@@ -117,7 +153,7 @@ export function schedule(nodes: NodeProto[]): number[] {
   const ready = nodes.map((_, i) => i).filter((i) => waiting[i] === 0);
   const order: number[] = [];
   while (ready.length > 0) {
-    ready.sort((a, b) => Number(runsInArgpool(nodes[a])) - Number(runsInArgpool(nodes[b])) || a - b);
+    ready.sort((a, b) => Number(inArgpool(nodes[a])) - Number(inArgpool(nodes[b])) || a - b);
     const next = ready.shift()!;
     order.push(next);
     for (const d of dependents[next]) if (--waiting[d] === 0) ready.push(d);
@@ -144,19 +180,33 @@ export function planModel(bytes: Uint8Array): Plan {
 
   const empty: Plan = {
     model, inputNames, outputNames, split: false, steps: [], initializers, knownTypes,
-    lastUse: new Map(), readOnCpu: new Set(), readByArgpool: new Set(),
+    lastUse: new Map(), readOnCpu: new Set(), readByArgpool: new Set(), sharedInitializers: new Set(),
   };
-  if (!nodes.some(runsInArgpool)) return empty;
+  // A MaxPool with Indices whose pads exceed half its kernel runs alone on ORT's CPU provider (ORT's
+  // WebGPU provider has no Indices output, argpool no such padding).
+  const onCpu = (node: NodeProto) =>
+    runsInArgpool(node, (name) => knownTypes.get(name)) && node.opType === 'MaxPool' && padsAboveHalfKernel(readMaxPool(node, nodes.indexOf(node)));
+  const inArgpool = (node: NodeProto) => runsInArgpool(node, (name) => knownTypes.get(name)) && !onCpu(node);
+  if (!nodes.some((node) => inArgpool(node) || onCpu(node))) return empty;
 
   const steps: Step[] = [];
   let part: NodeProto[] = [];
-  const closePart = () => {
-    if (part.length > 0) steps.push({ kind: 'ort', label: `ORT part ${steps.filter((s) => s.kind === 'ort').length}`, nodes: part, inputs: [], outputs: [], initializers: [] });
+  const closePart = (cpu = false) => {
+    const n = steps.filter((s) => s.kind === 'ort').length;
+    if (part.length > 0) steps.push({ kind: 'ort', label: cpu ? `ORT part ${n} (CPU)` : `ORT part ${n}`, nodes: part, inputs: [], outputs: [], initializers: [], ...(cpu ? { cpu } : {}) });
     part = [];
   };
-  for (const i of schedule(nodes)) {
+  for (const i of schedule(nodes, (node) => inArgpool(node) || onCpu(node))) {
     const node = nodes[i];
-    if (!runsInArgpool(node)) {
+    if (onCpu(node)) {
+      closePart();
+      part = [node];
+      closePart(true);
+      if (node.output![0]) knownTypes.set(node.output![0], knownTypes.get(node.input![0]) ?? DataType.FLOAT);
+      knownTypes.set(node.output![1], DataType.INT64);
+      continue;
+    }
+    if (!inArgpool(node)) {
       part.push(node);
       continue;
     }
@@ -186,14 +236,25 @@ export function planModel(bytes: Uint8Array): Plan {
   };
   const readOnCpu = new Set<string>();
   const readByArgpool = new Set<string>();
+  const usedBy = (step: OrtStep) => {
+    const produced = new Set(step.nodes.flatMap((n) => n.output ?? []));
+    const used = new Set<string>();
+    for (const node of step.nodes) for (const name of valuesRead(node)) if (!produced.has(name)) used.add(name);
+    return used;
+  };
+  const partsReading = new Map<string, number>();
+  for (const step of steps) {
+    if (step.kind !== 'ort' || step.cpu) continue;
+    for (const name of usedBy(step)) if (initializers.has(name)) partsReading.set(name, (partsReading.get(name) ?? 0) + 1);
+  }
+  const sharedInitializers = new Set(
+    [...partsReading].filter(([name, count]) => count > 1 && initializers.get(name)!.dataType === DataType.FLOAT).map(([name]) => name),
+  );
   steps.forEach((step, s) => {
     if (step.kind === 'ort') {
-      const produced = new Set(step.nodes.flatMap((n) => n.output ?? []));
-      const used = new Set<string>();
-      for (const node of step.nodes) for (const name of valuesRead(node)) used.add(name);
-      for (const name of used) {
-        if (produced.has(name)) continue;
-        if (initializers.has(name)) step.initializers.push(initializers.get(name)!);
+      for (const name of usedBy(step)) {
+        if (initializers.has(name) && !(sharedInitializers.has(name) && !step.cpu)) step.initializers.push(initializers.get(name)!);
+        else if (initializers.has(name)) step.inputs.push(name);
         else {
           step.inputs.push(name);
           addReader(name, s);
@@ -226,7 +287,7 @@ export function planModel(bytes: Uint8Array): Plan {
   for (const [name, list] of readers) if (!returned.has(name)) lastUse.set(name, Math.max(...list));
   const kept = steps.filter((step) => step.kind !== 'ort' || step.outputs.length > 0);
   if (kept.length !== steps.length) return planModel(encodeWithout(model, steps, kept));
-  return { ...empty, split: true, steps, lastUse, readOnCpu, readByArgpool };
+  return { ...empty, split: true, steps, lastUse, readOnCpu, readByArgpool, sharedInitializers };
 }
 
 /** The model without the nodes of ORT parts whose outputs nobody reads (dead code). */
@@ -245,7 +306,12 @@ export function partModel(plan: Plan, step: OrtStep, typeOf: (name: string) => n
   const declared = new Map<string, ValueInfoProto>();
   for (const info of [...(graph.valueInfo ?? []), ...(graph.output ?? []), ...(graph.input ?? [])]) declared.set(info.name ?? '', info);
   const inside = new Set([...step.inputs, ...step.nodes.flatMap((n) => n.output ?? [])]);
-  const input = step.inputs.map((name) => {
+  const input = step.inputs.map((name): ValueInfoProto => {
+    const shared = plan.initializers.get(name);
+    if (shared) {
+      const dim = (shared.dims ?? []).map((d) => ({ dimValue: toNumber(d) }));
+      return { name, type: { tensorType: { elemType: shared.dataType ?? DataType.FLOAT, shape: { dim } } } };
+    }
     const info = declared.get(name);
     if (info && elemTypeOf(info)) return info;
     const type = typeOf(name);

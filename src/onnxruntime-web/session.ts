@@ -24,9 +24,9 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { ArgPool, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
 import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
-import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
+import { paddedBytes, readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
-import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan.js';
+import { partModel, planModel, runPlan, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan, type RunOrtStep, type RunPlan } from './plan.js';
 
 /** The application's `onnxruntime-web` module (`import * as ort from 'onnxruntime-web/webgpu'`). */
 export type Ort = typeof OrtModule;
@@ -44,6 +44,22 @@ export type Feeds = Record<string, OrtTensor>;
 export type Outputs = Record<string, OrtTensor>;
 
 /** One step of a timed run: an ORT part or an argpool node, with the GPU finished after it. */
+/** A timed run as a whole. */
+export interface RunTiming {
+  /** ORT parts (ORT sessions) the run went through; 1 when ORT runs the model unchanged. */
+  parts: number;
+  /** Wall time from the call to the outputs, waits for the GPU after every step included. */
+  totalMs: number;
+  /** Time inside ORT's `session.run` calls. */
+  ortMs: number;
+  /** Time waiting for the GPU to finish each step (what `run` does not wait for). */
+  gpuWaitMs: number;
+  /** The adapter's own host time: everything outside ORT's calls and the GPU waits. */
+  hostMs: number;
+  /** GPU time of argpool's passes (timestamp queries), where the device has them. */
+  argpoolGpuMs?: number;
+}
+
 export interface StepTiming {
   kind: 'ort' | 'argpool';
   label: string;
@@ -171,22 +187,34 @@ export class InferenceSession {
    */
   readonly device: GPUDevice | null;
 
+  /**
+   * GPU buffers argpool has created for this session's pooling and unpooling so far (0 when ORT runs
+   * the model unchanged): its pool reuses them, so after the first run further runs add none.
+   */
+  get argpoolBuffersCreated(): number {
+    return this.ap?.buffersCreated ?? 0;
+  }
+
   private released = false;
   /** GPU-buffer outputs handed out and not yet disposed: they keep argpool's buffers and the device. */
   private liveOutputs = 0;
 
   private constructor(
     private readonly ort: Ort,
-    private readonly plan: Plan,
+    private readonly plan: RunPlan,
     /** The whole model on ORT, when nothing needs argpool (or no WebGPU provider was asked for). */
     private readonly whole: OrtSession | null,
     /** One ORT session per ORT step, by step. */
-    private readonly parts: Map<OrtStep, OrtSession>,
+    private readonly parts: Map<RunOrtStep, OrtSession>,
     private readonly ap: ArgPool | null,
     private readonly scratch: ScratchBuffers | null,
     private readonly locations: SessionOptions['preferredOutputLocation'],
     /** The hold on the device, given back once the session is released and its GPU outputs disposed. */
     private readonly hold: DeviceHold | null,
+    /** Initializers a run reads outside ORT's parts, and shared ones on the GPU: made once, at create. */
+    private readonly resident: Map<string, OrtTensor> = new Map(),
+    /** The GPU buffers behind the shared initializers. */
+    private readonly residentBuffers: GPUBuffer[] = [],
   ) {
     this.inputNames = whole ? whole.inputNames : plan.inputNames;
     this.outputNames = whole ? whole.outputNames : plan.outputNames;
@@ -208,29 +236,39 @@ export class InferenceSession {
     const plan = planModel(bytes);
     if (!plan.split || !usesWebGpu(options)) {
       const whole = await ort.InferenceSession.create(bytes, { ...ortOptions, preferredOutputLocation });
-      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation, null);
+      return new InferenceSession(ort, runPlan(plan), whole, new Map(), null, null, preferredOutputLocation, null);
     }
     const named = namedDevice(options);
     const hold: DeviceHold = named ? { device: named, release: () => undefined } : await holdOrtDevice(ort);
     const device = hold.device;
     const types = new Map(plan.knownTypes);
     const parts = new Map<OrtStep, OrtSession>();
+    const residentBuffers: GPUBuffer[] = [];
     try {
       for (const [s, step] of plan.steps.entries()) {
         if (step.kind !== 'ort') continue;
         propagateTypes(plan, types);
         const sub = partModel(plan, step, (name) => types.get(name) ?? 0);
         const where: Record<string, Location> = {};
-        for (const name of step.outputs) where[name] = partOutputLocation(plan, s, name, preferredOutputLocation);
-        const session = await ort.InferenceSession.create(encodeModel(sub), { ...ortOptions, preferredOutputLocation: where });
+        for (const name of step.outputs) where[name] = step.cpu ? 'cpu' : partOutputLocation(plan, s, name, preferredOutputLocation);
+        const partOptions = step.cpu ? { ...ortOptions, executionProviders: ['wasm'] } : ortOptions;
+        const session = await ort.InferenceSession.create(encodeModel(sub), { ...partOptions, preferredOutputLocation: where });
         parts.set(step, session);
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
       propagateTypes(plan, types);
       checkTypes(plan, types);
+      const resident = residentInitializers(ort, plan, device, residentBuffers);
       const ap = await ArgPool.create({ device });
-      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation, hold);
+      // The parsed model goes here: the parts keep their graphs, the session what a run needs.
+      const slim = runPlan(plan);
+      const byStep = new Map<RunOrtStep, OrtSession>();
+      plan.steps.forEach((step, i) => {
+        if (step.kind === 'ort') byStep.set(slim.steps[i] as RunOrtStep, parts.get(step)!);
+      });
+      return new InferenceSession(ort, slim, null, byStep, ap, new ScratchBuffers(device), preferredOutputLocation, hold, resident, residentBuffers);
     } catch (error) {
+      for (const buffer of residentBuffers) buffer.destroy();
       for (const session of parts.values()) await session.release();
       hold.release();
       throw error;
@@ -250,10 +288,21 @@ export class InferenceSession {
    * Runs the model waiting for the GPU after every step, and reports each step's time: the split
    * between ORT's parts and argpool's operations (a benchmark aid; slower than `run`).
    */
-  async runTimed(feeds: Feeds, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs; steps: StepTiming[] }> {
+  async runTimed(feeds: Feeds, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs; steps: StepTiming[]; run: RunTiming }> {
     const steps: StepTiming[] = [];
-    const outputs = (await this.execute(feeds, steps, options)).outputs;
-    return { outputs, steps };
+    const start = performance.now();
+    const { outputs, ortMs, gpuWaitMs } = await this.execute(feeds, steps, options);
+    const totalMs = performance.now() - start;
+    const gpu = steps.filter((s) => s.gpuMs !== undefined);
+    const run: RunTiming = {
+      parts: this.whole ? 1 : this.plan.steps.filter((s) => s.kind === 'ort').length,
+      totalMs,
+      ortMs,
+      gpuWaitMs,
+      hostMs: totalMs - ortMs - gpuWaitMs,
+      ...(gpu.length > 0 ? { argpoolGpuMs: gpu.reduce((a, s) => a + s.gpuMs!, 0) } : {}),
+    };
+    return { outputs, steps, run };
   }
 
   /**
@@ -269,6 +318,7 @@ export class InferenceSession {
   }
 
   private async teardown(): Promise<void> {
+    for (const buffer of this.residentBuffers) buffer.destroy();
     this.scratch?.destroy();
     this.ap?.destroy();
     for (const session of this.parts.values()) await session.release();
@@ -286,7 +336,11 @@ export class InferenceSession {
     };
   }
 
-  private async execute(feeds: Feeds, timings: StepTiming[] | null, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs }> {
+  private async execute(
+    feeds: Feeds,
+    timings: StepTiming[] | null,
+    options?: OrtModule.InferenceSession.RunOptions,
+  ): Promise<{ outputs: Outputs; ortMs: number; gpuWaitMs: number }> {
     if (this.released) throw new Error('InferenceSession.run: this session has been released');
     if (!feeds || typeof feeds !== 'object') throw new TypeError('InferenceSession.run: feeds must be an object of ort.Tensor by input name');
     for (const name of this.inputNames) {
@@ -295,10 +349,12 @@ export class InferenceSession {
     if (this.whole) {
       const start = performance.now();
       const outputs = (await this.whole.run(feeds, options ?? {})) as Outputs;
-      timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
-      return { outputs };
+      const ms = performance.now() - start;
+      timings?.push({ kind: 'ort', label: 'whole model', ms });
+      return { outputs, ortMs: ms, gpuWaitMs: 0 };
     }
-    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput());
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput(), this.resident);
+    let gpuWaitMs = 0;
     try {
       for (const [s, step] of this.plan.steps.entries()) {
         const start = performance.now();
@@ -307,14 +363,16 @@ export class InferenceSession {
         else gpuMs = await run.argpoolStep(step, timings !== null);
         if (timings) {
           run.flush();
+          const wait = performance.now();
           await this.ap!.device.queue.onSubmittedWorkDone();
+          gpuWaitMs += performance.now() - wait;
           timings.push({ kind: step.kind === 'ort' ? 'ort' : 'argpool', label: step.label, ms: performance.now() - start, gpuMs });
         }
         run.releaseAfter(s);
       }
       const outputs: Outputs = {};
       for (const name of this.plan.outputNames) outputs[name] = await run.output(name, outputLocation(name, this.locations));
-      return { outputs };
+      return { outputs, ortMs: run.ortMs, gpuWaitMs };
     } finally {
       run.finish();
     }
@@ -379,18 +437,21 @@ function partOutputLocation(plan: Plan, step: number, name: string, preferred: S
 /** The state of one run: the values by name, in whatever forms the steps have needed. */
 class Run {
   private readonly slots = new Map<string, Slot>();
+  /** Time inside ORT's `session.run` calls so far. */
+  ortMs = 0;
   /** Slots whose last reader was recorded but maybe not submitted: released at the next flush. */
   private pending: Slot[] = [];
 
   constructor(
     private readonly ort: Ort,
-    private readonly plan: Plan,
+    private readonly plan: RunPlan,
     private readonly ap: ArgPool,
     private readonly scratch: ScratchBuffers,
     private readonly feeds: Feeds,
     private readonly runOptions: OrtModule.InferenceSession.RunOptions,
     /** Registers a GPU-buffer output with the session; call the result when the caller disposes it. */
     private readonly trackOutput: () => () => void,
+    private readonly resident: Map<string, OrtTensor>,
   ) {}
 
   /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
@@ -400,13 +461,21 @@ class Run {
     this.pending = [];
   }
 
-  async ortStep(step: OrtStep, session: OrtSession): Promise<void> {
+  async ortStep(step: RunOrtStep, session: OrtSession): Promise<void> {
     const feeds: Feeds = {};
     for (const name of step.inputs) feeds[name] = this.ortTensor(name);
     this.flush();
+    if (step.cpu) {
+      // ORT's wasm provider reads CPU tensors only.
+      for (const [name, tensor] of Object.entries(feeds)) {
+        if (tensor.location === 'gpu-buffer') feeds[name] = new this.ort.Tensor(tensor.type as 'float32', (await tensor.getData()) as Float32Array, tensor.dims);
+      }
+    }
     let results: Outputs;
     try {
+      const start = performance.now();
       results = (await session.run(feeds, this.runOptions)) as Outputs;
+      this.ortMs += performance.now() - start;
     } catch (error) {
       throw new Error(`InferenceSession.run: ${step.label} failed on ONNX Runtime: ${(error as Error).message}`);
     }
@@ -419,8 +488,8 @@ class Run {
   async argpoolStep(step: MaxPoolStep | MaxUnpoolStep, time: boolean): Promise<number | undefined> {
     const label = step.label;
     if (step.kind === 'maxPool') {
+      const resolved = resolveMaxPool(step.attributes, this.dimsOf(step.input));
       const x = this.argpoolFloat(step.input, label, 'X');
-      const resolved = resolveMaxPool(step.attributes, x.shape);
       const pool = () => this.call(label, () => this.ap.maxPool(x, resolved.options));
       const { result, gpuMs } = await this.measured(pool, time);
       if (result.values.shape.some((d, i) => d !== resolved.outShape[i])) {
@@ -433,14 +502,16 @@ class Run {
       this.slots.set(step.indices, { ap: result.indices, pooled, scratch: [], origin: 'argpool' });
       return gpuMs;
     }
-    const x = this.argpoolFloat(step.values, label, 'X');
+    // Shapes are checked as ONNX Runtime checks them, before any GPU work.
+    const xShape = this.dimsOf(step.values);
     const source = this.slot(step.indices);
-    const indicesShape = source.ap ? source.ap.shape : source.ort!.dims;
-    if (!sameList(indicesShape, x.shape)) {
-      throw new RangeError(`${label}: input I has shape ${show(indicesShape)}, X has ${show(x.shape)}; they must be the same (as ONNX Runtime requires)`);
+    const indicesShape = this.dimsOf(step.indices);
+    if (!sameList(indicesShape, xShape)) {
+      throw new RangeError(`${label}: input I has shape ${show(indicesShape)}, X has ${show(xShape)}; they must be the same (as ONNX Runtime requires)`);
     }
     const shape = step.outputShape ? await this.cpuShape(step.outputShape, label) : undefined;
-    const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, x.shape, shape));
+    const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, xShape, shape));
+    const x = this.argpoolFloat(step.values, label, 'X');
     if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inShape, resolved.outShape) && sameGeometry(source.pooled.options, resolved.options)) {
       // Indices of a pooling run here, unpooled to that pooling's input size: ONNX's flat indices
       // are argpool's 'flat' ones, and argpool knows they lie in their windows.
@@ -582,10 +653,16 @@ class Run {
     let slot = this.slots.get(name);
     if (slot) return slot;
     if (name in this.feeds) slot = { ort: this.feeds[name], ownsOrt: false, scratch: [], origin: 'ort' };
-    else if (this.plan.initializers.has(name)) slot = { ort: tensorFromProto(this.ort, this.plan.initializers.get(name)!), ownsOrt: false, scratch: [], origin: 'ort' };
+    else if (this.resident.has(name)) slot = { ort: this.resident.get(name)!, ownsOrt: false, scratch: [], origin: 'ort' };
     else throw new Error(`InferenceSession.run: no value ${JSON.stringify(name)} (not fed, not computed)`);
     this.slots.set(name, slot);
     return slot;
+  }
+
+  /** A value's shape, in whichever form it is held. */
+  private dimsOf(name: string): number[] {
+    const slot = this.slot(name);
+    return [...(slot.ap ? slot.ap.shape : slot.ort!.dims)];
   }
 
   /** A value as an ORT tensor, for an ORT part. */
@@ -693,6 +770,29 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
 
 function show(values: readonly number[]): string {
   return `[${values.join(', ')}]`;
+}
+
+/**
+ * The initializers a run reads outside ORT's parts, made once: shared float32 weights as GPU tensors
+ * (one upload, however many parts read them), and those argpool or a CPU read takes, or the graph
+ * returns, as CPU tensors.
+ */
+function residentInitializers(ort: Ort, plan: Plan, device: GPUDevice, buffers: GPUBuffer[]): Map<string, OrtTensor> {
+  const resident = new Map<string, OrtTensor>();
+  for (const name of plan.sharedInitializers) {
+    const cpu = tensorFromProto(ort, plan.initializers.get(name)!);
+    const data = cpu.data as Float32Array;
+    const buffer = device.createBuffer({ label: `onnx initializer ${name}`, size: paddedBytes(data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    buffers.push(buffer);
+    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    resident.set(name, ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: cpu.dims }));
+  }
+  const readHere = new Set([...plan.readByArgpool, ...plan.readOnCpu, ...plan.outputNames]);
+  for (const name of readHere) {
+    const proto = plan.initializers.get(name);
+    if (proto && !resident.has(name)) resident.set(name, tensorFromProto(ort, proto));
+  }
+  return resident;
 }
 
 /** A CPU ORT tensor of an initializer (float32, int32 or int64; raw or typed fields). */

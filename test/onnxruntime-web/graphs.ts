@@ -209,7 +209,7 @@ export function plainModel(): Uint8Array {
   return g.build();
 }
 
-/** A 3x3 pooling with pads 2: ONNX Runtime allows pads below the kernel, argpool at most half of it. */
+/** A 3x3 pooling with pads 2: ONNX Runtime allows pads below the kernel, argpool at most half of it (the adapter runs it on ORT's CPU). */
 export function widePaddingModel(): Uint8Array {
   const g = new GraphBuilder(61);
   g.input('x', [1, 1, 6, 6]);
@@ -254,4 +254,20 @@ export function segnetBenchModel(levels = 2, height = 64, width = 96, convs = 1,
   g.conv(x, 'logits', 8, classes, [1, 1]);
   g.output('logits');
   return { bytes: g.build(), input: [1, 3, height, width], poolNodes: saved.map((_, level) => `pool${level}`) };
+}
+
+/**
+ * One 3x3 weight read by two Convs on either side of a MaxPool with Indices (two ORT parts), and a
+ * bias read by the second Conv only: the weight lives once on the GPU, fed to both parts.
+ */
+export function sharedWeightModel(): { bytes: Uint8Array; input: number[] } {
+  const g = new GraphBuilder(81);
+  g.input('x', [1, 4, 10, 12]);
+  g.weight('w', [4, 4, 3, 3], 0.3);
+  g.weight('b', [4], 0.1);
+  g.node('Conv', ['x', 'w'], ['c1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  g.node('MaxPool', ['c1'], ['v', 'i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool');
+  g.node('Conv', ['v', 'w', 'b'], ['c2'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  g.output('c2').output('i', DataType.INT64);
+  return { bytes: g.build(), input: [1, 4, 10, 12] };
 }

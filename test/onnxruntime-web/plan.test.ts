@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { flatScatterOptions, readMaxPool, readMaxUnpool, resolveMaxPool, resolveMaxUnpool } from '../../src/onnxruntime-web/attributes';
 import { DataType, decodeModel, type NodeProto } from '../../src/onnxruntime-web/onnx';
-import { partModel, planModel, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
-import { GraphBuilder, oneDimensionalModel, segnetModel, threeDimensionalModel } from './graphs';
+import { partModel, planModel, runPlan, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
+import { GraphBuilder, oneDimensionalModel, segnetModel, sharedWeightModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 function maxPoolNode(attributes: Record<string, number | number[] | string>): NodeProto {
   const g = new GraphBuilder().node('MaxPool', ['x'], ['y', 'i'], attributes, 'p');
@@ -96,6 +96,29 @@ describe('planModel', () => {
   });
 });
 
+describe('initializers and what a session keeps', () => {
+  it('feeds a float32 initializer that several parts read as a part input (one GPU copy), and copies the others', () => {
+    const plan = planModel(sharedWeightModel().bytes);
+    expect([...plan.sharedInitializers]).toEqual(['w']);
+    const parts = plan.steps.filter((s): s is OrtStep => s.kind === 'ort');
+    expect(parts.map((p) => ({ inputs: p.inputs, initializers: p.initializers.map((t) => t.name) }))).toEqual([
+      { inputs: ['x', 'w'], initializers: [] },
+      { inputs: ['v', 'w'], initializers: ['b'] },
+    ]);
+    // The part's graph declares the shared weight as a typed, shaped input.
+    const sub = partModel(plan, parts[1], (name) => plan.knownTypes.get(name) ?? 0);
+    expect(sub.graph!.input!.find((v) => v.name === 'w')!.type!.tensorType!.shape!.dim!.map((d) => d.dimValue)).toEqual([4, 4, 3, 3]);
+  });
+
+  it('keeps no model, node or initializer data in the plan a session runs', () => {
+    const slim = runPlan(planModel(segnetModel().bytes));
+    expect('model' in slim).toBe(false);
+    expect('initializers' in slim).toBe(false);
+    for (const step of slim.steps) expect('nodes' in step || 'initializers' in step).toBe(false);
+    expect(slim.steps.map((s) => s.label)).toEqual(planModel(segnetModel().bytes).steps.map((s) => s.label));
+  });
+});
+
 describe('MaxPool attributes', () => {
   it('reads ONNX defaults: strides 1, no padding, dilation 1, row-major', () => {
     const a = readMaxPool(maxPoolNode({ kernel_shape: [3, 2] }), 0);
@@ -115,7 +138,6 @@ describe('MaxPool attributes', () => {
       [{ kernel_shape: [2, 2], strides: [2] }, /^MaxPool node "p": strides must have 2 values, got \[2\]$/],
       [{ kernel_shape: [2, 2], dilations: [0, 1] }, /^MaxPool node "p": dilations must hold integers >= 1, got \[0, 1\]$/],
       [{ kernel_shape: [2, 2], ceil_mode: 2 }, /^MaxPool node "p": ceil_mode must be 0 or 1, got 2$/],
-      [{ kernel_shape: [3, 3], pads: [2, 2, 2, 2] }, /^MaxPool node "p": pads \[2, 2, 2, 2\] exceed half of kernel_shape \[3, 3\]: ONNX Runtime pools such windows/],
       [{ kernel_shape: [2, 2], count_include_pad: 1 }, /^MaxPool node "p": unknown attribute "count_include_pad"/],
       [{ strides: [1, 1] }, /^MaxPool node "p": attribute kernel_shape is required$/],
       [{ kernel_shape: 2 }, /^MaxPool node "p": attribute kernel_shape must be a list of integers, got attribute type INT$/],
@@ -181,6 +203,12 @@ describe('MaxUnpool attributes', () => {
       expect((inCount - 1) * s + k).toBe(outCount);
     }
     expect(() => flatScatterOptions('u', 8, 4)).toThrow(/^u: the output \(4 elements\) is smaller than X \(8 elements\)$/);
+  });
+
+  it('puts a MaxPool with Indices whose pads exceed half its kernel in an ORT part of its own, on the CPU', () => {
+    const plan = planModel(widePaddingModel());
+    expect(plan.steps.map((s) => s.label)).toEqual(['ORT part 0 (CPU)']);
+    expect((plan.steps[0] as OrtStep).cpu).toBe(true);
   });
 
   it('reads the 1-D test model', () => {

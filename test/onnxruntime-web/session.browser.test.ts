@@ -7,7 +7,7 @@ import type * as ortTypes from 'onnxruntime-web/webgpu';
 import { InferenceSession } from 'argpool/onnxruntime-web';
 import { decodeModel } from '../../src/onnxruntime-web/onnx';
 import { DataType } from '../../src/onnxruntime-web/onnx';
-import { GraphBuilder, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { GraphBuilder, sharedWeightModel, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
 import { ORT_VERSIONS, type Ort } from './versions';
 
@@ -87,8 +87,25 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
     ]);
     const expected = await onWasm(bytes, feeds);
     await expectOutputsMatch(await session.run(feeds), expected);
-    // A second run reuses every buffer and gives the same result.
+    const afterFirst = session.argpoolBuffersCreated;
+    expect(afterFirst).toBeGreaterThan(0);
+    // Later runs reuse argpool's buffers and give the same result.
     await expectOutputsMatch(await session.run(feeds), expected);
+    await expectOutputsMatch(await session.run(feeds), expected);
+    expect(session.argpoolBuffersCreated).toBe(afterFirst);
+  });
+
+  it('reports a timed run: its parts, time inside ORT, GPU waits, the adapter\'s own host time', async () => {
+    const { bytes, input } = segnetModel(1, 16, 16);
+    const feeds = feed('image', input, 43);
+    const session = await adapter(bytes);
+    const { outputs, steps, run } = await session.runTimed(feeds);
+    await expectOutputsMatch(outputs, await onWasm(bytes, feeds));
+    expect(steps.map((s) => s.label)).toEqual(session.steps);
+    expect(run.parts).toBe(5);
+    for (const ms of [run.totalMs, run.ortMs, run.gpuWaitMs, run.hostMs]) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(run.ortMs + run.gpuWaitMs + run.hostMs).toBeCloseTo(run.totalMs, 6);
+    expect(run.ortMs).toBeLessThanOrEqual(steps.filter((s) => s.kind === 'ort').reduce((a, s) => a + s.ms, 0));
   });
 
   it('runs 1-D pooling with auto_pad SAME_UPPER and MaxUnpool without output_shape', async () => {
@@ -133,6 +150,22 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
     // An index outside the output fails the run when the result is read, naming the node, as ORT fails.
     indices[3] = 48n;
     await expect(session.run(feeds)).rejects.toThrow(/^MaxUnpool node "unpool_fed": maxUnpool1d: Found an invalid max index 48 at indices\[0, 0, 3\]/);
+  });
+
+  it('runs a MaxPool with Indices whose pads exceed half its kernel on ORT\'s CPU provider, like ORT', async () => {
+    const bytes = widePaddingModel();
+    const feeds = feed('x', [1, 1, 6, 6], 37);
+    const session = await adapter(bytes);
+    expect(session.steps).toEqual(['ORT part 0 (CPU)']);
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
+  });
+
+  it('runs a weight shared by two parts from one GPU copy, like ORT on the CPU', async () => {
+    const { bytes, input } = sharedWeightModel();
+    const feeds = feed('x', input, 41);
+    const session = await adapter(bytes);
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
+    await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
   });
 
   it('leaves a model without pooling indices to ORT unchanged', async () => {

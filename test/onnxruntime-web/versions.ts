@@ -12,7 +12,7 @@ newest.env.wasm.numThreads = 1;
 oldest.env.wasm.numThreads = 1;
 
 /** `conv3d`: whether the version's WebGPU provider runs 3-D Conv (1.23's answers "Only Conv1d and Conv2d are supported"). */
-export const ORT_VERSIONS: { name: string; ort: Ort; conv3d: boolean }[] = [
-  { name: `onnxruntime-web ${newest.env.versions.web} (newest)`, ort: newest, conv3d: true },
-  { name: `onnxruntime-web ${oldest.env.versions.web} (oldest supported)`, ort: oldest, conv3d: false },
+export const ORT_VERSIONS: { name: string; ort: Ort; conv3d: boolean; oldest: boolean }[] = [
+  { name: `onnxruntime-web ${newest.env.versions.web} (newest)`, ort: newest, conv3d: true, oldest: false },
+  { name: `onnxruntime-web ${oldest.env.versions.web} (oldest supported)`, ort: oldest, conv3d: false, oldest: true },
 ];
