@@ -122,7 +122,10 @@ async function checkWindow(c: PoolCase): Promise<boolean> {
     if ('value' in viaSpatial && chosen === withSize) {
       // Unpooled to the pooling input's size, taps name the positions spatial indices name.
       expect('value' in viaTaps, label).toBe(true);
-      if ('value' in viaTaps) expectBitsEqual(viaTaps.value.data, viaSpatial.value.data, viaSpatial.value.shape, `cpu taps = spatial ${label}`);
+      // A bilinear fill does arithmetic, and arithmetic on NaN keeps whichever payload the JavaScript
+      // engine's code puts first (its JIT tiers may order the operands differently): any NaN matches.
+      const same = chosen.fill === 'bilinear' ? expectSumBitsEqual : expectBitsEqual;
+      if ('value' in viaTaps) same(viaTaps.value.data, viaSpatial.value.data, viaSpatial.value.shape, `cpu taps = spatial ${label}`);
     }
     for (const indices of [pooled.indices, uploaded]) {
       await expectSame(() => ap.maxUnpool(values, indices, { ...chosen, indexFormat: 'window' }), viaTaps, `unpool ${label}`, false, close);
