@@ -43,7 +43,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => ({
       },
       {
         // ORT Web loads its wasm files relative to its own module: keep it out of pre-bundling.
-        optimizeDeps: { exclude: ['onnxruntime-web'] },
+        optimizeDeps: { exclude: ['onnxruntime-web', 'onnxruntime-web-oldest'] },
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],

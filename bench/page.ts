@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { ArgPool, cpu, dispatchGrid, type PoolOptions, type Tensor } from '../src/index';
+import { ArgPool, cpu, type PoolOptions, type Tensor } from '../src/index';
+import { dispatchGrid } from '../src/low-level';
 import copyWgsl from './copy.wgsl?raw';
 import { OPS, workloads, type OpKind, type TfjsPlan, type Workload } from './workloads';
 

@@ -271,6 +271,8 @@ export function renderMarkdown(results) {
     );
   }
 
+  if (results.host) renderHost(results.host, push);
+
   push('## Result', '');
   if (results.failures.length === 0) push('Every GPU output matched the CPU reference.', '');
   else {
@@ -279,6 +281,43 @@ export function renderMarkdown(results) {
     push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Host time per recorded operation that argpool aims to stay under (Node on Dawn, small operations). */
+const HOST_TARGET_US = 15;
+
+/** The host-overhead section: bench/host.mjs's figures (Node on Dawn), or why they are missing. */
+function renderHost(host, push) {
+  push('## Host overhead (Node on Dawn)', '');
+  if (host.error) {
+    push(`bench/host.mjs did not run: ${host.error}`, '');
+    return;
+  }
+  push(
+    `\`${host.command}\`: ${host.what}; adapter ${host.adapter}; Node ${host.node}.`,
+    '',
+    '| measure | µs |',
+    '| --- | ---: |',
+    `| host time per recorded operation (wall, best round) | ${host.usPerOp.toFixed(1)} |`,
+    ...(host.cpuUsPerOp === null ? [] : [`| the main thread's own CPU time per operation (best round) | ${host.cpuUsPerOp.toFixed(1)} |`]),
+    ...(host.inline
+      ? [
+          `| the same with the options written in each call (a new object every time), wall | ${host.inline.usPerOp.toFixed(1)} |`,
+          ...(host.inline.cpuUsPerOp === null ? [] : [`| the same, main thread's CPU time | ${host.inline.cpuUsPerOp.toFixed(1)} |`]),
+        ]
+      : []),
+    `| one submit (\`flush()\` of one recorded pair, median) | ${host.usPerSubmit.toFixed(1)} |`,
+    '',
+    `Target: at most ${HOST_TARGET_US} µs per recorded operation: **${host.usPerOp <= HOST_TARGET_US ? 'met' : 'not met'}**` +
+      (host.usPerOp > HOST_TARGET_US && host.cpuUsPerOp !== null && host.cpuUsPerOp <= HOST_TARGET_US
+        ? ' (the main thread\'s own CPU time meets it: the wall time waited for a core on a busy machine)'
+        : '') +
+      '.',
+    '',
+    `Every round: ${host.submitsPerRound} submits (one per ${Math.round((2 * host.pairs) / host.submitsPerRound)} operations, included in the time per operation); ` +
+      `rounds (µs per operation): ${host.usPerOpRounds.map((v) => v.toFixed(1)).join(', ')}; GPU buffers created in all: ${host.buffersCreated}.`,
+    '',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

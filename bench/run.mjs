@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: serves bench/ with Vite on 127.0.0.1, opens it in headless Chromium with WebGPU
 // (the same launch as the browser tests: test/environment.mjs), runs every workload in the page
-// (bench/page.ts) and writes bench/results.json, bench/results.md and bench/chart.svg.
+// (bench/page.ts), then measures host overhead in Node on Dawn (bench/host.mjs, its own process), and
+// writes bench/results.json, bench/results.md and bench/chart.svg.
 //
 // Options:
 //   --quick           fewer repetitions and smaller tensors (development); writes *.dev.* files
@@ -11,8 +12,9 @@
 //
 // Exit status: 0 when every GPU output matched the CPU reference, 1 on a mismatch or an error
 // (timings never fail the run), 2 when the bench could not run at all.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
@@ -76,6 +78,20 @@ function startLoadSampler() {
   };
 }
 
+/** bench/host.mjs in a process of its own (Dawn needs its Vulkan environment from the start): its JSON, or the error. */
+function measureHost(quick) {
+  const folder = mkdtempSync(join(tmpdir(), 'argpool-host-'));
+  const file = join(folder, 'host.json');
+  try {
+    const args = [join(benchDir, 'host.mjs'), '--json', file, ...(quick ? ['--rounds', '5'] : [])];
+    const child = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (child.status !== 0) return { error: `exit status ${child.status ?? child.signal}` };
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const stopLoadSampler = startLoadSampler();
@@ -124,6 +140,8 @@ async function main() {
 
     const results = await page.evaluate((config) => window.__runBench(config), { quick: options.quick, only: options.only });
     results.browser = { name: 'chromium', version: browserVersion, executable: launch.executablePath, flags: launch.args };
+    console.log(`[${elapsed()}] host overhead: node bench/host.mjs`);
+    results.host = measureHost(options.quick);
     results.wallSeconds = (Date.now() - started) / 1000;
     results.machine = stopLoadSampler();
 

@@ -15,6 +15,7 @@ import { InferenceSession, type StepTiming } from '../src/onnxruntime-web/index'
 import { log, summary, type PathTiming } from './ort-timing';
 import { generateShapes, imageSeed } from '../demo/segmentation/shapes';
 import modelUrl from '../models/segnet-shapes.onnx?url';
+import { benchTfjsSegnet } from './segnet-tfjs';
 
 export interface SegnetBenchConfig {
   runs: number;
@@ -122,6 +123,12 @@ async function runSegnetBench(config: SegnetBenchConfig) {
     unpoolingGpuMs: sum(unpooling, 'gpuMs'),
     steps: perStep,
   };
+  const tfjs = await benchTfjsSegnet(config, async (image) => {
+    const outputs = (await wasm.run({ [inputName]: new ort.Tensor('float32', image, [1, 3, 128, 128]) })) as Record<string, ort.Tensor>;
+    const labels = classes(outputs[outputName]);
+    for (const tensor of Object.values(outputs)) tensor.dispose();
+    return labels;
+  });
   await adapter.release();
   await fallback.release();
   await wasm.release();
@@ -137,6 +144,7 @@ async function runSegnetBench(config: SegnetBenchConfig) {
     wasmThreads: 1,
     paths: timing,
     adapterSplit,
+    tfjs,
     labelAgreementWithWasm: {
       adapter: agree.adapter / pixels,
       ortWebgpuPoolingOnCpu: agree.ortWebgpuPoolingOnCpu / pixels,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `node bench/segnet.mjs`: the trained SegNet (models/segnet-shapes.onnx) per run on three paths: the
 // argpool adapter (ORT WebGPU parts + argpool pooling and unpooling), ORT's WebGPU provider with the
-// pooling nodes forced to the CPU, and ORT's wasm provider, on generated "shapes" images. Serves
+// pooling nodes forced to the CPU, and ORT's wasm provider, on generated "shapes" images; then the same
+// weights as a TF.js layers model with argpool/tfjs-layers on TF.js WebGPU (bench/segnet-tfjs.ts). Serves
 // bench/ with Vite on 127.0.0.1 and drives bench/segnet.html in headless Chromium with WebGPU (the
 // launch of the browser tests). Writes bench/segnet-results.json and bench/segnet-results.md.
 //
@@ -10,7 +11,7 @@
 //   --warmup <n>   untimed runs per path first (default 1)
 //   --seed <n>     base seed of the images (default 3)
 //   --headed       show the browser window
-// Exit status: 0 when the adapter's labels agree with ORT wasm on at least 99.5% of the pixels, 1 when
+// Exit status: 0 when the adapter's and the TF.js engine's labels agree with ORT wasm on at least 99.5% of the pixels, 1 when
 // not, 2 when the bench could not run.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,12 @@ function parseArgs(argv) {
   return options;
 }
 
+/** The TF.js engine's row (bench/segnet-tfjs.ts): the same weights as a TF.js layers model with argpool/tfjs-layers. */
+function tfjsRow(r, ms, pct) {
+  const t = r.tfjs;
+  return `| TF.js ${t.tfjsVersion} \`${t.backend}\` + argpool/tfjs-layers (${t.model}, after the ORT paths) | ${ms(t.timing)} | ${pct(t.labelAgreementWithWasm)} |`;
+}
+
 function renderMarkdown(r, command) {
   const ms = (t) => `${t.medianMs.toFixed(1)} ms (min ${t.minMs.toFixed(1)}, max ${t.maxMs.toFixed(1)})`;
   const pct = (x) => `${(100 * x).toFixed(2)}%`;
@@ -52,6 +59,7 @@ function renderMarkdown(r, command) {
     `| argpool adapter (ORT WebGPU parts + argpool) | ${ms(r.paths.adapter)} | ${pct(r.labelAgreementWithWasm.adapter)} |`,
     `| ORT WebGPU, pooling nodes on the CPU (\`forceCpuNodeNames\`) | ${ms(r.paths.ortWebgpuPoolingOnCpu)} | ${pct(r.labelAgreementWithWasm.ortWebgpuPoolingOnCpu)} |`,
     `| ORT wasm (CPU) | ${ms(r.paths.ortWasm)} | (reference) |`,
+    tfjsRow(r, ms, pct),
     '',
     `Adapter split (\`runTimed\`, GPU finished after each step, medians per step): ORT parts ${s.ortPartsMs.toFixed(1)} ms, ` +
       `argpool pooling ${s.poolingMs.toFixed(1)} ms wall (${s.poolingGpuMs.toFixed(2)} ms GPU), ` +
@@ -75,8 +83,8 @@ async function main() {
     run: '__runSegnetBench',
     config: { runs: options.runs, warmup: options.warmup, seed: options.seed },
     headed: options.headed,
-    // onnx-proto (CommonJS) is pre-bundled up front; the model file is served as an asset.
-    optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto'] },
+    // The protobuf runtime is pre-bundled up front; the model file is served as an asset.
+    optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@bufbuild/protobuf', '@bufbuild/protobuf/codegenv2'] },
     assetsInclude: ['**/*.onnx'],
   });
   const command = `node bench/segnet.mjs ${process.argv.slice(2).join(' ')}`.trim();
@@ -84,6 +92,10 @@ async function main() {
   writeFileSync(join(benchDir, 'segnet-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(benchDir, 'segnet-results.md'), markdown);
   console.log(`\n${markdown}`);
+  if (!(results.tfjs.labelAgreementWithWasm >= 0.995)) {
+    console.error(`bench/segnet: FAILED: the TF.js engine's labels agree with ORT wasm on only ${results.tfjs.labelAgreementWithWasm} of the pixels`);
+    return 1;
+  }
   if (!(results.labelAgreementWithWasm.adapter >= 0.995)) {
     console.error(`bench/segnet: FAILED: the adapter's labels agree with ORT wasm on only ${results.labelAgreementWithWasm.adapter} of the pixels`);
     return 1;

@@ -4,17 +4,8 @@
  * (timed with `ArgPool.measure`, one call per operation) and once with the CPU reference (timed with
  * performance.now()).
  */
-import {
-  cpu,
-  resolvePoolGeometry,
-  resolveUnpoolGeometry,
-  type ArgPool,
-  type FillMode,
-  type PoolGeometry,
-  type PoolOptions,
-  type Tensor,
-  type UnpoolOptions,
-} from '../src/index';
+import { cpu, type ArgPool, type FillMode, type PoolOptions, type Tensor, type UnpoolOptions } from '../src/index';
+import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolGeometry } from '../src/low-level';
 import type { ImageTensor } from './images';
 
 export interface Settings {

@@ -7,15 +7,24 @@ import { viewFromHash, VIEW_NAMES, type ViewName } from './views';
 
 const started = new Set<ViewName>();
 
+const BANNERS: Record<ViewName, string> = { segmentation: 'seg-banner', explorer: 'gpu-banner', check: 'check-banner' };
+const TITLES: Record<ViewName, string> = {
+  segmentation: 'argpool demo: SegNet segmentation in the browser',
+  explorer: 'argpool demo: pooling explorer',
+  check: 'argpool demo: check this GPU',
+};
+
 function start(view: ViewName): void {
   if (started.has(view)) return;
   started.add(view);
   const loaded =
     view === 'segmentation'
       ? import('./segmentation/app').then((module) => module.startSegmentation())
-      : import('./explorer').then((module) => module.startExplorer());
+      : view === 'check'
+        ? import('./check').then((module) => module.startCheck())
+        : import('./explorer').then((module) => module.startExplorer());
   loaded.catch((error: unknown) => {
-    const banner = document.getElementById(view === 'segmentation' ? 'seg-banner' : 'gpu-banner');
+    const banner = document.getElementById(BANNERS[view]);
     if (banner) {
       banner.textContent = `This view could not load: ${error instanceof Error ? error.message : String(error)}`;
       banner.hidden = false;
@@ -32,7 +41,7 @@ function show(view: ViewName): void {
     if (name === view) tab.setAttribute('aria-current', 'page');
     else tab.removeAttribute('aria-current');
   }
-  document.title = view === 'segmentation' ? 'argpool demo: SegNet segmentation in the browser' : 'argpool demo: pooling explorer';
+  document.title = TITLES[view];
   start(view);
 }
 

@@ -2,7 +2,7 @@
  * Drawing tensors on canvases: RGB maps, argmax maps, amplified differences, and the labelled grid
  * of figures that holds them.
  */
-import type { PoolGeometry } from '../src/index';
+import type { PoolGeometry } from '../src/low-level';
 
 /** Reuses a canvas's 2D context and sizes the canvas to the map (CSS scales it, pixelated). */
 function context(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {

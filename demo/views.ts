@@ -1,10 +1,11 @@
 /**
- * The demo's two views, one shown at a time: 'segmentation' (the trained SegNet, the default) and
- * 'explorer' (the pooling explorer). The URL's hash names the view (#segmentation, #explorer).
+ * The demo's views, one shown at a time: 'segmentation' (the trained SegNet, the default), 'explorer'
+ * (the pooling explorer) and 'check' (argpool's conformance plan and speed table on this adapter).
+ * The URL's hash names the view (#segmentation, #explorer, #check).
  */
-export type ViewName = 'segmentation' | 'explorer';
+export type ViewName = 'segmentation' | 'explorer' | 'check';
 
-export const VIEW_NAMES: readonly ViewName[] = ['segmentation', 'explorer'];
+export const VIEW_NAMES: readonly ViewName[] = ['segmentation', 'explorer', 'check'];
 
 /** The view a hash names; anything else opens the default view. */
 export function viewFromHash(hash: string): ViewName {

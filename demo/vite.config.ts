@@ -21,8 +21,8 @@ export default defineConfig({
   },
   // ONNX Runtime Web finds its .wasm file next to its own module (new URL(..., import.meta.url)):
   // pre-bundling would move the module away from it. The build emits the .wasm as an asset.
-  // onnx-proto (CommonJS) is pre-bundled up front, so the first visit does not make Vite reload the page.
-  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['onnx-proto'] },
+  // The protobuf runtime is pre-bundled up front, so the first visit does not make Vite reload the page.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@bufbuild/protobuf', '@bufbuild/protobuf/codegenv2'] },
   // The model is fetched by URL (?url), never inlined.
   assetsInclude: ['**/*.onnx'],
   build: {

@@ -12,7 +12,7 @@ import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolO
 import { STATUS_BYTES } from './plan.js';
 import { Profiler, type Measurement } from './profiling.js';
 import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session.js';
-import { storageBytes, Tensor, type DType, type TensorHost } from './tensor.js';
+import { storageBytes, Tensor, type DType } from './tensor.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 export type { Measurement } from './profiling.js';
@@ -69,7 +69,7 @@ export async function requestArgPoolDevice(options: Omit<ArgPoolCreateOptions, '
     );
   }
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
-  if (!adapter) throw new Error('ArgPool.create: navigator.gpu.requestAdapter() returned no adapter');
+  if (!adapter) throw new Error(noAdapterMessage(options.gpu !== undefined));
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
   // Timestamp queries for measurements, shader-f16 for float16 kernels on array<f16>, where offered.
@@ -81,10 +81,28 @@ export async function requestArgPoolDevice(options: Omit<ArgPoolCreateOptions, '
   return device;
 }
 
+/** Why there is no adapter and what to install, for a browser and for Node on Dawn. */
+function noAdapterMessage(outsideBrowser: boolean): string {
+  if (!outsideBrowser) {
+    return (
+      'ArgPool.create: navigator.gpu.requestAdapter() returned no adapter: this browser has WebGPU but no ' +
+      'usable GPU (blocklisted driver, disabled hardware acceleration, or a GPU process that failed). ' +
+      'Check chrome://gpu; headless Chromium needs --enable-unsafe-webgpu and, without a GPU, --use-webgpu-adapter=swiftshader.'
+    );
+  }
+  return (
+    'ArgPool.create: the gpu object passed in (in Node: create([]) from the `webgpu` package, which is Dawn) found ' +
+    'no adapter. Dawn needs a Vulkan loader (libvulkan.so.1; Debian/Ubuntu: apt-get install libvulkan1) and a ' +
+    'Vulkan driver for your GPU (mesa-vulkan-drivers, or the vendor driver; on NVIDIA the proprietary driver ships ' +
+    'one), Metal on macOS, or D3D12 on Windows. On a machine without a GPU, point the loader at SwiftShader, a CPU ' +
+    'Vulkan driver (e.g. the one Chromium ships: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json).'
+  );
+}
+
 /** What a device created here must not outlive; a WeakMap, so a destroyed device is still collectable. */
 const keepAlive = new WeakMap<GPUDevice, { gpu: GPU; adapter: GPUAdapter }>();
 
-export class ArgPool implements TensorHost {
+export class ArgPool {
   private readonly session: Session;
   private readonly profiler: Profiler;
   private readonly host: OperationHost;
@@ -99,7 +117,7 @@ export class ArgPool implements TensorHost {
   ) {
     this.session = new Session(device);
     this.profiler = new Profiler(this.session);
-    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, float16 };
+    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap(), recentOptions: { objects: [], next: 0 }, float16 };
   }
 
   /**

@@ -12,18 +12,24 @@
 /** Idle bytes a pool keeps by default: enough for the activations of a few large layers. */
 export const DEFAULT_MAX_IDLE_BYTES = 128 * 1024 * 1024;
 
+/** What the pool knows of a buffer it made (reading a GPUBuffer's size or usage back is a call into the implementation). */
+interface Entry {
+  size: number;
+  usage: number;
+  label: string;
+}
+
 export class BufferPool {
-  /** Idle buffers by `${size}:${usage}`; each list is used last-in first-out. */
-  private readonly free = new Map<string, GPUBuffer[]>();
-  /** Every idle buffer, least recently idled first (Map keeps insertion order), with its key. */
-  private readonly idleOrder = new Map<GPUBuffer, string>();
+  /** Idle buffers by usage, then size; each list is used last-in first-out. */
+  private readonly free = new Map<number, Map<number, GPUBuffer[]>>();
+  /** Every idle buffer, least recently idled first (Map keeps insertion order). */
+  private readonly idleOrder = new Map<GPUBuffer, Entry>();
+  private readonly entries = new WeakMap<GPUBuffer, Entry>();
   private retiring: GPUBuffer[] = [];
   private allocations = 0;
   private destructions = 0;
   private idle = 0;
   private cap = DEFAULT_MAX_IDLE_BYTES;
-  /** The label each buffer has now (reading `GPUBuffer.label` back is a call into the implementation). */
-  private readonly labels = new WeakMap<GPUBuffer, string>();
 
   /**
    * `create` makes a new buffer when none is free (default `device.createBuffer`); `destroyed` hears
@@ -63,21 +69,21 @@ export class BufferPool {
 
   acquire(descriptor: GPUBufferDescriptor): GPUBuffer {
     const size = Math.max(16, Math.ceil(descriptor.size / 16) * 16);
-    const key = `${size}:${descriptor.usage}`;
-    const reused = this.free.get(key)?.pop();
+    const label = descriptor.label ?? '';
+    const reused = this.free.get(descriptor.usage)?.get(size)?.pop();
     if (reused) {
+      const entry = this.idleOrder.get(reused)!;
       this.idleOrder.delete(reused);
-      this.idle -= reused.size;
-      const label = descriptor.label ?? '';
-      if (this.labels.get(reused) !== label) {
+      this.idle -= size;
+      if (entry.label !== label) {
         reused.label = label;
-        this.labels.set(reused, label);
+        entry.label = label;
       }
       return reused;
     }
     this.allocations++;
     const buffer = this.create({ ...descriptor, size });
-    this.labels.set(buffer, descriptor.label ?? '');
+    this.entries.set(buffer, { size, usage: descriptor.usage, label });
     return buffer;
   }
 
@@ -89,20 +95,24 @@ export class BufferPool {
   submitted(): void {
     if (this.retiring.length === 0) return;
     for (const buffer of this.retiring) {
-      if (buffer.size > this.cap) {
+      let entry = this.entries.get(buffer);
+      if (!entry) {
+        // Made elsewhere and given to the pool: learn it once.
+        entry = { size: buffer.size, usage: buffer.usage, label: buffer.label };
+        this.entries.set(buffer, entry);
+      }
+      if (entry.size > this.cap) {
         // It could never stay: destroy it rather than the idle buffers it would push out.
         this.destroy1(buffer);
         continue;
       }
-      const key = `${buffer.size}:${buffer.usage}`;
-      let list = this.free.get(key);
-      if (!list) {
-        list = [];
-        this.free.set(key, list);
-      }
+      let bySize = this.free.get(entry.usage);
+      if (!bySize) this.free.set(entry.usage, (bySize = new Map()));
+      let list = bySize.get(entry.size);
+      if (!list) bySize.set(entry.size, (list = []));
       list.push(buffer);
-      this.idleOrder.set(buffer, key);
-      this.idle += buffer.size;
+      this.idleOrder.set(buffer, entry);
+      this.idle += entry.size;
     }
     this.retiring = [];
     this.shrink();
@@ -111,13 +121,12 @@ export class BufferPool {
   /** Destroys the least recently idled buffers until the idle bytes fit the cap. */
   private shrink(): void {
     if (this.idle <= this.cap) return;
-    for (const [buffer, key] of this.idleOrder) {
+    for (const [buffer, entry] of this.idleOrder) {
       if (this.idle <= this.cap) break;
-      const list = this.free.get(key)!;
+      const list = this.free.get(entry.usage)!.get(entry.size)!;
       list.splice(list.indexOf(buffer), 1);
-      if (list.length === 0) this.free.delete(key);
       this.idleOrder.delete(buffer);
-      this.idle -= buffer.size;
+      this.idle -= entry.size;
       this.destroy1(buffer);
     }
   }

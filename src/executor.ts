@@ -74,8 +74,11 @@ function scope(device: GPUDevice, what: string): ScopeResult {
  */
 export class SlotArena {
   private readonly pages: GPUBuffer[] = [];
+  private readonly pageSet = new Set<GPUBuffer>();
   private free: Binding[] = [];
   private retiring: Binding[] = [];
+  /** Slots handed back and free again, whose old contents must be cleared before the next use. */
+  private dirty: Binding[] = [];
 
   constructor(
     private readonly device: GPUDevice,
@@ -85,7 +88,21 @@ export class SlotArena {
     readonly stride: number,
     /** Bytes a slot binds. */
     readonly slotBytes: number,
+    /** Whether slots given back are listed for clearing (`takeDirty`); a new page starts zeroed. */
+    private readonly clearOnReuse = false,
   ) {}
+
+  /** Whether a buffer is one of this arena's pages. */
+  owns(buffer: GPUBuffer): boolean {
+    return this.pageSet.has(buffer);
+  }
+
+  /** The slots freed since the last call, which the caller clears before anything can use them. */
+  takeDirty(): Binding[] {
+    const dirty = this.dirty;
+    this.dirty = [];
+    return dirty;
+  }
 
   /** Pages created so far. */
   get pageCount(): number {
@@ -97,6 +114,7 @@ export class SlotArena {
     if (!slot) {
       const page = this.device.createBuffer({ label: `${this.label} ${this.pages.length}`, size: this.stride * SLOTS_PER_PAGE, usage: this.usage });
       this.pages.push(page);
+      this.pageSet.add(page);
       for (let i = SLOTS_PER_PAGE - 1; i >= 0; i--) this.free.push({ buffer: page, offset: i * this.stride, size: this.slotBytes });
       slot = this.free.pop()!;
     }
@@ -110,13 +128,7 @@ export class SlotArena {
   submitted(): void {
     if (this.retiring.length === 0) return;
     for (const slot of this.retiring) this.free.push(slot);
-    this.retiring = [];
-  }
-
-  destroy(): void {
-    for (const page of this.pages) page.destroy();
-    this.pages.length = 0;
-    this.free = [];
+    if (this.clearOnReuse) this.dirty.push(...this.retiring);
     this.retiring = [];
   }
 }
@@ -130,7 +142,8 @@ export interface PreparedPlan {
   /** Scratch that comes from the pool at each recording. */
   readonly pooled: readonly ScratchPlan[];
   pipelines: GPUComputePipeline[] | null;
-  readonly passDescriptor: GPUComputePassDescriptor;
+  /** Set when the cache let the plan go: its uniform slots may hold another plan's params now. */
+  evicted: boolean;
 }
 
 const executors = new WeakMap<GPUDevice, Executor>();
@@ -157,6 +170,10 @@ export class Executor {
   /** Contexts (ArgPool instances) open on this device. */
   private contexts = 0;
   private encoder: GPUCommandEncoder | null = null;
+  /** The compute pass that consecutive operations share, open until something else needs the encoder. */
+  private pass: GPUComputePassEncoder | null = null;
+  /** The pipeline last set in the shared pass (an operation repeated back to back sets it once). */
+  private passPipeline: GPUComputePipeline | null = null;
   private scratch: GPUBuffer[] = [];
   private scopes: ScopeResult[] = [];
   private dispatches = 0;
@@ -182,6 +199,7 @@ export class Executor {
       BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
       Math.max(16, minStorageBufferOffsetAlignment),
       STATUS_SLOT_BYTES,
+      true,
     );
     this.lostPromise = device.lost.then((info) => {
       this.lost = info;
@@ -238,9 +256,10 @@ export class Executor {
     if (this.plans.size >= MAX_CACHED_PLANS) {
       const [oldKey, old] = this.plans.entries().next().value!;
       this.plans.delete(oldKey);
+      old.evicted = true;
       for (const [, slot] of old.uniforms) this.uniforms.release({ buffer: slot.buffer, offset: slot.offset, size: this.uniforms.slotBytes });
     }
-    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null, passDescriptor: { label: plan.op } };
+    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null, evicted: false };
     this.plans.set(key, prepared);
     return prepared;
   }
@@ -285,22 +304,46 @@ export class Executor {
     if (this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.submit();
   }
 
+  /**
+   * Records the plan's clears and programs. Operations share one compute pass (each dispatch is its
+   * own usage scope, so one reads what an earlier one wrote): a pass costs a few microseconds to
+   * begin and end, more than a small operation's dispatch. The pass ends where the encoder is needed
+   * for something else: a clear, a copy, an operation timed by `measure` (which gets a pass of its own
+   * with the timestamp writes), or the submit. Fault slots need no clear here: the arena's recycled
+   * slots are cleared when the next encoder starts, before any operation can use them.
+   */
   private encode(prepared: PreparedPlan, bindings: Record<string, Binding>, timestampWrites?: GPUComputePassTimestampWrites): void {
     const { plan } = prepared;
     const pipelines = prepared.pipelines!;
-    const encoder = this.currentEncoder();
     for (const clear of plan.clears) {
       const b = bindings[clear.role];
-      encoder.clearBuffer(b.buffer, b.offset, clear.bytes);
+      if (!this.faults.owns(b.buffer)) this.currentEncoder().clearBuffer(b.buffer, b.offset, clear.bytes);
     }
-    const pass = encoder.beginComputePass(timestampWrites ? { label: plan.op, timestampWrites } : prepared.passDescriptor);
+    if (timestampWrites) {
+      const pass = this.currentEncoder().beginComputePass({ label: plan.op, timestampWrites });
+      for (let i = 0; i < plan.programs.length; i++) {
+        const program = plan.programs[i];
+        pass.setPipeline(pipelines[i]);
+        pass.setBindGroup(0, this.bindGroup(prepared, i, bindings));
+        pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
+      }
+      pass.end();
+      return;
+    }
+    if (!this.pass) {
+      this.pass = this.currentEncoder().beginComputePass({ label: 'argpool operations' });
+      this.passPipeline = null;
+    }
+    const pass = this.pass;
     for (let i = 0; i < plan.programs.length; i++) {
       const program = plan.programs[i];
-      pass.setPipeline(pipelines[i]);
+      if (pipelines[i] !== this.passPipeline) {
+        pass.setPipeline(pipelines[i]);
+        this.passPipeline = pipelines[i];
+      }
       pass.setBindGroup(0, this.bindGroup(prepared, i, bindings));
       pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
     }
-    pass.end();
   }
 
   /** The bind group of program `i` of a plan on these buffers: made once per set of buffers. */
@@ -385,8 +428,20 @@ export class Executor {
     }
   }
 
+  /**
+   * The pending command encoder, for a command outside a compute pass: ends the shared pass if one
+   * is open. A new encoder first clears the fault slots recycled since the last one.
+   */
   currentEncoder(): GPUCommandEncoder {
-    this.encoder ??= this.device.createCommandEncoder({ label: 'argpool batch' });
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (!this.encoder) {
+      const encoder = this.device.createCommandEncoder({ label: 'argpool batch' });
+      for (const range of clearRanges(this.faults.takeDirty(), this.faults.stride)) encoder.clearBuffer(range.buffer, range.offset, range.size);
+      this.encoder = encoder;
+    }
     return this.encoder;
   }
 
@@ -401,7 +456,7 @@ export class Executor {
   /** Submits the pending encoder (if any); its error scopes stay queued for the next read. */
   private submit(): void {
     if (this.encoder) {
-      const encoder = this.encoder;
+      const encoder = this.currentEncoder();
       this.scoped('submit', () => this.device.queue.submit([encoder.finish()]));
       // One promise for the batch, so a loop that never reads holds one per submit, not per call.
       const batch = this.scopes;
@@ -464,6 +519,38 @@ export class Executor {
       if (error) throw new Error(`${op}: the GPU rejected argpool's commands in ${foundIn.get(error) ?? 'a submit'}: ${error.message}`, { cause: error });
     }
   }
+}
+
+/**
+ * The clears that zero a set of slots: runs of neighbouring slots become one clear (what lies between
+ * two slots of a run is padding that nothing binds), so a batch's recycled slots usually take one.
+ */
+export function clearRanges(slots: readonly Binding[], stride: number): Binding[] {
+  if (slots.length <= 1) return slots.slice();
+  const sorted = [...slots].sort((a, b) => (a.buffer === b.buffer ? a.offset - b.offset : bufferOrder(a.buffer) - bufferOrder(b.buffer)));
+  const ranges: Binding[] = [];
+  let run = { ...sorted[0] };
+  for (let i = 1; i < sorted.length; i++) {
+    const slot = sorted[i];
+    if (slot.buffer === run.buffer && slot.offset === run.offset + run.size - sorted[i - 1].size + stride) {
+      run.size = slot.offset + slot.size - run.offset;
+    } else {
+      ranges.push(run);
+      run = { ...slot };
+    }
+  }
+  ranges.push(run);
+  return ranges;
+}
+
+const bufferOrders = new WeakMap<GPUBuffer, number>();
+let nextBufferOrder = 0;
+
+/** A stable order among buffers, for sorting slots by page. */
+function bufferOrder(buffer: GPUBuffer): number {
+  let order = bufferOrders.get(buffer);
+  if (order === undefined) bufferOrders.set(buffer, (order = nextBufferOrder++));
+  return order;
 }
 
 /** Bytes a fault status slot binds: two u32 words (see STATUS_BYTES in src/plan.ts). */

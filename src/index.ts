@@ -1,39 +1,33 @@
-export { ArgPool, requestArgPoolDevice, type ArgPoolCreateOptions, type FloatOf, type IndexOf, type Measurement, type PoolResult, type WindowPoolResult } from './argpool.js';
+/**
+ * argpool: max pooling with argmax indices, max unpooling and their gradients on WebGPU, and a CPU
+ * reference with the same API. What applications call; the kernels' record functions, their buffer
+ * layouts and the geometry behind them are in `argpool/low-level`.
+ */
+export {
+  ArgPool,
+  requestArgPoolDevice,
+  type ArgPoolCreateOptions,
+  type FloatOf,
+  type IndexOf,
+  type Measurement,
+  type PoolResult,
+  type WindowPoolResult,
+} from './argpool.js';
 export { Tensor, type DType, type FloatDType, type IndexDType, type Float16ArrayLike, type Float16ArrayOrLike, type TypedArrayFor } from './tensor.js';
+export type { Float16ArrayType } from './float16.js';
 export * as cpu from './cpu.js';
+export type { LaunchProfile, LaunchProfileName } from './launch.js';
 export {
-  recordMaxPool,
-  recordMaxPoolBackward,
-  recordMaxUnpool,
-  recordMaxUnpoolBackward,
-  decodeStatus,
-  STATUS_BYTES,
-  WORKGROUP_SIZE,
-  type MaxPoolBuffers,
-  type MaxPoolBackwardBuffers,
-  type MaxUnpoolBuffers,
-  type MaxUnpoolBackwardBuffers,
-  type RecordOptions,
-  type Recorded,
-  type IndexFault,
-} from './kernels.js';
-export {
-  resolvePoolGeometry,
-  resolveUnpoolGeometry,
-  resolvePoolBackwardGeometry,
-  resolveUnpoolBackwardGeometry,
   pooledSize,
   unpooledSize,
+  WINDOW_TAPS_MAX,
   type PoolOptions,
   type PoolBackwardOptions,
   type UnpoolOptions,
-  type PoolGeometry,
-  type UnpoolGeometry,
   type Layout,
   type IndexFormat,
   type FillMode,
   type PerDim,
+  type SpatialRank,
   type WindowIndexOptions,
-  WINDOW_TAPS_MAX,
 } from './options.js';
-export { dispatchGrid } from './dispatch.js';

@@ -21,7 +21,8 @@ import {
   type UnpoolGeometry,
   type UnpoolOptions,
 } from './options.js';
-import { floatBytes, planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
+import { floatBytes, planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type OperationPlan, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
+import type { PreparedPlan } from './executor.js';
 import type { Profiler } from './profiling.js';
 import { faultBinding, type Session } from './session.js';
 import type { FloatStorage } from './shaders.js';
@@ -104,6 +105,13 @@ export interface OperationHost {
   launch: LaunchProfile;
   /** The owner of the tensors (ArgPool). */
   owner: TensorHost;
+  /**
+   * Recent calls by options object (see `CallMemo`). Kept by the context, so an options object that
+   * outlives the context does not keep it, or its device, alive.
+   */
+  memos: CallMemos;
+  /** The options objects of recent calls (see `seenRecently`). */
+  recentOptions: RecentOptions;
   /** How float16 tensors are stored: native where the device has 'shader-f16' (unless forced packed). */
   float16: 'float16-packed' | 'float16-native';
 }
@@ -145,9 +153,166 @@ export function planKey(kind: string, host: Pick<OperationHost, 'specialised' | 
   return pooledBy ? `${kind}|${context}|${geometryKey(geometry)}|${geometryKey(pooledBy)}` : `${kind}|${context}|${geometryKey(geometry)}`;
 }
 
-/** Every field of a geometry, in the resolver's order (arrays as comma lists). */
+/** Keys of geometries already keyed: the pooling behind a tensor's indices is keyed when it runs. */
+const geometryKeys = new WeakMap<PoolGeometry | UnpoolGeometry, string>();
+
+/**
+ * Every field of a geometry, in the resolver's order (arrays as comma lists). Built by hand: this runs
+ * for every call, and concatenation is several times faster than `Object.values(g).join('|')`.
+ */
 function geometryKey(geometry: PoolGeometry | UnpoolGeometry): string {
-  return Object.values(geometry).join('|');
+  let key = geometryKeys.get(geometry);
+  if (key !== undefined) return key;
+  key = '';
+  const fields = geometry as unknown as Record<string, string | number | boolean | readonly number[]>;
+  for (const name in fields) {
+    const value = fields[name];
+    if (typeof value === 'object') {
+      for (let i = 0; i < value.length; i++) key += `${value[i]},`;
+      key += '|';
+    } else key += `${value}|`;
+  }
+  geometryKeys.set(geometry, key);
+  return key;
+}
+
+/**
+ * The last call made with an options object, so that a loop passing the same options to the same
+ * shapes skips resolving them and building the plan key again. It is used only while everything the
+ * resolver read is unchanged: the same operation, context, input shapes, pooling behind the indices,
+ * and options equal key for key and element for element (mutating the object in place, adding a
+ * key or changing an array is noticed), and while its plan is still cached. Anything else resolves
+ * and checks the call from the start.
+ */
+interface CallMemo<G> {
+  kind: string;
+  shapes: (readonly number[])[];
+  pooledBy: PoolGeometry | undefined;
+  keys: string[];
+  /** Each key's value: a primitive, or a copy of an array of numbers. */
+  values: unknown[];
+  geometry: G;
+  plan: PreparedPlan;
+}
+
+/** Memos of one options object, newest first (one loop may pass it to several operations and shapes). */
+export type CallMemos = WeakMap<object, CallMemo<unknown>[]>;
+
+/** Memos kept per options object. */
+const MEMOS_PER_OPTIONS = 8;
+
+/** A copy of the options' values for `CallMemo`, or null when they hold something else than primitives and arrays of numbers. */
+function snapshotOptions(options: object): { keys: string[]; values: unknown[] } | null {
+  const proto = Object.getPrototypeOf(options);
+  if (proto !== Object.prototype && proto !== null) return null;
+  const keys = Object.keys(options);
+  const values: unknown[] = [];
+  for (const key of keys) {
+    const value = (options as Record<string, unknown>)[key];
+    if (Array.isArray(value)) {
+      if (!value.every((v) => typeof v === 'number')) return null;
+      values.push(value.slice());
+    } else if (value !== null && typeof value === 'object') return null;
+    else if (typeof value === 'function') return null;
+    else values.push(value);
+  }
+  return { keys, values };
+}
+
+function sameShapes(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
+function sameOptions(options: object, memo: CallMemo<unknown>): boolean {
+  const { keys, values } = memo;
+  let count = 0;
+  for (const key in options) {
+    if (!Object.prototype.hasOwnProperty.call(options, key)) return false;
+    count++;
+  }
+  if (count !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const value = (options as Record<string, unknown>)[keys[i]];
+    const known = values[i];
+    if (Array.isArray(known)) {
+      if (!Array.isArray(value) || value.length !== known.length) return false;
+      for (let j = 0; j < known.length; j++) if (value[j] !== known[j]) return false;
+    } else if (value !== known) return false;
+  }
+  return true;
+}
+
+/** The memo of an earlier call that this one repeats exactly, or undefined. */
+function recall<G>(kind: string, host: Pick<OperationHost, 'memos'>, options: unknown, shapes: (readonly number[])[], pooledBy?: PoolGeometry): CallMemo<G> | undefined {
+  if (options === null || typeof options !== 'object') return undefined;
+  const memos = host.memos.get(options);
+  if (memos === undefined) return undefined;
+  for (const memo of memos) {
+    if (memo.kind === kind && memo.pooledBy === pooledBy && !memo.plan.evicted && sameShapes(shapes, memo.shapes)) {
+      return sameOptions(options, memo) ? (memo as CallMemo<G>) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Remembers a call that resolved and planned without error (see `CallMemo`). */
+function remember<G>(kind: string, host: Pick<OperationHost, 'memos'>, options: unknown, shapes: (readonly number[])[], pooledBy: PoolGeometry | undefined, geometry: G, plan: PreparedPlan): void {
+  if (options === null || typeof options !== 'object') return;
+  const snapshot = snapshotOptions(options);
+  if (!snapshot) return;
+  const memo: CallMemo<unknown> = { kind, shapes: shapes.map((shape) => shape.slice()), pooledBy, ...snapshot, geometry, plan };
+  // Memos made from an older state of the options are dropped; the rest stay, newest first.
+  const kept = (host.memos.get(options) ?? []).filter(
+    (m) => !m.plan.evicted && sameOptions(options, m) && !(m.kind === kind && m.pooledBy === pooledBy && sameShapes(shapes, m.shapes)),
+  );
+  host.memos.set(options, [memo, ...kept].slice(0, MEMOS_PER_OPTIONS));
+}
+
+/**
+ * Resolves the geometry and prepares the plan of a call, or takes both from the memo of an identical
+ * earlier call.
+ */
+function resolveAndPrepare<G extends PoolGeometry | UnpoolGeometry>(
+  host: OperationHost,
+  kind: string,
+  options: unknown,
+  shapes: (readonly number[])[],
+  pooledBy: PoolGeometry | undefined,
+  resolve: () => G,
+  plan: (geometry: G) => OperationPlan,
+): { geometry: G; plan: PreparedPlan } {
+  const memo = recall<G>(kind, host, options, shapes, pooledBy);
+  if (memo) return memo;
+  const geometry = resolve();
+  const prepared = host.session.prepare(planKey(kind.split('|')[0], host, geometry, pooledBy), () => plan(geometry));
+  // Options written in the call are a new object every time: remembering those would only cost.
+  // An object seen among the last few calls' options is one that a loop passes again.
+  if (seenRecently(host, options)) remember(kind, host, options, shapes, pooledBy, geometry, prepared);
+  return { geometry, plan: prepared };
+}
+
+/** Options objects of the last calls that were not recognised, newest overwriting oldest. */
+export interface RecentOptions {
+  objects: unknown[];
+  next: number;
+}
+
+/** How many unrecognised options objects a context keeps in view. */
+const RECENT_OPTIONS = 16;
+
+/** Whether `options` was passed to one of the last calls; notes it for the next ones if not. */
+function seenRecently(host: Pick<OperationHost, 'recentOptions'>, options: unknown): boolean {
+  const recent = host.recentOptions;
+  if (recent.objects.includes(options)) return true;
+  recent.objects[recent.next] = options;
+  recent.next = (recent.next + 1) % RECENT_OPTIONS;
+  return false;
 }
 
 export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<IndexDType, FloatDType> {
@@ -157,8 +322,11 @@ export function maxPool(host: OperationHost, base: string, input: Tensor, option
   checkTensor(host, op, 'input', input);
   const dtype = floatDType(op, 'input', input);
   const float = storageOf(host, dtype);
-  const geometry = resolvePoolGeometry(base, input.shape, options, rank);
-  const plan = session.prepare(planKey(floatKind('maxPool', float), host, geometry), () => planMaxPool(geometry, planContext(host, float)));
+  const { geometry, plan } = resolveAndPrepare(
+    host, `${floatKind('maxPool', float)}|${base}|${rank}`, options, [input.shape], undefined,
+    () => resolvePoolGeometry(base, input.shape, options, rank),
+    (g) => planMaxPool(g, planContext(host, float)),
+  );
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   const count = product(outShape);
@@ -180,12 +348,17 @@ export function maxUnpool(host: OperationHost, base: string, values: Tensor, ind
   checkTensor(host, op, 'indices', indices);
   const dtype = floatDType(op, 'values', values);
   const float = storageOf(host, dtype);
-  const geometry = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
-  checkIndexDType(op, indices, geometry.indexFormat);
   checkSameFloat(op, 'values', dtype, indices);
-  const plan = session.prepare(planKey(floatKind('maxUnpool', float), host, geometry, indices.pooledBy), () =>
-    planMaxUnpool(geometry, planContext(host, float, indices)),
+  const { geometry, plan } = resolveAndPrepare(
+    host, `${floatKind('maxUnpool', float)}|${base}|${rank}`, options, [values.shape, indices.shape], indices.pooledBy,
+    () => {
+      const g = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
+      checkIndexDType(op, indices, g.indexFormat);
+      return g;
+    },
+    (g) => planMaxUnpool(g, planContext(host, float, indices)),
   );
+  checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
   const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   const output = session.allocateStorage(`${op} output`, floatBytes(float, product(outShape)));
@@ -207,12 +380,17 @@ export function maxPoolBackward(host: OperationHost, gradOutput: Tensor, indices
   checkTensor(host, op, 'indices', indices);
   const dtype = floatDType(op, 'gradOutput', gradOutput);
   const float = storageOf(host, dtype);
-  const geometry = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
-  checkIndexDType(op, indices, geometry.indexFormat);
   checkSameFloat(op, 'gradOutput', dtype, indices);
-  const plan = session.prepare(planKey(floatKind('maxPoolBackward', float), host, geometry, indices.pooledBy), () =>
-    planMaxPoolBackward(geometry, planContext(host, float, indices)),
+  const { geometry, plan } = resolveAndPrepare(
+    host, floatKind('maxPoolBackward', float), options, [gradOutput.shape, indices.shape], indices.pooledBy,
+    () => {
+      const g = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
+      checkIndexDType(op, indices, g.indexFormat);
+      return g;
+    },
+    (g) => planMaxPoolBackward(g, planContext(host, float, indices)),
   );
+  checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
   const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
   const gradInput = session.allocateStorage(`${op} gradInput`, floatBytes(float, product(inShape)));
@@ -233,10 +411,17 @@ export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indic
   checkTensor(host, op, 'indices', indices);
   const dtype = floatDType(op, 'gradOutput', gradOutput);
   const float = storageOf(host, dtype);
-  const geometry = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
-  checkIndexDType(op, indices, geometry.indexFormat);
   checkSameFloat(op, 'gradOutput', dtype, indices);
-  const plan = session.prepare(planKey(floatKind('maxUnpoolBackward', float), host, geometry), () => planMaxUnpoolBackward(geometry, planContext(host, float)));
+  const { geometry, plan } = resolveAndPrepare(
+    host, floatKind('maxUnpoolBackward', float), options, [gradOutput.shape, indices.shape], undefined,
+    () => {
+      const g = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
+      checkIndexDType(op, indices, g.indexFormat);
+      return g;
+    },
+    (g) => planMaxUnpoolBackward(g, planContext(host, float)),
+  );
+  checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
   const gradValues = session.allocateStorage(`${op} gradValues`, floatBytes(float, indices.size));
   const outVolume = product(geometry.outSpatial);

@@ -1,6 +1,6 @@
 /** Random pooling configurations for property-based GPU-versus-CPU tests (fast-check arbitraries). */
 import fc from 'fast-check';
-import type { FillMode, IndexFormat, Layout, PoolOptions } from '../src/index';
+import type { FillMode, IndexFormat, Layout, PoolOptions } from 'argpool';
 import { VALUE_KINDS, type ValueKind } from './data';
 
 export interface PoolCase {

@@ -2,7 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseLaunchProfile } from '../src/launch';
 import { limitsOf, planMaxUnpoolBackward, windowGatherPlan } from '../src/plan';
-import { ArgPool, cpu, recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/index';
+// The context's internals (executor, plans, launch profiles) are inspected here, so the context
+// comes from the same modules: src/, not the build.
+import { ArgPool, cpu, type PoolOptions, type UnpoolOptions } from '../src/index';
+import { recordMaxPool, recordMaxUnpool, decodeStatus, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from '../src/low-level';
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
 import { BufferUsage, MapMode } from '../src/webgpu_constants';
@@ -235,6 +238,8 @@ describe('ArgPool', () => {
     await own.device.lost;
     expect(own.lost?.reason).toBe('destroyed');
     await expect(values.read()).rejects.toThrow(/^read: the GPU device was lost \(destroyed\)/);
+    // The error keeps what it reports as its cause.
+    await expect(values.read()).rejects.toMatchObject({ cause: own.lost });
     expect(() => own.maxPool(x, { kernelSize: 2 })).toThrow(/^maxPool2d: the GPU device was lost \(destroyed\)/);
   });
 
@@ -243,7 +248,9 @@ describe('ArgPool', () => {
     const x = ap.fromBuffer(buffer, [1, 1, 4, 4], 'float32');
     const { values } = ap.maxPool2d(x, { kernelSize: 2 });
     buffer.destroy();
-    await expect(values.read()).rejects.toThrow(/^read: the GPU rejected argpool's commands in submit \(validation\): /);
+    const error = await values.read().then(() => null, (e: Error) => e);
+    expect(error?.message).toMatch(/^read: the GPU rejected argpool's commands in submit \(validation\): /);
+    expect(error?.cause).toBeInstanceOf(GPUValidationError);
     await expectContextWorks();
   });
 
@@ -286,6 +293,50 @@ describe('ArgPool', () => {
       small.destroy();
       device.destroy();
     }
+  });
+
+  it('repeats a call with the same options object quickly, and notices every change to the options or the shapes', async () => {
+    const data = makeValues('ties', 2 * 3 * 12 * 12, 41);
+    const small = makeValues('random', 1 * 3 * 8 * 8, 42);
+    const x = ap.tensor(data, [2, 3, 12, 12]);
+    const y = ap.tensor(small, [1, 3, 8, 8]);
+    const options: { kernelSize: number; stride: number[]; padding?: number; strides?: number } = { kernelSize: 2, stride: [2, 2] };
+    const check = async (input: typeof x, host: { data: Float32Array; shape: number[] }, label: string) => {
+      const ref = cpu.maxPool(host, options as PoolOptions);
+      const got = ap.maxPool2d(input, options as PoolOptions);
+      expectBitsEqual(await got.values.read(), ref.values.data, ref.values.shape, label);
+      expectIntsEqual(await got.indices.read(), ref.indices.data, ref.indices.shape, label);
+      const unpoolOptions: UnpoolOptions = { kernelSize: options.kernelSize, stride: options.stride, padding: options.padding ?? 0, outputSize: host.shape.slice(2) };
+      const up = ap.maxUnpool2d(got.values, got.indices, unpoolOptions);
+      expectBitsEqual(await up.read(), cpu.maxUnpool(ref.values, ref.indices, unpoolOptions).data, host.shape, `${label}, unpooled`);
+      for (const t of [got.values, got.indices, up]) t.destroy();
+    };
+    const big = { data, shape: [2, 3, 12, 12] };
+    const little = { data: small, shape: [1, 3, 8, 8] };
+    await check(x, big, 'first call');
+    await check(y, little, 'another shape, same options');
+    await check(x, big, 'the first shape again');
+    options.stride[1] = 1;
+    await check(x, big, 'stride array changed in place');
+    options.kernelSize = 3;
+    await check(x, big, 'kernelSize changed');
+    options.padding = 1;
+    await check(x, big, 'padding added');
+    options.kernelSize = 0;
+    expect(() => ap.maxPool2d(x, options as PoolOptions)).toThrow(/^maxPool2d: kernelSize must be positive integers, got 0$/);
+    options.kernelSize = 3;
+    options.strides = 2;
+    expect(() => ap.maxPool2d(x, options as PoolOptions)).toThrow(/^maxPool2d: unknown option "strides"/);
+    delete options.strides;
+    await check(x, big, 'back to a valid state');
+    // The same shapes with indices of another dtype: refused even though the call repeats.
+    const windowOptions = { kernelSize: 2, indexFormat: 'window' } as const;
+    const pooled = ap.maxPool2d(x, windowOptions);
+    ap.maxUnpool2d(pooled.values, pooled.indices, windowOptions).destroy();
+    const int32Indices = ap.tensor(new Int32Array(pooled.indices.size), pooled.indices.shape);
+    expect(() => ap.maxUnpool2d(pooled.values, int32Indices, windowOptions)).toThrow(/^maxUnpool2d: indices must be a uint8 tensor for indexFormat 'window', got int32$/);
+    for (const t of [x, y, pooled.values, pooled.indices, int32Indices]) t.destroy();
+    await expectContextWorks();
   });
 
   it(`submits on its own after ${ArgPool.maxDispatchesPerSubmit} dispatches, and results stay correct`, async () => {

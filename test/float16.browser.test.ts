@@ -6,6 +6,7 @@
  * offers 'shader-f16', on native storage too.
  */
 import { ArgPool, cpu, type FillMode, type IndexFormat, type Layout, type PoolOptions, type Tensor, type UnpoolOptions } from 'argpool';
+import { recordMaxPool, recordMaxUnpool, resolvePoolGeometry, resolveUnpoolGeometry, STATUS_BYTES } from 'argpool/low-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import float16Wgsl from '../shaders/float16.wgsl?raw';
 import {
@@ -365,6 +366,41 @@ describe('float16 operations against the CPU reference and the float32 path', ()
         expectHalfBitsEqual(await u.readFloat16Bits(), bits, shape, `${name} identity ${JSON.stringify(shape)}`);
         for (const t of [x, p.values, p.indices, u]) t.destroy();
       }
+    }
+  });
+
+  it('records float16 operations into a caller\'s encoder on caller-owned buffers (dtype: float16), packed and as the device allows', async () => {
+    const device = packed.device;
+    const shape = [1, 2, 5, 6];
+    const bits = makeHalfValues('special', size(shape), 9);
+    const host = cpu.maxPool({ data: bits, shape }, { kernelSize: 2, stride: 1 });
+    const unpooled = cpu.maxUnpool(host.values, host.indices, { kernelSize: 2, stride: 1, outputSize: [5, 6] });
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    for (const float16Storage of ['packed', 'auto'] as const) {
+      const make = (label: string, bytes: number) => device.createBuffer({ label, size: Math.ceil(bytes / 16) * 16, usage });
+      const input = make('input', bits.byteLength);
+      device.queue.writeBuffer(input, 0, bits);
+      const values = make('values', host.values.data.length * 2);
+      const indices = make('indices', host.indices.data.length * 4);
+      const output = make('output', size(shape) * 2);
+      const status = make('status', STATUS_BYTES);
+      const encoder = device.createCommandEncoder();
+      const pool = recordMaxPool(device, encoder, resolvePoolGeometry('maxPool', shape, { kernelSize: 2, stride: 1 }), { input, values, indices }, { dtype: 'float16', float16Storage });
+      const geometry = resolveUnpoolGeometry('maxUnpool', host.values.shape, host.indices.shape, { kernelSize: 2, stride: 1, outputSize: [5, 6] });
+      const unpool = recordMaxUnpool(device, encoder, geometry, { values, indices, output, status }, { dtype: 'float16', float16Storage });
+      const staging = device.createBuffer({ size: output.size + values.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(output, 0, staging, 0, output.size);
+      encoder.copyBufferToBuffer(values, 0, staging, output.size, values.size);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const mapped = staging.getMappedRange();
+      expectHalfBitsEqual(new Uint16Array(mapped.slice(output.size, output.size + host.values.data.length * 2)), host.values.data, host.values.shape, `recorded values (${float16Storage})`);
+      expectHalfBitsEqual(new Uint16Array(mapped.slice(0, size(shape) * 2)), unpooled.data, unpooled.shape, `recorded unpooling (${float16Storage})`);
+      staging.unmap();
+      expect(() => recordMaxPool(device, device.createCommandEncoder(), resolvePoolGeometry('maxPool', shape, { kernelSize: 2 }), { input, values, indices }, { dtype: 'float64' as never })).toThrow(
+        /^maxPool2d: dtype must be 'float32' or 'float16', got "float64"$/,
+      );
+      for (const b of [input, values, indices, output, status, staging, ...pool.scratch, ...unpool.scratch]) b.destroy();
     }
   });
 });

@@ -1,7 +1,7 @@
 /** Gradients on the GPU against the CPU reference, determinism, and the faults they report. */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, type UnpoolOptions } from '../src/index';
+import { ArgPool, cpu, type UnpoolOptions } from 'argpool';
 import { poolCase } from './cases';
 import { expectBitsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues, randomSpatialIndices } from './data';

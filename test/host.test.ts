@@ -22,8 +22,11 @@ import {
 import { SHADER_CODE } from '../src/shaders';
 import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
 import { BufferPool, DEFAULT_MAX_IDLE_BYTES } from '../src/buffer_pool';
-import { Executor, MAX_CACHED_PLANS } from '../src/executor';
+import { clearRanges, Executor, executorFor, MAX_CACHED_PLANS } from '../src/executor';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { planKey } from '../src/operations';
+import { ArgPool } from '../src/argpool';
 import { BufferUsage } from '../src/webgpu_constants';
 
 /** Field names and types of a WGSL struct, in declaration order. */
@@ -428,6 +431,26 @@ describe('executor', () => {
     expect(a.offset).not.toBe(b.offset);
   });
 
+  it('is one per device, and keeps no device alive (a WeakMap)', async () => {
+    const { device } = fakeDevice();
+    expect(executorFor(device)).toBe(executorFor(device));
+    expect(executorFor(fakeDevice().device)).not.toBe(executorFor(device));
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const dropped = (() => {
+      const other = fakeDevice().device;
+      executorFor(other).prepare('pool', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS }));
+      return new WeakRef(other);
+    })();
+    // No deref() between collections: it would keep the target alive for the rest of that job.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(dropped.deref()).toBeUndefined();
+  });
+
   it('keeps nothing of a plan that planning refused, and refuses it again', () => {
     const { device } = fakeDevice();
     const executor = new Executor(device);
@@ -458,6 +481,90 @@ describe('executor', () => {
     executor.flush();
     const reused = executor.prepare('pool new', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS })).uniforms[0][1];
     expect([reused.buffer, reused.offset]).toEqual([evictedSlot.buffer, evictedSlot.offset]);
+  });
+});
+
+/**
+ * A stand-in device complete enough for ArgPool to record on: it keeps every queue write, every bind
+ * group's entries, and the bind groups set in passes, so a test can see what a dispatch would read.
+ */
+function recordingDevice() {
+  const base = fakeDevice();
+  const groups: GPUBufferBinding[][] = [];
+  const set: number[] = [];
+  const noop = () => {};
+  const pass = {
+    setPipeline: noop,
+    setBindGroup: (_: number, group: { index: number }) => set.push(group.index),
+    dispatchWorkgroups: noop,
+    end: noop,
+  };
+  const encoder = { beginComputePass: () => pass, clearBuffer: noop, copyBufferToBuffer: noop, finish: () => ({}) };
+  Object.assign(base.device as object, {
+    features: new Set(),
+    adapterInfo: { vendor: 'google', architecture: 'swiftshader' },
+    createShaderModule: () => ({}),
+    createComputePipeline: () => ({ getBindGroupLayout: () => ({}) }),
+    createBindGroup: (d: GPUBindGroupDescriptor) => {
+      groups.push([...d.entries].map((e) => e.resource as GPUBufferBinding));
+      return { index: groups.length - 1 };
+    },
+    createCommandEncoder: () => encoder,
+    pushErrorScope: noop,
+    popErrorScope: () => Promise.resolve(null),
+  });
+  Object.assign((base.device as unknown as { queue: object }).queue, { submit: noop, onSubmittedWorkDone: () => Promise.resolve() });
+  /** The words the last bind group set would read from its binding 0 (the params uniform). */
+  const lastParams = (): number[] => {
+    const params = groups[set[set.length - 1]][0];
+    const write = base.writes.filter((w) => w.buffer === (params.buffer as unknown) && w.offset === params.offset).pop();
+    return write!.words;
+  };
+  return { ...base, lastParams };
+}
+
+describe('recording on the executor', () => {
+  it('binds the params of the call being recorded, through repeated calls, changed options and evicted plans', async () => {
+    const { device, lastParams } = recordingDevice();
+    const ap = await ArgPool.create({ device });
+    const options = { kernelSize: 2, stride: 2 };
+    const expectParams = (shape: number[], o: PoolOptions) => expect(lastParams()).toEqual(Array.from(packPoolParams(resolvePoolGeometry('maxPool', shape, o))));
+    const x = ap.tensor(new Float32Array(4 * 16 * 16), [1, 4, 16, 16]);
+    for (let i = 0; i < 3; i++) {
+      ap.maxPool2d(x, options);
+      expectParams([1, 4, 16, 16], options);
+    }
+    options.stride = 1;
+    ap.maxPool2d(x, options);
+    expectParams([1, 4, 16, 16], options);
+    // Enough other plans to push this one out of the cache: its uniform slot goes to another plan.
+    for (let w = 1; w <= MAX_CACHED_PLANS + 1; w++) {
+      const t = ap.tensor(new Float32Array(2 * w), [1, 1, 2, w]);
+      ap.maxPool2d(t, { kernelSize: 1 });
+      t.destroy();
+      if (w % 64 === 0) await ap.sync();
+    }
+    await ap.sync();
+    ap.maxPool2d(x, options);
+    expectParams([1, 4, 16, 16], options);
+    ap.destroy();
+  });
+});
+
+describe('fault slot clears', () => {
+  it('zero runs of neighbouring slots with one clear each, and never a slot outside the set', () => {
+    const [a, b] = [{}, {}] as GPUBuffer[];
+    const slot = (buffer: GPUBuffer, index: number) => ({ buffer, offset: index * 256, size: 8 });
+    const ranges = clearRanges([slot(a, 2), slot(b, 0), slot(a, 0), slot(a, 1), slot(a, 4), slot(b, 1)], 256);
+    // Pages come in some fixed order; within a page, by offset.
+    const ofA = ranges.filter((r) => r.buffer === a);
+    const ofB = ranges.filter((r) => r.buffer === b);
+    expect(ranges).toHaveLength(3);
+    expect(ofA.map((r) => [r.offset, r.size])).toEqual([[0, 520], [1024, 8]]);
+    expect(ofB.map((r) => [r.offset, r.size])).toEqual([[0, 264]]);
+    // Slot 3 of a is not in the set: no range reaches it.
+    expect(ranges.some((r) => r.buffer === a && r.offset <= 768 && r.offset + r.size > 768)).toBe(false);
+    expect(clearRanges([], 256)).toEqual([]);
   });
 });
 

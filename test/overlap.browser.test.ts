@@ -4,7 +4,8 @@
  * the `special` kind, with padding, dilation along the height, ceil mode and odd sizes, in both launch profiles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, resolvePoolGeometry, type PoolOptions } from '../src/index';
+import { ArgPool, cpu, type PoolOptions } from 'argpool';
+import { resolvePoolGeometry } from 'argpool/low-level';
 import { LAUNCH_PROFILES, type LaunchProfile } from '../src/launch';
 import { overlapTiledPlan } from '../src/plan';
 import { expectBitsEqual, expectIntsEqual, guardErrorScopes } from './compare';

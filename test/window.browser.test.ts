@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgPool, cpu, resolvePoolGeometry, type PoolOptions, type Tensor, type UnpoolOptions } from '../src/index';
+import { ArgPool, cpu, type PoolOptions, type Tensor, type UnpoolOptions } from 'argpool';
+import { resolvePoolGeometry } from 'argpool/low-level';
 import { channelsLastPlan, tiledPlan, windowGatherPlan } from '../src/kernels';
 import { LAUNCH_PROFILES } from '../src/launch';
 import { poolCase, type PoolCase } from './cases';

@@ -1,6 +1,6 @@
 /** 'window' indices without a GPU: the CPU reference on hand-derived cases, the option checks, and the plans. */
 import { describe, expect, it } from 'vitest';
-import { cpu } from '../src/index';
+import { cpu } from 'argpool';
 import { resolvePoolBackwardGeometry, resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions } from '../src/options';
 import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type PlanLimits } from '../src/plan';
 

@@ -14,6 +14,7 @@ import { agreement, createPaths, indicesAgreement, PATH_LABELS, type PathName, t
 import { decodePicture, imageFromPicture, paintShape, pickColour, PLANE, seededRandom, shapeFromDrag, shapeMask, SIZE, type DrawKind } from './image';
 import { CLASS_COLOURS, drawArgmax, drawClassMap, drawImage, drawOverlay, SILENT_COLOUR, TAP_COLOURS, TAP_NAMES, type ArgmaxMode } from './render';
 import { CLASS_NAMES, generateShapes, type Point } from './shapes';
+import type { TfjsEngine, TfjsResult } from './tfjs';
 
 const element = <T extends HTMLElement>(id: string): T => viewElement<T>('segmentation', id);
 
@@ -40,7 +41,11 @@ const ui = {
   argmax: element<HTMLElement>('seg-argmax'),
   argmaxMode: element<HTMLSelectElement>('seg-argmax-mode'),
   tapKey: element<HTMLElement>('seg-tap-key'),
+  tfjs: element<HTMLInputElement>('seg-tfjs'),
 };
+
+/** The TF.js engine's row label (its module loads only when the engine is switched on). */
+const TFJS_LABEL = 'TF.js WebGPU + argpool/tfjs-layers';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -60,7 +65,11 @@ let paths: Paths | null = null;
 let pathsReady: Promise<void>;
 /** Paths turned off after they started (the GPU device was lost), with the reason. */
 const lost: Partial<Record<PathName, string>> = {};
-let results: Partial<Record<PathName, PathResult>> = {};
+/** The ORT paths' results, and the TF.js engine's when it ran. */
+type Results = Partial<Record<PathName, PathResult>> & { tfjs?: TfjsResult };
+let results: Results = {};
+/** The TF.js engine, started on first use (a rejected promise keeps its reason for the row). */
+let tfjsEngine: Promise<TfjsEngine> | null = null;
 /** The path whose class map and argmax maps are shown. */
 let shown: PathName | null = null;
 
@@ -307,6 +316,16 @@ async function runOnce(): Promise<{ ok: boolean; text: string }> {
     if (pending) break; // a newer image is waiting: show that one instead
     if (i === 0 && next[path]) showResults(next, errors);
   }
+  const tfjs = ui.tfjs.checked && !pending;
+  if (tfjs) {
+    setState('running', `Running ${TFJS_LABEL}…`);
+    try {
+      tfjsEngine ??= import('./tfjs').then((module) => module.createTfjsEngine());
+      (next as Results).tfjs = await (await tfjsEngine).run(image);
+    } catch (error) {
+      (errors as Record<string, string>).tfjs = message(error);
+    }
+  }
   if (pending) return { ok: true, text: 'Superseded' };
   results = next;
   showResults(next, errors);
@@ -314,10 +333,11 @@ async function runOnce(): Promise<{ ok: boolean; text: string }> {
   const failed = Object.entries(errors);
   if (failed.length > 0) {
     const [path, text] = failed[0];
-    showError(`${PATH_LABELS[path as PathName]} failed: ${text}`);
+    showError(`${path === 'tfjs' ? TFJS_LABEL : PATH_LABELS[path as PathName]} failed: ${text}`);
     return { ok: false, text: `Failed after ${elapsed}` };
   }
-  return { ok: true, text: `Done in ${elapsed} (${order.length} path${order.length > 1 ? 's' : ''})` };
+  const ran = order.length + (tfjs ? 1 : 0);
+  return { ok: true, text: `Done in ${elapsed} (${ran} path${ran > 1 ? 's' : ''})` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,7 +430,31 @@ function showTimes(current: Partial<Record<PathName, PathResult>>, errors: Parti
     }
     return row;
   });
-  ui.times.tBodies[0].replaceChildren(...rows);
+  ui.times.tBodies[0].replaceChildren(...rows, tfjsRow((current as Results).tfjs, (errors as Record<string, string>).tfjs, reference));
+}
+
+/** The TF.js engine's row: its time, and its labels and indices against the argpool adapter's. */
+function tfjsRow(result: TfjsResult | undefined, error: string | undefined, reference: PathResult | undefined): HTMLTableRowElement {
+  let values: string[];
+  if (result) {
+    const labels = reference ? percent(agreement(result.labels, reference.labels)) : '–';
+    const indices = reference ? percent(indicesAgreement(result as unknown as PathResult, reference)) : '–';
+    values = [TFJS_LABEL, `${formatMs(result.ms)} ms${result.first ? ' (first run: compiles)' : ''}`, labels, indices];
+  } else {
+    const why = error ? `failed: ${error}` : ui.tfjs.checked ? (running ? 'running…' : 'not run') : 'off (tick “Also run the TF.js engine”)';
+    values = [TFJS_LABEL, why, '–', '–'];
+  }
+  const row = cells(values, true);
+  row.dataset.path = 'tfjs';
+  row.dataset.state = result ? 'done' : error ? 'error' : 'off';
+  if (result) {
+    row.dataset.ms = String(result.ms);
+    if (reference) {
+      row.dataset.labelAgreement = String(agreement(result.labels, reference.labels));
+      row.dataset.indexAgreement = String(indicesAgreement(result as unknown as PathResult, reference));
+    }
+  }
+  return row;
 }
 
 function showSteps(result: PathResult | undefined): void {
@@ -525,6 +569,7 @@ ui.file.addEventListener('change', () => {
 ui.opacity.addEventListener('input', () => {
   if (shown && results[shown]) drawOverlay(ui.overlay, input.image, results[shown]!.labels, ui.opacity.valueAsNumber);
 });
+ui.tfjs.addEventListener('change', () => requestRun());
 ui.argmaxMode.addEventListener('change', () => {
   if (shown && results[shown]) showArgmax(results[shown]!);
 });
@@ -544,7 +589,7 @@ declare global {
     /** For poking at the view from the console, and for the end-to-end tests. */
     argpoolSegmentation: {
       /** The last finished run's results by path. */
-      readonly results: Partial<Record<PathName, PathResult>>;
+      readonly results: Results;
       readonly input: Input;
       readonly paths: Paths | null;
     };

@@ -67,13 +67,25 @@ export function readMaxPool(node: NodeProto, position: number): MaxPoolAttribute
   refuseUnknown(what, a, MAX_POOL_ATTRIBUTES);
   const kernel = kernelOf(what, a);
   const rank = kernel.length;
-  const autoPad = a.string('auto_pad', 'NOTSET');
+  // Exporters and ONNX Runtime's own tests write auto_pad="", which ONNX and ORT read as NOTSET.
+  const autoPad = a.string('auto_pad', 'NOTSET') || 'NOTSET';
   if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) {
-    fail(what, `auto_pad must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got ${JSON.stringify(autoPad)}`);
+    fail(what, `auto_pad must be NOTSET (or ""), SAME_UPPER, SAME_LOWER or VALID, got ${JSON.stringify(autoPad)}`);
   }
   const pads = perAxis(what, 'pads', a.ints('pads'), 2 * rank, 0, 0);
   for (let i = 0; i < rank; i++) {
     if (pads[i] >= kernel[i] || pads[i + rank] >= kernel[i]) fail(what, `pads ${show(pads)} must be smaller than kernel_shape ${show(kernel)} (as ONNX Runtime requires)`);
+  }
+  if (autoPad === 'NOTSET' || autoPad === '') {
+    for (let i = 0; i < rank; i++) {
+      if (2 * Math.max(pads[i], pads[i + rank]) > kernel[i]) {
+        fail(
+          what,
+          `pads ${show(pads)} exceed half of kernel_shape ${show(kernel)}: ONNX Runtime pools such windows, argpool (like PyTorch) ` +
+            'takes padding up to half the kernel only, so this node cannot run here',
+        );
+      }
+    }
   }
   const ceilMode = a.int('ceil_mode', 0);
   if (ceilMode !== 0 && ceilMode !== 1) fail(what, `ceil_mode must be 0 or 1, got ${ceilMode}`);
@@ -97,12 +109,11 @@ export function readMaxUnpool(node: NodeProto, position: number): MaxUnpoolAttri
   refuseUnknown(what, a, MAX_UNPOOL_ATTRIBUTES);
   const kernel = kernelOf(what, a);
   const rank = kernel.length;
-  return {
-    what,
-    kernel,
-    strides: perAxis(what, 'strides', a.ints('strides'), rank, 1, 1),
-    pads: perAxis(what, 'pads', a.ints('pads'), 2 * rank, 0, 0),
-  };
+  const pads = perAxis(what, 'pads', a.ints('pads'), 2 * rank, 0, 0);
+  for (let i = 0; i < rank; i++) {
+    if (pads[i] >= kernel[i] || pads[i + rank] >= kernel[i]) fail(what, `pads ${show(pads)} must be smaller than kernel_shape ${show(kernel)} (as ONNX Runtime requires)`);
+  }
+  return { what, kernel, strides: perAxis(what, 'strides', a.ints('strides'), rank, 1, 1), pads };
 }
 
 /** ONNX Runtime's output size (ComputeOutputSize): float division truncated, or its ceiling in ceil mode. */
@@ -174,22 +185,23 @@ export interface ResolvedMaxUnpool {
  */
 export function resolveMaxUnpool(a: MaxUnpoolAttributes, valuesShape: readonly number[], outputShape?: readonly number[]): ResolvedMaxUnpool {
   const rank = a.kernel.length;
+  if (valuesShape.length < 3) fail(a.what, `input X must have at least 3 dimensions (N, C and spatial), got shape ${show([...valuesShape])}`);
   if (valuesShape.length !== rank + 2) {
     fail(a.what, `input X has shape ${show([...valuesShape])}, but kernel_shape ${show(a.kernel)} needs ${rank + 2} dimensions (N, C and ${rank} spatial)`);
   }
-  const options: UnpoolOptions = { kernelSize: a.kernel, stride: a.strides, padding: a.pads, indexFormat: 'flat' };
-  const inferred = valuesShape.slice(2).map((n, i) => (n - 1) * a.strides[i] - a.pads[i] - a.pads[i + rank] + a.kernel[i]);
-  if (inferred.some((n) => n < 1)) fail(a.what, `the inferred output size ${show(inferred)} is not positive; check kernel_shape, strides and pads`);
-  if (outputShape === undefined) return { options, outShape: [valuesShape[0], valuesShape[1], ...inferred] };
-  if (outputShape.length !== rank + 2) {
-    fail(a.what, `output_shape must have ${rank + 2} values (N, C and ${rank} spatial sizes), got ${show([...outputShape])}`);
-  }
-  if (outputShape[0] !== valuesShape[0] || outputShape[1] !== valuesShape[1]) {
-    fail(a.what, `output_shape ${show([...outputShape])} must keep the batch and channels of X ${show([...valuesShape])}`);
-  }
   const volume = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
-  if (outputShape.some((d) => !Number.isInteger(d) || d < 1) || volume(outputShape.slice(2)) < volume(inferred)) {
-    fail(a.what, `output_shape ${show([...outputShape])} is smaller than the inferred output size ${show(inferred)} (ONNX Runtime refuses it too)`);
+  const inferred = valuesShape.slice(2).map((n, i) => (n - 1) * a.strides[i] - a.pads[i] - a.pads[i + rank] + a.kernel[i]);
+  inferred.forEach((n, i) => {
+    if (n < 1) fail(a.what, `the output size along axis ${i + 2} is ${n}, not positive: check kernel_shape ${show(a.kernel)}, strides ${show(a.strides)} and pads ${show(a.pads)} against X ${show([...valuesShape])}`);
+  });
+  const inferredShape = [valuesShape[0], valuesShape[1], ...inferred];
+  const options: UnpoolOptions = { kernelSize: a.kernel, stride: a.strides, padding: a.pads, outputSize: inferred, indexFormat: 'flat' };
+  if (outputShape === undefined) return { options, outShape: inferredShape };
+  if (outputShape.length !== valuesShape.length) {
+    fail(a.what, `output_shape must have as many values as X has dimensions (${valuesShape.length}), got ${show([...outputShape])}`);
+  }
+  if (outputShape.some((d) => !Number.isInteger(d) || d < 0) || volume(outputShape) < volume(inferredShape)) {
+    fail(a.what, `output_shape ${show([...outputShape])} is smaller than the minimum, the inferred output shape ${show(inferredShape)} (ONNX Runtime refuses it too)`);
   }
   return { options: { ...options, outputSize: outputShape.slice(2) }, outShape: [...outputShape] };
 }

@@ -1,22 +1,115 @@
 /**
  * The one module that knows the ONNX protobuf format: decoding a model, encoding the parts it is
- * split into, and reading node attributes. It wraps `onnx-proto` (protobufjs code generated from
- * onnx.proto), so a bundler can inline that dependency here and nowhere else.
+ * split into, and reading node attributes. The wire format is @bufbuild/protobuf's, with code
+ * generated from ONNX's own `onnx.proto` (`proto/onnx_pb.ts`, `npm run generate:onnx`). The rest of
+ * the adapter sees the plain objects declared here: every field optional, int64 fields as numbers or
+ * bigints, and the two oneofs it reads (`TypeProto.tensorType`, a dimension's `dimValue`/`dimParam`)
+ * as plain members, so that graphs built by hand and graphs decoded from bytes have one shape.
  */
-// onnx-proto is CommonJS: its namespace arrives as the default export.
-import onnxProto from 'onnx-proto';
-import type { onnx as proto } from 'onnx-proto';
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  AttributeProto_AttributeType as AttributeType,
+  ModelProtoSchema,
+  TensorProto_DataType,
+  type GraphProto as GraphMessage,
+  type ModelProto as ModelMessage,
+  type TypeProto as TypeMessage,
+  type ValueInfoProto as ValueInfoMessage,
+} from './proto/onnx_pb.js';
 
-export const onnx: typeof proto = (onnxProto as unknown as { onnx: typeof proto }).onnx;
-export type ModelProto = proto.IModelProto;
-export type GraphProto = proto.IGraphProto;
-export type NodeProto = proto.INodeProto;
-export type TensorProto = proto.ITensorProto;
-export type ValueInfoProto = proto.IValueInfoProto;
-export type AttributeProto = proto.IAttributeProto;
+export { AttributeType, TensorProto_DataType as TensorDataType };
+
+/** An int64 field: bigints when decoded, numbers or bigints when built. */
+export type Int64 = number | bigint;
+
+export interface AttributeProto {
+  name?: string;
+  type?: AttributeType;
+  f?: number;
+  i?: Int64;
+  s?: Uint8Array;
+  t?: TensorProto;
+  g?: SubgraphProto;
+  floats?: number[];
+  ints?: Int64[];
+  strings?: Uint8Array[];
+  tensors?: TensorProto[];
+  graphs?: SubgraphProto[];
+}
+
+/** A graph inside an attribute (If, Loop, Scan): passed through as decoded; only names are read. */
+export interface SubgraphProto {
+  name?: string;
+  node?: NodeProto[];
+  initializer?: { name?: string }[];
+  input?: { name?: string }[];
+  output?: { name?: string }[];
+}
+
+export interface NodeProto {
+  name?: string;
+  opType?: string;
+  domain?: string;
+  input?: string[];
+  output?: string[];
+  attribute?: AttributeProto[];
+  docString?: string;
+}
+
+export interface TensorProto {
+  name?: string;
+  dims?: Int64[];
+  dataType?: number;
+  rawData?: Uint8Array;
+  floatData?: number[];
+  int32Data?: number[];
+  int64Data?: Int64[];
+  doubleData?: number[];
+}
+
+export interface DimensionProto {
+  dimValue?: Int64;
+  dimParam?: string;
+}
+
+export interface TypeProto {
+  tensorType?: { elemType?: number; shape?: { dim?: DimensionProto[] } };
+}
+
+export interface ValueInfoProto {
+  name?: string;
+  type?: TypeProto;
+  docString?: string;
+}
+
+export interface GraphProto {
+  name?: string;
+  node?: NodeProto[];
+  initializer?: TensorProto[];
+  input?: ValueInfoProto[];
+  output?: ValueInfoProto[];
+  valueInfo?: ValueInfoProto[];
+  docString?: string;
+}
+
+export interface OperatorSetIdProto {
+  domain?: string;
+  version?: Int64;
+}
+
+export interface ModelProto {
+  irVersion?: Int64;
+  opsetImport?: OperatorSetIdProto[];
+  producerName?: string;
+  producerVersion?: string;
+  domain?: string;
+  modelVersion?: Int64;
+  docString?: string;
+  graph?: GraphProto;
+}
 
 /** TensorProto.DataType codes this adapter names. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 
 /** ORT's tensor type names by TensorProto.DataType code. */
 const ORT_TYPE_NAMES: Record<number, string> = {
@@ -30,25 +123,85 @@ export function dataTypeOf(ortType: string): number {
   throw new TypeError(`InferenceSession: no ONNX element type for ORT tensor type ${JSON.stringify(ortType)}`);
 }
 
+function plainType(type: TypeMessage | undefined): TypeProto | undefined {
+  if (!type || type.value.case !== 'tensorType') return type && {};
+  const { elemType, shape } = type.value.value;
+  const dim = shape?.dim.map((d): DimensionProto => (d.value.case === 'dimValue' ? { dimValue: d.value.value } : d.value.case === 'dimParam' ? { dimParam: d.value.value } : {}));
+  return { tensorType: { elemType, shape: shape && { dim } } };
+}
+
+function plainValueInfo(info: ValueInfoMessage): ValueInfoProto {
+  return { name: info.name, type: plainType(info.type), docString: info.docString };
+}
+
+function plainGraph(graph: GraphMessage): GraphProto {
+  return {
+    name: graph.name,
+    node: graph.node,
+    initializer: graph.initializer,
+    input: graph.input.map(plainValueInfo),
+    output: graph.output.map(plainValueInfo),
+    valueInfo: graph.valueInfo.map(plainValueInfo),
+    docString: graph.docString,
+  };
+}
+
 export function decodeModel(bytes: Uint8Array): ModelProto {
+  let model: ModelMessage;
   try {
-    return onnx.ModelProto.decode(bytes);
+    model = fromBinary(ModelProtoSchema, bytes);
   } catch (error) {
-    throw new Error(`InferenceSession.create: the model bytes are not an ONNX ModelProto (${(error as Error).message})`);
+    throw new Error(`InferenceSession.create: the model bytes are not an ONNX ModelProto (${(error as Error).message})`, { cause: error });
   }
+  const { irVersion, opsetImport, producerName, producerVersion, domain, modelVersion, docString, graph } = model;
+  return { irVersion, opsetImport, producerName, producerVersion, domain, modelVersion, docString, graph: graph && plainGraph(graph) };
 }
 
+type ModelInit = MessageInitShape<typeof ModelProtoSchema>;
+type GraphInit = NonNullable<ModelInit['graph']>;
+type ValueInfoInit = NonNullable<GraphInit['input']>[number];
+type TypeInit = NonNullable<ValueInfoInit['type']>;
+
+function typeInit(type: TypeProto | undefined): TypeInit | undefined {
+  const tensor = type?.tensorType;
+  if (!tensor) return type && {};
+  const dim = tensor.shape?.dim?.map((d) => ({
+    value: d.dimValue !== undefined ? { case: 'dimValue' as const, value: BigInt(d.dimValue) } : d.dimParam !== undefined ? { case: 'dimParam' as const, value: d.dimParam } : { case: undefined },
+  }));
+  return { value: { case: 'tensorType', value: { elemType: tensor.elemType, shape: tensor.shape && { dim } } } };
+}
+
+function valueInfoInit(info: ValueInfoProto): ValueInfoInit {
+  return { name: info.name, type: typeInit(info.type), docString: info.docString };
+}
+
+/**
+ * Nodes, attributes and tensors have the same members here and in the generated messages (int64
+ * numbers are written as int64 all the same), so only value infos need their oneof rebuilt.
+ */
 export function encodeModel(model: ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  const graph = model.graph;
+  const init = {
+    ...model,
+    graph: graph && {
+      name: graph.name,
+      node: graph.node,
+      initializer: graph.initializer,
+      input: graph.input?.map(valueInfoInit),
+      output: graph.output?.map(valueInfoInit),
+      valueInfo: graph.valueInfo?.map(valueInfoInit),
+      docString: graph.docString,
+    },
+  } as ModelInit;
+  return toBinary(ModelProtoSchema, create(ModelProtoSchema, init));
 }
 
-/** protobufjs gives int64 fields as numbers or Long objects; everything here fits a double. */
-export function toNumber(value: number | { toNumber(): number } | null | undefined): number {
+/** An int64 field as a number (everything this adapter reads fits a double). */
+export function toNumber(value: Int64 | null | undefined): number {
   if (value === null || value === undefined) return 0;
-  return typeof value === 'number' ? value : value.toNumber();
+  return Number(value);
 }
 
-const AttributeType = onnx.AttributeProto.AttributeType;
 
 /** A node's attributes by name, read on demand with the type each one must have. */
 export class Attributes {

@@ -166,13 +166,14 @@ export function planModel(bytes: Uint8Array): Plan {
     if (node.opType === 'MaxPool') {
       if (!inputs[0]) throw new Error(`${label}: input X is missing`);
       steps.push({ kind: 'maxPool', label, attributes: readMaxPool(node, i), input: inputs[0], values: node.output![0] ?? '', indices: node.output![1] });
+      // Outputs are typed from the input (create refuses any type but float32 once all types are known).
       knownTypes.set(node.output![1], DataType.INT64);
-      if (node.output![0]) knownTypes.set(node.output![0], DataType.FLOAT);
+      if (node.output![0]) knownTypes.set(node.output![0], knownTypes.get(inputs[0]) ?? DataType.FLOAT);
     } else {
       if (!inputs[0] || !inputs[1]) throw new Error(`${label}: inputs X and I are required`);
       if (!node.output?.[0]) throw new Error(`${label}: output Y is required`);
       steps.push({ kind: 'maxUnpool', label, attributes: readMaxUnpool(node, i), values: inputs[0], indices: inputs[1], outputShape: inputs[2] || null, output: node.output[0] });
-      knownTypes.set(node.output[0], DataType.FLOAT);
+      knownTypes.set(node.output[0], knownTypes.get(inputs[0]) ?? DataType.FLOAT);
     }
   }
   closePart();

@@ -1,7 +1,20 @@
 /**
  * `InferenceSession` for ONNX models whose pooling needs argmax indices: the graph is split at every
  * MaxPool with an Indices output and every MaxUnpool (plan.ts); ONNX Runtime runs the parts on its
- * WebGPU provider, argpool runs those nodes on ORT's own GPUDevice, and tensors cross as GPU buffers.
+ * WebGPU provider, argpool runs those nodes, and tensors cross as GPU buffers on one GPUDevice.
+ *
+ * Whose device. ONNX Runtime Web creates its own GPUDevice with its first WebGPU session and
+ * destroys it when its last session is released (seen on 1.23.0, 1.30.0 and 1.31.1 in Chromium);
+ * an `ort.env.webgpu.device` set before the first session is accepted and ignored (ORT then reports
+ * a device of its own). ORT 1.23+ does run on a device passed in the WebGPU provider's options
+ * (`{ name: 'webgpu', device }`), and releasing those sessions leaves it alive, but with no session
+ * on ORT's own device the parts then fail at run time ("Failed to find allocator for device ...
+ * DeviceId:0" on 1.31.1, "Failed to wait for the operation:3" on 1.23.0). So the adapter shares
+ * ORT's device and holds it: one keeper session (a one-node Identity model) per ORT module, created
+ * by the first adapter session and released when the last adapter session and the last GPU-buffer
+ * output it returned are gone. Whatever the application does with its own ORT sessions, the device
+ * outlives every adapter session. An application that names a device in its WebGPU provider options
+ * gets that device used for argpool too, and then owns its lifetime.
  *
  * Ordering on the shared queue: ORT submits a part's work before its `run` resolves; argpool records
  * into its own encoder, which is flushed before every ORT run and every submit of the adapter's own
@@ -9,14 +22,16 @@
  * scratch pool) only after that flush, so whoever reuses it next writes it in a later submit.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { ArgPool, type Tensor as ArgTensor } from '../index.js';
+import { ArgPool, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
 import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
 import { readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
 import { partModel, planModel, type MaxPoolStep, type MaxUnpoolStep, type OrtStep, type Plan } from './plan.js';
 
-type Ort = typeof OrtModule;
-type OrtTensor = OrtModule.Tensor;
+/** The application's `onnxruntime-web` module (`import * as ort from 'onnxruntime-web/webgpu'`). */
+export type Ort = typeof OrtModule;
+/** A tensor of that module. */
+export type OrtTensor = OrtModule.Tensor;
 type OrtSession = OrtModule.InferenceSession;
 type Location = OrtModule.Tensor.DataLocation;
 
@@ -43,12 +58,12 @@ interface Slot {
   /** An ORT tensor (on the CPU or a GPU buffer); `ownsOrt`: the adapter disposes it. */
   ort?: OrtTensor;
   ownsOrt?: boolean;
-  /** An argpool tensor: float32 values, or int32 'flat' indices (`pooled` set) of a MaxPool. */
+  /** An argpool tensor: float32 or float16 values, or int32 'flat' indices (`pooled` set) of a MaxPool. */
   ap?: ArgTensor;
   /** When `ap` is a reshaped view: the tensor that owns its buffer (and carries its faults). */
   owner?: ArgTensor;
-  /** For indices from a MaxPool run here: the pooling input's spatial size and storage order. */
-  pooled?: { inSpatial: number[]; columnMajor: boolean };
+  /** For indices from a MaxPool run here: the pooling input's shape, storage order and resolved geometry. */
+  pooled?: { inShape: number[]; inSpatial: number[]; columnMajor: boolean; options: PoolOptions };
   /** int32 indices narrowed from `ort` (int64), for argpool's unpooling. */
   narrow?: ArgTensor;
   /** Adapter-owned buffers behind `ort` or `narrow`. */
@@ -60,6 +75,8 @@ interface Slot {
 }
 
 const WEBGPU = 'webgpu';
+/** The ONNX element types argpool pools and unpools. */
+const FLOAT_TYPES = [DataType.FLOAT, DataType.FLOAT16] as number[];
 
 function usesWebGpu(options: SessionOptions): boolean {
   return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === WEBGPU);
@@ -71,14 +88,70 @@ function toBytes(model: Uint8Array | ArrayBufferLike): Uint8Array {
   throw new TypeError('InferenceSession.create: model must be a Uint8Array or an ArrayBuffer of an .onnx file');
 }
 
-/** A one-node model that makes ORT create its WebGPU device when the graph has no ORT part. */
-function identityModel(): Uint8Array {
-  const info = { name: 'x', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } } };
+/** A one-node model whose WebGPU session keeps ORT's device alive. */
+function keeperModel(): Uint8Array {
+  const info = { name: 'x', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 4 }] } } } };
   return encodeModel({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'device', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info], output: [{ ...info, name: 'y' }] },
+    graph: { name: 'argpool device keeper', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info], output: [{ ...info, name: 'y' }] },
   });
+}
+
+/** One keeper session per ORT module, and how many adapter sessions and GPU outputs still need the device. */
+interface Keeper {
+  session: Promise<OrtSession>;
+  holds: number;
+}
+const keepers = new WeakMap<Ort, Keeper>();
+
+/**
+ * A hold on ORT's WebGPU device: the first hold creates the keeper session (and with it ORT's device,
+ * if ORT has none yet); the device stays alive until every hold is given back.
+ */
+async function holdOrtDevice(ort: Ort): Promise<DeviceHold> {
+  let keeper = keepers.get(ort);
+  if (!keeper) {
+    keeper = { session: ort.InferenceSession.create(keeperModel(), { executionProviders: [WEBGPU] }), holds: 0 };
+    keepers.set(ort, keeper);
+  }
+  const held = keeper;
+  const retain = () => {
+    held.holds++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--held.holds > 0) return;
+      if (keepers.get(ort) === held) keepers.delete(ort);
+      void held.session.then((session) => session.release(), () => undefined);
+    };
+  };
+  const release = retain();
+  try {
+    await held.session;
+    const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
+    if (!device) throw new Error('InferenceSession.create: ONNX Runtime has no WebGPU device (ort.env.webgpu.device is empty after a WebGPU session was created)');
+    return { device, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** The device a session runs on, and how to give back its hold on it. */
+interface DeviceHold {
+  device: GPUDevice;
+  release: () => void;
+}
+
+/** A device the application named in its WebGPU provider options, if any (it then owns its lifetime). */
+function namedDevice(options: SessionOptions): GPUDevice | undefined {
+  for (const ep of options.executionProviders ?? []) {
+    const named = typeof ep === 'string' ? undefined : (ep as { name: string; device?: GPUDevice });
+    if (named?.name === WEBGPU && named.device) return named.device;
+  }
+  return undefined;
 }
 
 export class InferenceSession {
@@ -91,7 +164,16 @@ export class InferenceSession {
    */
   readonly steps: readonly string[];
 
+  /**
+   * The GPUDevice that ORT's parts and argpool share (null when ORT runs the model unchanged). Feeds
+   * given as GPU buffers must live on it; pass it to other ORT sessions (`{ name: 'webgpu', device }`)
+   * to chain their GPU outputs into this one.
+   */
+  readonly device: GPUDevice | null;
+
   private released = false;
+  /** GPU-buffer outputs handed out and not yet disposed: they keep argpool's buffers and the device. */
+  private liveOutputs = 0;
 
   private constructor(
     private readonly ort: Ort,
@@ -103,10 +185,13 @@ export class InferenceSession {
     private readonly ap: ArgPool | null,
     private readonly scratch: ScratchBuffers | null,
     private readonly locations: SessionOptions['preferredOutputLocation'],
+    /** The hold on the device, given back once the session is released and its GPU outputs disposed. */
+    private readonly hold: DeviceHold | null,
   ) {
     this.inputNames = whole ? whole.inputNames : plan.inputNames;
     this.outputNames = whole ? whole.outputNames : plan.outputNames;
     this.steps = whole ? [] : plan.steps.map((step) => step.label);
+    this.device = ap ? ap.device : null;
   }
 
   /**
@@ -123,13 +208,17 @@ export class InferenceSession {
     const plan = planModel(bytes);
     if (!plan.split || !usesWebGpu(options)) {
       const whole = await ort.InferenceSession.create(bytes, { ...ortOptions, preferredOutputLocation });
-      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation);
+      return new InferenceSession(ort, plan, whole, new Map(), null, null, preferredOutputLocation, null);
     }
+    const named = namedDevice(options);
+    const hold: DeviceHold = named ? { device: named, release: () => undefined } : await holdOrtDevice(ort);
+    const device = hold.device;
     const types = new Map(plan.knownTypes);
     const parts = new Map<OrtStep, OrtSession>();
     try {
       for (const [s, step] of plan.steps.entries()) {
         if (step.kind !== 'ort') continue;
+        propagateTypes(plan, types);
         const sub = partModel(plan, step, (name) => types.get(name) ?? 0);
         const where: Record<string, Location> = {};
         for (const name of step.outputs) where[name] = partOutputLocation(plan, s, name, preferredOutputLocation);
@@ -137,17 +226,13 @@ export class InferenceSession {
         parts.set(step, session);
         for (const meta of session.outputMetadata) if (meta.isTensor) types.set(meta.name, dataTypeOf(meta.type));
       }
-      if (parts.size === 0) {
-        // ORT makes its device with its first WebGPU session; argpool must share that device.
-        const probe = await ort.InferenceSession.create(identityModel(), { executionProviders: [WEBGPU] });
-        await probe.release();
-      }
-      const device = (await ort.env.webgpu.device) as GPUDevice;
-      if (!device) throw new Error('InferenceSession.create: ONNX Runtime has no WebGPU device (ort.env.webgpu.device is empty)');
+      propagateTypes(plan, types);
+      checkTypes(plan, types);
       const ap = await ArgPool.create({ device });
-      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation);
+      return new InferenceSession(ort, plan, null, parts, ap, new ScratchBuffers(device), preferredOutputLocation, hold);
     } catch (error) {
       for (const session of parts.values()) await session.release();
+      hold.release();
       throw error;
     }
   }
@@ -171,14 +256,34 @@ export class InferenceSession {
     return { outputs, steps };
   }
 
-  /** Releases the ORT sessions and argpool's buffers. Outputs already returned stay valid until disposed. */
+  /**
+   * Releases the ORT sessions, argpool's buffers and the hold on the device. GPU-buffer outputs
+   * already returned stay valid until the caller disposes them: what they need (ORT reads an ORT
+   * tensor through its session) goes when the last of them is disposed.
+   */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     if (this.whole) await this.whole.release();
-    for (const session of this.parts.values()) await session.release();
+    if (this.liveOutputs === 0) await this.teardown();
+  }
+
+  private async teardown(): Promise<void> {
     this.scratch?.destroy();
     this.ap?.destroy();
+    for (const session of this.parts.values()) await session.release();
+    this.hold?.release();
+  }
+
+  /** Counts a GPU-buffer output handed to the caller; the returned function is its disposal. */
+  private trackOutput(): () => void {
+    this.liveOutputs++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.liveOutputs === 0 && this.released) void this.teardown();
+    };
   }
 
   private async execute(feeds: Feeds, timings: StepTiming[] | null, options?: OrtModule.InferenceSession.RunOptions): Promise<{ outputs: Outputs }> {
@@ -193,7 +298,7 @@ export class InferenceSession {
       timings?.push({ kind: 'ort', label: 'whole model', ms: performance.now() - start });
       return { outputs };
     }
-    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {});
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput());
     try {
       for (const [s, step] of this.plan.steps.entries()) {
         const start = performance.now();
@@ -213,6 +318,45 @@ export class InferenceSession {
     } finally {
       run.finish();
     }
+  }
+}
+
+/**
+ * The element types of what argpool makes, from what it reads: MaxPool's Y and MaxUnpool's output
+ * have X's type (float32 or float16), once an ORT part has reported it.
+ */
+function propagateTypes(plan: Plan, types: Map<string, number>): void {
+  for (const step of plan.steps) {
+    if (step.kind === 'maxPool' && step.values && types.has(step.input)) types.set(step.values, types.get(step.input)!);
+    if (step.kind === 'maxUnpool' && types.has(step.values)) types.set(step.output, types.get(step.values)!);
+  }
+}
+
+/**
+ * The element types of what argpool reads, once every ORT part has reported its outputs' types:
+ * X float32 or float16 (integer pooling is refused here, before any run), I int64, output_shape int64.
+ */
+function checkTypes(plan: Plan, types: Map<string, number>): void {
+  const expectType = (label: string, input: string, name: string, want: number[]) => {
+    const type = types.get(name);
+    if (type === undefined || want.includes(type)) return;
+    throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) is ${typeName(type)}, argpool/onnxruntime-web runs ${want.map(typeName).join(' or ')} here`);
+  };
+  for (const step of plan.steps) {
+    if (step.kind === 'maxPool') expectType(step.label, 'X', step.input, FLOAT_TYPES);
+    if (step.kind === 'maxUnpool') {
+      expectType(step.label, 'X', step.values, FLOAT_TYPES);
+      expectType(step.label, 'I', step.indices, [DataType.INT64]);
+      if (step.outputShape) expectType(step.label, 'output_shape', step.outputShape, [DataType.INT64]);
+    }
+  }
+}
+
+function typeName(type: number): string {
+  try {
+    return ortTypeName(type);
+  } catch {
+    return `element type ${type}`;
   }
 }
 
@@ -245,6 +389,8 @@ class Run {
     private readonly scratch: ScratchBuffers,
     private readonly feeds: Feeds,
     private readonly runOptions: OrtModule.InferenceSession.RunOptions,
+    /** Registers a GPU-buffer output with the session; call the result when the caller disposes it. */
+    private readonly trackOutput: () => () => void,
   ) {}
 
   /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
@@ -283,15 +429,19 @@ class Run {
       if (step.values) this.slots.set(step.values, { ap: result.values, scratch: [], origin: 'argpool' });
       else result.values.destroy();
       const columnMajor = step.attributes.storageOrder === 1;
-      this.slots.set(step.indices, { ap: result.indices, pooled: { inSpatial: x.shape.slice(2), columnMajor }, scratch: [], origin: 'argpool' });
+      const pooled = { inShape: x.shape.slice(), inSpatial: x.shape.slice(2), columnMajor, options: resolved.options };
+      this.slots.set(step.indices, { ap: result.indices, pooled, scratch: [], origin: 'argpool' });
       return gpuMs;
     }
     const x = this.argpoolFloat(step.values, label, 'X');
+    const source = this.slot(step.indices);
+    const indicesShape = source.ap ? source.ap.shape : source.ort!.dims;
+    if (!sameList(indicesShape, x.shape)) {
+      throw new RangeError(`${label}: input I has shape ${show(indicesShape)}, X has ${show(x.shape)}; they must be the same (as ONNX Runtime requires)`);
+    }
     const shape = step.outputShape ? await this.cpuShape(step.outputShape, label) : undefined;
     const resolved = this.call(label, () => resolveMaxUnpool(step.attributes, x.shape, shape));
-    const source = this.slot(step.indices);
-    const outSpatial = resolved.outShape.slice(2);
-    if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inSpatial, outSpatial)) {
+    if (source.origin === 'argpool' && source.pooled && !source.pooled.columnMajor && sameList(source.pooled.inShape, resolved.outShape) && sameGeometry(source.pooled.options, resolved.options)) {
       // Indices of a pooling run here, unpooled to that pooling's input size: ONNX's flat indices
       // are argpool's 'flat' ones, and argpool knows they lie in their windows.
       const indices = source.ap!;
@@ -304,12 +454,12 @@ class Run {
     const inCount = x.size;
     const outCount = resolved.outShape.reduce((a, b) => a * b, 1);
     const options = flatScatterOptions(label, inCount, outCount);
-    const flatX = this.call(label, () => this.ap.fromBuffer(x.buffer, [1, 1, inCount], 'float32'));
+    const flatX = this.call(label, () => this.ap.fromBuffer(x.buffer, [1, 1, inCount], x.dtype as 'float32' | 'float16'));
     const flatI = this.call(label, () => this.ap.fromBuffer(indices.buffer, [1, 1, inCount], 'int32'));
     const { result, gpuMs } = await this.measured(() => this.call(label, () => this.ap.maxUnpool1d(flatX, flatI, options)), time);
     flatX.destroy();
     flatI.destroy();
-    const view = this.call(label, () => this.ap.fromBuffer(result.buffer, resolved.outShape, 'float32'));
+    const view = this.call(label, () => this.ap.fromBuffer(result.buffer, resolved.outShape, result.dtype));
     this.slots.set(step.output, { ap: view, owner: result, scratch: [], origin: 'argpool', label });
     return gpuMs;
   }
@@ -339,20 +489,24 @@ class Run {
       // The owner's read reports invalid indices of the unpooling that made a reshaped view.
       const owner = slot.owner ?? values;
       this.flush();
+      // float16 goes to ORT as its bits (a Uint16Array), as ORT holds float16 data.
+      const half = values.dtype === 'float16';
+      const read = async () => (half ? await owner.readFloat16Bits() : ((await owner.read()) as Float32Array));
       if (location === 'gpu-buffer' && values.buffer.size % 16 === 0) {
         slot.ap = slot.owner = undefined;
-        return this.ort.Tensor.fromGpuBuffer(values.buffer, {
-          dataType: 'float32',
-          dims: values.shape,
-          download: async () => (await owner.read()) as Float32Array,
-          dispose: () => {
-            values.destroy();
-            owner.destroy();
-          },
-        });
+        const untrack = this.trackOutput();
+        const dispose = () => {
+          values.destroy();
+          owner.destroy();
+          untrack();
+        };
+        return half
+          ? this.ort.Tensor.fromGpuBuffer(values.buffer, { dataType: 'float16', dims: values.shape, download: () => owner.readFloat16Bits(), dispose })
+          : this.ort.Tensor.fromGpuBuffer(values.buffer, { dataType: 'float32', dims: values.shape, download: async () => (await owner.read()) as Float32Array, dispose });
       }
       try {
-        return new this.ort.Tensor('float32', (await owner.read()) as Float32Array, values.shape);
+        const data = await read();
+        return data instanceof Uint16Array ? new this.ort.Tensor('float16', data, values.shape) : new this.ort.Tensor('float32', data, values.shape);
       } catch (error) {
         // An unpooling found an invalid index: name the node that ran it.
         throw slot.label ? renamed(error, slot.label) : error;
@@ -366,11 +520,15 @@ class Run {
         this.scratch.detach(wide);
         const device = this.ap.device;
         const count = dims.reduce((a, b) => a * b, 1);
+        const untrack = this.trackOutput();
         return this.ort.Tensor.fromGpuBuffer(wide, {
           dataType: 'int64',
           dims,
           download: async () => new BigInt64Array(await readBuffer(device, wide, count * 8)),
-          dispose: () => wide.destroy(),
+          dispose: () => {
+            wide.destroy();
+            untrack();
+          },
         });
       }
       const count = dims.reduce((a, b) => a * b, 1);
@@ -381,7 +539,18 @@ class Run {
       return new this.ort.Tensor(tensor.type as 'float32', (await tensor.getData()) as Float32Array, tensor.dims);
     }
     slot.ownsOrt = false;
-    return tensor;
+    if (tensor.location !== 'gpu-buffer') return tensor;
+    // ORT's GPU tensor lives on the device the session holds: keep the hold until it is disposed.
+    const untrack = this.trackOutput();
+    return this.ort.Tensor.fromGpuBuffer(tensor.gpuBuffer as GPUBuffer, {
+      dataType: tensor.type as 'float32',
+      dims: tensor.dims,
+      download: async () => (await tensor.getData()) as Float32Array,
+      dispose: () => {
+        tensor.dispose();
+        untrack();
+      },
+    });
   }
 
   /** Releases everything this run still holds (after an error too). */
@@ -435,7 +604,7 @@ class Run {
       encoder.copyBufferToBuffer(ap.buffer, 0, buffer, 0, ap.byteLength);
       this.ap.device.queue.submit([encoder.finish()]);
     }
-    slot.ort = this.ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: ap.shape });
+    slot.ort = this.ort.Tensor.fromGpuBuffer(buffer, { dataType: ap.dtype === 'float16' ? 'float16' : 'float32', dims: ap.shape });
     slot.ownsOrt = false;
     return slot.ort;
   }
@@ -458,13 +627,17 @@ class Run {
     const slot = this.slot(name);
     if (slot.ap && !slot.pooled) return slot.ap;
     const tensor = slot.ort;
-    if (!tensor || tensor.type !== 'float32') {
-      throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) must be a float32 tensor, got ${tensor ? tensor.type : 'int64 indices'}`);
+    if (!tensor || (tensor.type !== 'float32' && tensor.type !== 'float16')) {
+      throw new TypeError(`${label}: input ${input} (${JSON.stringify(name)}) must be a float32 or float16 tensor, got ${tensor ? tensor.type : 'int64 indices'}`);
     }
+    const dtype = tensor.type;
+    // ORT keeps float16 as two bytes per element, little-endian: argpool's float16 layout.
     slot.ap =
       tensor.location === 'gpu-buffer'
-        ? this.call(label, () => this.ap.fromBuffer(tensor.gpuBuffer as GPUBuffer, tensor.dims, 'float32'))
-        : this.call(label, () => this.ap.tensor(tensor.data as Float32Array, tensor.dims));
+        ? this.call(label, () => this.ap.fromBuffer(tensor.gpuBuffer as GPUBuffer, tensor.dims, dtype))
+        : dtype === 'float16'
+          ? this.call(label, () => this.ap.tensor(tensor.data as Uint16Array, tensor.dims, 'float16'))
+          : this.call(label, () => this.ap.tensor(tensor.data as Float32Array, tensor.dims));
     return slot.ap;
   }
 
@@ -501,6 +674,17 @@ function renamed(error: unknown, label: string): Error {
   const e = error as Error;
   if (!(e instanceof Error) || e.message.startsWith(label)) return e;
   return new (e.constructor as ErrorConstructor)(`${label}: ${e.message}`);
+}
+
+/** Whether an unpooling's windows are exactly those of the pooling that made its indices. */
+function sameGeometry(pool: PoolOptions, unpool: UnpoolOptions): boolean {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as number[]) : []);
+  return (
+    sameList(list(pool.kernelSize), list(unpool.kernelSize)) &&
+    sameList(list(pool.stride), list(unpool.stride)) &&
+    sameList(list(pool.padding), list(unpool.padding)) &&
+    list(pool.dilation).every((d) => d === 1)
+  );
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

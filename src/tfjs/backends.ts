@@ -6,13 +6,13 @@
  * own buffer manager: tfjs owns them from the start, counts them in `tf.memory()` and returns them to
  * its pool when the tensors are disposed. Nothing is copied and nothing outlives its tensor.
  */
-import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
-import type { Recorded } from '../index.js';
+import { env, type DataId, type DataType, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { Recorded } from '../kernels.js';
 
 /** The members of tfjs-backend-webgpu 4.x's `WebGPUBackend` that the kernels use. */
 export interface WebGPUBackendLike {
   device: GPUDevice;
-  tensorMap: { get(dataId: DataId): { resource?: unknown } | undefined };
+  tensorMap: { get(dataId: DataId): { resource?: unknown; dtype?: DataType } | undefined };
   bufferManager: {
     acquireBuffer(size: number, usage: GPUBufferUsageFlags): GPUBuffer;
     releaseBuffer(buffer: GPUBuffer): void;
@@ -23,6 +23,14 @@ export interface WebGPUBackendLike {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
+  /** tfjs's encoder for its deferred work (null right after a submit, until ensureCommandEncoderReady). */
+  commandEncoder: GPUCommandEncoder | null;
+  /** Data ids that recorded, unsubmitted work uses: tfjs defers their disposal until its submit. */
+  commandQueueOwnedIds: WeakSet<DataId>;
+  /** Buffers that tfjs gives back to its buffer manager after its next submit. */
+  uniformPendingDisposal: GPUBuffer[];
+  /** Dispatches recorded since tfjs's last submit. */
+  dispatchCountInPass: number;
 }
 
 /** The members of a backend that keeps tensor data on the host (tfjs-backend-cpu). */
@@ -31,10 +39,21 @@ export interface HostBackendLike {
   makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array | Int32Array): TensorInfo;
 }
 
-/** The GPU buffer that holds a tensor on the webgpu backend, uploading host-side data first. */
+/**
+ * The GPU buffer that holds a tensor on the webgpu backend, uploading host-side data first. Its data
+ * must have the tensor's dtype: tfjs casts int32 to float32 without converting the data (the ops
+ * convert such a tensor first; a kernel run directly refuses it).
+ */
 export function gpuBufferOf(backend: WebGPUBackendLike, op: string, argument: string, tensor: TensorInfo): GPUBuffer {
   backend.uploadToGPU(tensor.dataId);
-  const resource = backend.tensorMap.get(tensor.dataId)?.resource;
+  const data = backend.tensorMap.get(tensor.dataId) as { resource?: unknown; dtype?: string } | undefined;
+  if (data?.dtype !== undefined && data.dtype !== tensor.dtype) {
+    throw new TypeError(
+      `${op}: ${argument} is a ${tensor.dtype} tensor whose data tfjs keeps as ${data.dtype} (a cast without a copy); ` +
+        `convert it first (e.g. tf.mul(${argument}, 1)) or use argpool's ops, which do`,
+    );
+  }
+  const resource = data?.resource;
   if (!isGPUBuffer(resource)) {
     throw new TypeError(`${op}: ${argument} is not held in a GPUBuffer on the webgpu backend (got ${describe(resource)})`);
   }
@@ -54,40 +73,49 @@ export function gpuOutput(backend: WebGPUBackendLike, shape: number[], dtype: 'f
 }
 
 /**
- * Records argpool work into a command encoder of its own and submits it on tfjs's device.
+ * Records argpool work into tfjs's own command encoder, so that it runs in order with tfjs's deferred
+ * dispatches and goes to the GPU with tfjs's next submit: no submit of its own, and at most one when
+ * the work recorded since tfjs's last submit reaches tfjs's batch size
+ * (`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`), as tfjs's own ops do.
  *
- * tfjs defers its dispatches (up to `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE`) and uploads host data through
- * its own encoder, so its queue is submitted first: the work that wrote our inputs then runs before
- * ours. Scratch buffers come from tfjs's buffer manager and go back right after the submit; tfjs can
- * only reuse them in work it submits later, which the queue runs after ours.
+ * Until that submit, the tensors the work reads and writes are marked as owned by the command queue
+ * (tfjs then defers their disposal), and its scratch buffers wait with tfjs's uniforms, which tfjs
+ * returns to its buffer manager after the submit.
  */
-export function submitOnTfjsDevice(
+export function recordOnTfjsEncoder(
   backend: WebGPUBackendLike,
-  op: string,
+  tensors: TensorInfo[],
   record: (encoder: GPUCommandEncoder, allocate: (descriptor: GPUBufferDescriptor) => GPUBuffer) => Recorded,
 ): void {
-  const { device, bufferManager } = backend;
-  backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  backend.submitQueue();
+  const { bufferManager } = backend;
   const acquired: GPUBuffer[] = [];
   const allocate = (descriptor: GPUBufferDescriptor): GPUBuffer => {
     const buffer = bufferManager.acquireBuffer(descriptor.size, descriptor.usage);
     acquired.push(buffer);
     return buffer;
   };
-  const encoder = device.createCommandEncoder({ label: `argpool ${op}` });
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
   try {
-    record(encoder, allocate);
-    device.queue.submit([encoder.finish()]);
-  } finally {
+    record(backend.commandEncoder!, allocate);
+  } catch (error) {
     for (const buffer of acquired) bufferManager.releaseBuffer(buffer);
+    throw error;
   }
+  backend.uniformPendingDisposal.push(...acquired);
+  for (const tensor of tensors) backend.commandQueueOwnedIds.add(tensor.dataId);
+  backend.dispatchCountInPass++;
+  if (backend.dispatchCountInPass >= Number(env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) backend.submitQueue();
 }
 
-/** Host data of a tensor on a host backend, as the typed array its dtype implies. */
+/**
+ * Host data of a tensor on a host backend, as the typed array its dtype implies. tfjs's cpu backend
+ * casts int32 to float32 without copying, so a float32 tensor can hold an Int32Array: it is read as
+ * float32 values.
+ */
 export function hostData(backend: HostBackendLike, op: string, argument: string, tensor: TensorInfo, dtype: 'float32' | 'int32'): Float32Array | Int32Array {
   const values = backend.readSync(tensor.dataId);
+  if (dtype === 'float32' && tensor.dtype === 'float32' && values instanceof Int32Array) return Float32Array.from(values);
   const expected = dtype === 'float32' ? Float32Array : Int32Array;
   if (!(values instanceof expected)) {
     throw new TypeError(`${op}: ${argument} data must be a ${expected.name} on this backend, got ${describe(values)}`);

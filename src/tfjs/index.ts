@@ -9,13 +9,17 @@
  * as int32. A tie goes to the first maximum in window order (PyTorch's rule; tfjs's own
  * `maxPoolWithArgmax` lets the last win) and NaN wins its window.
  *
- * Like tfjs ops, the calls return tensors at once: the work is recorded and submitted, not awaited.
+ * Like tfjs ops, the calls return tensors at once. On `webgpu` the work is recorded into tfjs's own
+ * command encoder and goes to the GPU with tfjs's next submit (no submit of its own); an invalid
+ * unpooling index is found there on the GPU and reported by `await checkIndices()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions, type UnpoolOptions } from '../index.js';
-import { describe } from './backends.js';
-import { MaxPoolWithIndices, MaxUnpool, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
+import type { PoolOptions, UnpoolOptions } from '../index.js';
+import { resolvePoolGeometry, resolveUnpoolGeometry } from '../options.js';
+import { describe, type WebGPUBackendLike } from './backends.js';
+import { MaxPoolWithIndices, MaxUnpool, refuseWindowIndices, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
 
+export { checkIndices } from './faults.js';
 export {
   MaxPoolWithIndices,
   MaxPoolWithIndicesBackward,
@@ -46,14 +50,20 @@ const DEFAULTS = { layout: 'NHWC', indexFormat: 'flat-no-batch' } as const;
  * channels] (channels-first with `layout: 'NCHW'`). Differentiable with respect to `x`.
  */
 export function maxPoolWithIndices<T extends tf.Tensor>(x: T, options: PoolOptions): MaxPoolWithIndicesResult<T> {
-  const op = 'maxPoolWithIndices';
+  return poolWithIndices('maxPoolWithIndices', x, options);
+}
+
+/** maxPoolWithIndices, its errors naming `op`. */
+function poolWithIndices<T extends tf.Tensor>(op: string, x: T, options: PoolOptions): MaxPoolWithIndicesResult<T> {
   checkBackend(op);
   checkTensor(op, 'x', x, 'float32');
   const resolved = withDefaults(op, options);
   resolvePoolGeometry(op, x.shape, resolved);
   registerKernels();
   const attrs: PoolAttrs = { ...resolved, inputShape: x.shape.slice() };
-  const [values, indices] = tf.engine().runKernel(MaxPoolWithIndices, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const [values, indices] = tf.tidy(
+    () => tf.engine().runKernel(MaxPoolWithIndices, { x: floatData(x) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
+  );
   return { values: values as T, indices: indices as T };
 }
 
@@ -65,8 +75,10 @@ export function maxPoolWithIndices<T extends tf.Tensor>(x: T, options: PoolOptio
  * const y = maxUnpool(values, indices, { kernelSize: 3, stride: 2, padding: 1, outputSize: [h, w] });
  * ```
  * `outputSize` lists the spatial sizes only. Differentiable with respect to `values` (with the
- * default `fill: 'zero'`). An index that names no element of its plane throws on the `cpu` backend;
- * on `webgpu`, as tfjs's own gather does, it is skipped (its value goes nowhere).
+ * default `fill: 'zero'`; another fill has no gradient, and recording it under a gradient tape
+ * throws at once). An index that names no element of its plane throws on the `cpu` backend; on
+ * `webgpu` the GPU finds it: its value goes nowhere, and `await checkIndices()` rejects with the same
+ * message.
  */
 export function maxUnpool<T extends tf.Tensor>(values: T, indices: tf.Tensor, options: UnpoolOptions): T {
   const op = 'maxUnpool';
@@ -74,9 +86,15 @@ export function maxUnpool<T extends tf.Tensor>(values: T, indices: tf.Tensor, op
   checkTensor(op, 'values', values, 'float32');
   checkTensor(op, 'indices', indices, 'int32');
   const resolved = withDefaults(op, options);
-  resolveUnpoolGeometry(op, values.shape, indices.shape, resolved);
+  const geometry = resolveUnpoolGeometry(op, values.shape, indices.shape, resolved);
+  if (geometry.fill !== 'zero' && gradientTapeOn()) {
+    throw new Error(
+      `${geometry.op}: fill ${JSON.stringify(geometry.fill)} has no gradient, and this call is being recorded for one ` +
+        "(tf.grad, tf.variableGrads, model.fit); use fill 'zero' there, or call maxUnpool outside the gradient function",
+    );
+  }
   registerKernels();
-  return tf.engine().runKernel(MaxUnpool, { values, indices }, resolved as unknown as tf.NamedAttrMap) as T;
+  return tf.tidy(() => tf.engine().runKernel(MaxUnpool, { values: floatData(values), indices }, resolved as unknown as tf.NamedAttrMap) as T);
 }
 
 function withDefaults<O extends PoolOptions | UnpoolOptions>(op: string, options: O): O {
@@ -86,6 +104,7 @@ function withDefaults<O extends PoolOptions | UnpoolOptions>(op: string, options
   const resolved: Record<string, unknown> = { ...options };
   resolved.layout ??= DEFAULTS.layout;
   resolved.indexFormat ??= DEFAULTS.indexFormat;
+  refuseWindowIndices(op, resolved.indexFormat);
   for (const key of Object.keys(resolved)) if (resolved[key] === undefined) delete resolved[key];
   return resolved as O;
 }
@@ -106,4 +125,73 @@ function checkTensor(op: string, argument: string, tensor: unknown, dtype: 'floa
   }
   if (tensor.isDisposed) throw new Error(`${op}: ${argument} has been disposed`);
   if (tensor.dtype !== dtype) throw new TypeError(`${op}: ${argument} must be a ${dtype} tensor, got dtype ${JSON.stringify(tensor.dtype)}`);
+}
+
+/**
+ * A float32 tensor whose GPU data really is float32. tfjs's webgpu backend casts int32 to float32
+ * without a copy (the data stays int32, and its own shaders convert on reading); argpool's kernels
+ * read float32 data, so such a tensor is first converted by a tfjs op (inside the caller's tidy).
+ */
+function floatData<T extends tf.Tensor>(t: T): T {
+  if (tf.getBackend() !== 'webgpu') return t;
+  const data = (tf.backend() as unknown as WebGPUBackendLike).tensorMap.get(t.dataId) as { dtype?: string } | undefined;
+  return data?.dtype === 'int32' ? (tf.mul(t, tf.scalar(1, 'float32')) as T) : t;
+}
+
+/** Whether tfjs is recording operations for a gradient (inside tf.grad, tf.variableGrads, model.fit). */
+function gradientTapeOn(): boolean {
+  const state = tf.engine().state as unknown as { gradientDepth: number; kernelDepth: number };
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
+}
+
+/**
+ * A drop-in for tfjs-core's `tf.maxPoolWithArgmax`: the same arguments and the same `{ result, indexes }`,
+ * `indexes` int32 in TensorFlow's format (`(y * width + x) * channels + c`, plus the batch term with
+ * `includeBatchInIndex`). On `webgpu` one pass writes both outputs (tfjs's own kernel runs two), and
+ * unlike tfjs's op it is differentiable with respect to `x`. A tie goes to the first maximum in
+ * window order (tfjs's `cpu` kernel agrees, its `webgpu` kernel lets the last win).
+ *
+ * `x` is [batch, height, width, channels]; `pad` is 'valid', 'same' or a number of rows and columns
+ * added on every side (at most half the filter, and one that gives whole output sizes, as tfjs needs).
+ */
+export function maxPoolWithArgmax<T extends tf.Tensor4D>(
+  x: T | tf.TensorLike,
+  filterSize: [number, number] | number,
+  strides: [number, number] | number,
+  pad: 'valid' | 'same' | number,
+  includeBatchInIndex = false,
+): tf.NamedTensorMap {
+  const op = 'maxPoolWithArgmax';
+  const input = x instanceof tf.Tensor ? x : tf.tensor(x as tf.TensorLike, undefined, 'float32');
+  if (input.rank !== 4) {
+    throw new RangeError(`${op}: x must be rank 4 ([batch, height, width, channels]), got shape [${input.shape.join(', ')}]`);
+  }
+  if (pad !== 'valid' && pad !== 'same' && typeof pad !== 'number') {
+    throw new RangeError(`${op}: pad must be 'valid', 'same' or a number, got ${describe(pad)}`);
+  }
+  if (typeof pad === 'number') {
+    const [fh, fw] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
+    const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+    const [, h, w] = input.shape;
+    if ((h + 2 * pad - fh) % sh !== 0 || (w + 2 * pad - fw) % sw !== 0) {
+      throw new RangeError(
+        `${op}: pad ${pad} with filterSize ${JSON.stringify(filterSize)} and strides ${JSON.stringify(strides)} gives a fractional ` +
+          `output size for input [${h}, ${w}]: (size + 2 * pad - filter) must be a multiple of the stride`,
+      );
+    }
+  }
+  const options: PoolOptions = {
+    kernelSize: filterSize,
+    stride: strides,
+    padding: pad,
+    indexFormat: includeBatchInIndex ? 'flat' : 'flat-no-batch',
+  };
+  let pooled: MaxPoolWithIndicesResult;
+  try {
+    pooled = poolWithIndices(op, input, options);
+  } finally {
+    if (input !== x) input.dispose();
+  }
+  const { values, indices } = pooled;
+  return { result: values, indexes: indices };
 }

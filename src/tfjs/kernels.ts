@@ -8,23 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import {
-  cpu,
-  recordMaxPool,
-  recordMaxPoolBackward,
-  recordMaxUnpool,
-  recordMaxUnpoolBackward,
-  resolvePoolBackwardGeometry,
-  resolvePoolGeometry,
-  resolveUnpoolBackwardGeometry,
-  resolveUnpoolGeometry,
-  STATUS_BYTES,
-  type PoolBackwardOptions,
-  type PoolGeometry,
-  type PoolOptions,
-  type UnpoolOptions,
-} from '../index.js';
-import { gpuBufferOf, gpuOutput, hostData, submitOnTfjsDevice, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
+import { cpu, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from '../index.js';
+import { recordMaxPool, recordMaxPoolBackward, recordMaxUnpool, recordMaxUnpoolBackward } from '../kernels.js';
+import { resolvePoolBackwardGeometry, resolvePoolGeometry, resolveUnpoolBackwardGeometry, resolveUnpoolGeometry, type PoolGeometry } from '../options.js';
+import { gpuBufferOf, gpuOutput, hostData, recordOnTfjsEncoder, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
+import { trackStatus, untrackStatus } from './faults.js';
 
 /** Kernel names, for `tf.engine().runKernel`, `tf.getKernel` and profiles. */
 export const MaxPoolWithIndices = 'ArgpoolMaxPoolWithIndices';
@@ -36,21 +24,35 @@ export const MaxUnpoolBackward = 'ArgpoolMaxUnpoolBackward';
 export const SUPPORTED_BACKENDS = ['webgpu', 'cpu'] as const;
 
 const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat'] as const;
-const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
+const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
 
 /** Attributes of the pooling kernel: its options plus the input shape, which its gradient needs. */
 export type PoolAttrs = PoolOptions & { inputShape: readonly number[] };
 
+/**
+ * 'window' indices are one byte each, and tfjs has no uint8 tensors: both backends refuse them the
+ * same way rather than give bytes on one and int32 taps on the other.
+ */
+export function refuseWindowIndices(op: string, indexFormat: unknown): void {
+  if (indexFormat === 'window') {
+    throw new RangeError(
+      `${op}: indexFormat 'window' (uint8 window taps) is not available in argpool/tfjs, which has no uint8 tensors; ` +
+        "use 'flat-no-batch' (the default), 'flat' or 'spatial'",
+    );
+  }
+}
+
 /** The options among a kernel's attributes, with TensorFlow's layout and index format as defaults. */
-function pick<T>(attrs: NamedAttrMap | undefined, keys: readonly string[]): T {
+function pick<T>(op: string, attrs: NamedAttrMap | undefined, keys: readonly string[]): T {
   const options: Record<string, unknown> = { layout: 'NHWC', indexFormat: 'flat-no-batch' };
   for (const key of keys) if (attrs?.[key] !== undefined) options[key] = attrs[key];
+  refuseWindowIndices(op, options.indexFormat);
   return options as T;
 }
 
-const poolOptions = (attrs?: NamedAttrMap): PoolOptions => pick(attrs, POOL_KEYS);
-const unpoolOptions = (attrs?: NamedAttrMap): UnpoolOptions => pick(attrs, UNPOOL_KEYS);
-const poolBackwardOptions = (attrs?: NamedAttrMap): PoolBackwardOptions => pick(attrs, [...POOL_KEYS, 'inputShape']);
+const poolOptions = (attrs?: NamedAttrMap): PoolOptions => pick('maxPoolWithIndices', attrs, POOL_KEYS);
+const unpoolOptions = (attrs?: NamedAttrMap): UnpoolOptions => pick('maxUnpool', attrs, UNPOOL_KEYS);
+const poolBackwardOptions = (attrs?: NamedAttrMap): PoolBackwardOptions => pick('maxPoolBackward', attrs, [...POOL_KEYS, 'inputShape']);
 
 function shapeOf(batch: number, channels: number, spatial: readonly number[], layout: string): number[] {
   return layout === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
@@ -63,6 +65,18 @@ function shapeOf(batch: number, channels: number, spatial: readonly number[], la
  */
 const pooledBy = new WeakMap<object, PoolGeometry>();
 
+/**
+ * Declares that the tensor `to` holds the same indices as `from` (a cast of them, say), so that
+ * unpooling `to` keeps the single-pass gather that indices straight from a pooling get. Only for
+ * values that the conversion keeps exact: float32 holds every integer up to 2^24.
+ */
+export function samePoolingIndices(from: TensorInfo, to: TensorInfo): void {
+  const geometry = pooledBy.get(from.dataId);
+  if (!geometry || geometry.indexFormat !== 'flat-no-batch') return;
+  const largest = geometry.channels * geometry.inSpatial.reduce((a, b) => a * b, 1) - 1;
+  if (largest <= 2 ** 24 && to.shape.join() === from.shape.join()) pooledBy.set(to.dataId, geometry);
+}
+
 function checkBinding(device: GPUDevice, op: string, argument: string, elements: number): void {
   const bytes = elements * 4;
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -72,9 +86,6 @@ function checkBinding(device: GPUDevice, op: string, argument: string, elements:
   }
 }
 
-/** GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, spelled out: some TypeScript setups lack the global. */
-const STATUS_USAGE = 0x80 | 0x04 | 0x08;
-
 const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `record` with outputs already made; on a refusal the outputs are given back to tfjs. */
@@ -83,6 +94,27 @@ function withOutputs(backend: WebGPUBackendLike, outputs: TensorInfo[], run: () 
     run();
   } catch (error) {
     for (const output of outputs) backend.disposeData(output.dataId, true);
+    throw error;
+  }
+}
+
+/**
+ * Like `withOutputs`, for a kernel that reads indices: its fault status is kept for `checkIndices`
+ * once the work is recorded, and given back with the outputs on a refusal.
+ */
+function withStatus(
+  backend: WebGPUBackendLike,
+  op: string,
+  indices: TensorInfo,
+  layout: string,
+  outputs: TensorInfo[],
+  run: (status: GPUBuffer) => void,
+): void {
+  const status = trackStatus(backend, op, indices.shape, layout);
+  try {
+    withOutputs(backend, outputs, () => run(status));
+  } catch (error) {
+    untrackStatus(backend, status);
     throw error;
   }
 }
@@ -102,7 +134,7 @@ function maxPoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
   const values = gpuOutput(b, outShape, 'float32');
   const indices = gpuOutput(b, outShape, 'int32');
   withOutputs(b, [values.info, indices.info], () =>
-    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) =>
+    recordOnTfjsEncoder(b, [x, values.info, indices.info], (encoder, allocate) =>
       recordMaxPool(b.device, encoder, geometry, { input, values: values.buffer, indices: indices.buffer }, { allocate }),
     ),
   );
@@ -119,17 +151,16 @@ function maxPoolBackwardWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelF
   const gradOutput = gpuBufferOf(b, geometry.op, 'dy', dy);
   const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
   const dx = gpuOutput(b, inShape, 'float32');
-  withOutputs(b, [dx.info], () =>
-    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) => {
-      const status = allocate({ size: STATUS_BYTES, usage: STATUS_USAGE });
-      return recordMaxPoolBackward(
+  withStatus(b, geometry.op, indices, geometry.layout, [dx.info], (status) =>
+    recordOnTfjsEncoder(b, [dy, indices, dx.info], (encoder, allocate) =>
+      recordMaxPoolBackward(
         b.device,
         encoder,
         geometry,
         { gradOutput, indices: indexBuffer, gradInput: dx.buffer, status },
         { allocate, pooledBy: pooledBy.get(indices.dataId) },
-      );
-    }),
+      ),
+    ),
   );
   return dx.info;
 }
@@ -144,17 +175,16 @@ function maxUnpoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
   const valueBuffer = gpuBufferOf(b, geometry.op, 'values', values);
   const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
   const output = gpuOutput(b, outShape, 'float32');
-  withOutputs(b, [output.info], () =>
-    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) => {
-      const status = allocate({ size: STATUS_BYTES, usage: STATUS_USAGE });
-      return recordMaxUnpool(
+  withStatus(b, geometry.op, indices, geometry.layout, [output.info], (status) =>
+    recordOnTfjsEncoder(b, [values, indices, output.info], (encoder, allocate) =>
+      recordMaxUnpool(
         b.device,
         encoder,
         geometry,
         { values: valueBuffer, indices: indexBuffer, output: output.buffer, status },
         { allocate, pooledBy: pooledBy.get(indices.dataId) },
-      );
-    }),
+      ),
+    ),
   );
   return output.info;
 }
@@ -167,11 +197,10 @@ function maxUnpoolBackwardWebGPU({ inputs, backend, attrs }: Parameters<tf.Kerne
   const gradOutput = gpuBufferOf(b, geometry.op, 'dy', dy);
   const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
   const dValues = gpuOutput(b, indices.shape.slice(), 'float32');
-  withOutputs(b, [dValues.info], () =>
-    submitOnTfjsDevice(b, geometry.op, (encoder, allocate) => {
-      const status = allocate({ size: STATUS_BYTES, usage: STATUS_USAGE });
-      return recordMaxUnpoolBackward(b.device, encoder, geometry, { gradOutput, indices: indexBuffer, gradValues: dValues.buffer, status }, { allocate });
-    }),
+  withStatus(b, geometry.op, indices, geometry.layout, [dValues.info], (status) =>
+    recordOnTfjsEncoder(b, [dy, indices, dValues.info], (encoder, allocate) =>
+      recordMaxUnpoolBackward(b.device, encoder, geometry, { gradOutput, indices: indexBuffer, gradValues: dValues.buffer, status }, { allocate }),
+    ),
   );
   return dValues.info;
 }

@@ -517,6 +517,31 @@ describe('segmentation view', () => {
     await page.fill('#seg-seed', '-4');
     expect(await page.textContent('#seg-error')).toMatch(/^The seed must be a whole number from 0 to 4294967295, got "-4"/);
   });
+
+  it(
+    'runs the TF.js engine when switched on: its time, and labels as the argpool path on at least 99.5 % of pixels',
+    async () => {
+      const page = await openDemo({ view: 'default' });
+      await expectSegmentation(page, ALL_PATHS);
+      expect(await page.getAttribute('#seg-times tr[data-path="tfjs"]', 'data-state')).toBe('off');
+      await segmentationChange(page, () => page.check('#seg-tfjs'));
+      await expectSegmentation(page, ALL_PATHS);
+      const row = page.locator('#seg-times tr[data-path="tfjs"]');
+      expect(await row.getAttribute('data-state')).toBe('done');
+      expect(Number(await row.getAttribute('data-ms'))).toBeGreaterThan(0);
+      expect(await row.locator('td').first().textContent()).toMatch(/^\d[\d.]* ms/);
+      const [labels, argpool] = await page.evaluate(() => [
+        Array.from(window.argpoolSegmentation.results.tfjs!.labels),
+        Array.from(window.argpoolSegmentation.results.argpool!.labels),
+      ]);
+      const agree = labels.filter((l, p) => l === argpool[p]).length / labels.length;
+      expect(agree, 'TF.js labels equal to the argpool path').toBeGreaterThanOrEqual(0.995);
+      expect(Number(await row.getAttribute('data-label-agreement'))).toBeCloseTo(agree, 10);
+      expect(Number(await row.getAttribute('data-index-agreement')), 'indices as the argpool path').toBeGreaterThanOrEqual(0.99);
+      await shot(page, 'segmentation-tfjs');
+    },
+    SEGMENTATION_TIMEOUT_MS,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { create } from 'webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The executor's counters are read here, so the context comes from the same modules: src/.
 import { ArgPool, cpu, type PoolBackwardOptions, type UnpoolOptions } from '../../src/index';
+import { executorFor } from '../../src/executor';
 import { poolCase, type PoolCase } from '../cases';
 import { expectBitsEqual, expectIntsEqual } from '../compare';
 import { makeValues } from '../data';
@@ -144,5 +146,39 @@ describe('argpool in Node on Dawn matches the CPU reference', () => {
     expect([...(await values.read())]).toEqual([5, 6, 8, 9]);
     expect([...(await indices.read())]).toEqual([4, 5, 7, 8]);
     context.destroy();
+  }, 60_000);
+
+  it('shares one executor, and so one buffer pool, among the contexts on a device, and lets the destroyed device be collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // The contexts live inside this function only, so that afterwards nothing of the test holds them.
+    const use = async (): Promise<WeakRef<GPUDevice>> => {
+      const a = await ArgPool.create({ gpu: create([]) });
+      const b = await ArgPool.create({ device: a.device });
+      try {
+        expect(executorFor(a.device)).toBe(executorFor(b.device));
+        const x = b.tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), [1, 1, 3, 3]);
+        const { values } = b.maxPool(x, { kernelSize: 2, stride: 1 });
+        const created = a.buffersCreated;
+        expect([...(await values.read())]).toEqual([5, 6, 8, 9]);
+        const y = a.maxPool(a.tensor(new Float32Array(9), [1, 1, 3, 3]), { kernelSize: 2, stride: 1 });
+        expect([...(await y.values.read())]).toEqual([0, 0, 0, 0]);
+        expect(a.buffersCreated).toBeGreaterThan(created);
+        expect(b.buffersCreated).toBe(a.buffersCreated);
+      } finally {
+        b.destroy();
+        a.destroy();
+      }
+      return new WeakRef(a.device);
+    };
+    const device = await use();
+    // The executor, its pipelines and plans hang off the device in WeakMaps: nothing of argpool's keeps
+    // it. No deref() between collections: it would keep the target alive for the rest of that job.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gc();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(device.deref()).toBeUndefined();
   }, 60_000);
 });

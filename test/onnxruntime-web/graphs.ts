@@ -3,7 +3,7 @@
  * parses them with. Weights come from a seeded generator, so every run builds the same bytes.
  */
 import { rng } from '../data';
-import { DataType, encodeModel, onnx, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/onnxruntime-web/onnx';
+import { AttributeType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/onnxruntime-web/onnx';
 
 /** A float attribute (plain numbers become integer attributes). */
 export class Float {
@@ -25,7 +25,7 @@ export function randomFloats(count: number, seed: number, scale = 1): Float32Arr
 }
 
 function attribute(name: string, value: AttributeValue): AttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = AttributeType;
   if (value instanceof Float) return { name, type: T.FLOAT, f: value.value };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
@@ -164,15 +164,17 @@ export function oneDimensionalModel(): { bytes: Uint8Array; input: number[] } {
 
 /**
  * 3-D, pooling straight from the graph input: SAME_LOWER 2x2x2/2 with column-major indices
- * (storage_order 1), MaxUnpool to a constant output_shape, then a Conv.
+ * (storage_order 1), MaxUnpool to a constant output_shape, then a 3-D Conv (or, with `conv3d` false,
+ * a Sigmoid, for ORT versions whose WebGPU provider has no 3-D Conv).
  */
-export function threeDimensionalModel(storageOrder = 1): { bytes: Uint8Array; input: number[] } {
+export function threeDimensionalModel(storageOrder = 1, conv3d = true): { bytes: Uint8Array; input: number[] } {
   const g = new GraphBuilder(31);
   g.input('volume', [1, 2, 6, 7, 8]);
   g.node('MaxPool', ['volume'], ['v', 'i'], { kernel_shape: [2, 2, 2], strides: [2, 2, 2], auto_pad: 'SAME_LOWER', storage_order: storageOrder }, 'pool3d');
   g.int64s('full_shape', [1, 2, 6, 7, 8]);
   g.node('MaxUnpool', ['v', 'i', 'full_shape'], ['u'], { kernel_shape: [2, 2, 2], strides: [2, 2, 2], pads: [0, 1, 0, 0, 0, 0] }, 'unpool3d');
-  g.conv('u', 'out', 2, 2, [3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] });
+  if (conv3d) g.conv('u', 'out', 2, 2, [3, 3, 3], { pads: [1, 1, 1, 1, 1, 1] });
+  else g.node('Sigmoid', ['u'], ['out']);
   g.output('out').output('i', DataType.INT64).output('v');
   return { bytes: g.build(), input: [1, 2, 6, 7, 8] };
 }

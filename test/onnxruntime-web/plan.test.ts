@@ -102,15 +102,20 @@ describe('MaxPool attributes', () => {
     expect(a).toMatchObject({ kernel: [3, 2], strides: [1, 1], pads: [0, 0, 0, 0], autoPad: 'NOTSET', dilations: [1, 1], ceilMode: false, storageOrder: 0 });
   });
 
+  it('reads auto_pad "" (what exporters and ONNX Runtime\'s own tests write) as NOTSET', () => {
+    expect(readMaxPool(maxPoolNode({ kernel_shape: [2, 2], auto_pad: '', pads: [1, 0, 0, 1] }), 0)).toMatchObject({ autoPad: 'NOTSET', pads: [1, 0, 0, 1] });
+  });
+
   it('refuses bad attributes, naming the node, the attribute and the value', () => {
     const refusals: [Record<string, number | number[] | string>, RegExp][] = [
       [{ kernel_shape: [2, 2], pads: [2, 0, 0, 0] }, /^MaxPool node "p": pads \[2, 0, 0, 0\] must be smaller than kernel_shape \[2, 2\]/],
-      [{ kernel_shape: [2, 2], auto_pad: 'SAME' }, /^MaxPool node "p": auto_pad must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got "SAME"$/],
+      [{ kernel_shape: [2, 2], auto_pad: 'SAME' }, /^MaxPool node "p": auto_pad must be NOTSET \(or ""\), SAME_UPPER, SAME_LOWER or VALID, got "SAME"$/],
       [{ kernel_shape: [2, 2], storage_order: 2 }, /^MaxPool node "p": storage_order must be 0 \(row-major\) or 1 \(column-major\), got 2$/],
       [{ kernel_shape: [2, 2, 2, 2] }, /^MaxPool node "p": argpool runs 1-D, 2-D and 3-D pooling; kernel_shape \[2, 2, 2, 2\] has 4 spatial axes$/],
       [{ kernel_shape: [2, 2], strides: [2] }, /^MaxPool node "p": strides must have 2 values, got \[2\]$/],
       [{ kernel_shape: [2, 2], dilations: [0, 1] }, /^MaxPool node "p": dilations must hold integers >= 1, got \[0, 1\]$/],
       [{ kernel_shape: [2, 2], ceil_mode: 2 }, /^MaxPool node "p": ceil_mode must be 0 or 1, got 2$/],
+      [{ kernel_shape: [3, 3], pads: [2, 2, 2, 2] }, /^MaxPool node "p": pads \[2, 2, 2, 2\] exceed half of kernel_shape \[3, 3\]: ONNX Runtime pools such windows/],
       [{ kernel_shape: [2, 2], count_include_pad: 1 }, /^MaxPool node "p": unknown attribute "count_include_pad"/],
       [{ strides: [1, 1] }, /^MaxPool node "p": attribute kernel_shape is required$/],
       [{ kernel_shape: 2 }, /^MaxPool node "p": attribute kernel_shape must be a list of integers, got attribute type INT$/],
@@ -148,13 +153,24 @@ describe('MaxPool attributes', () => {
 describe('MaxUnpool attributes', () => {
   const node = new GraphBuilder().node('MaxUnpool', ['x', 'i'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 'u').nodes[0];
 
-  it('infers the output size, or takes output_shape when it is at least that large', () => {
+  it('infers the output size, or takes output_shape when it holds at least as many elements', () => {
     const a = readMaxUnpool(node, 0);
     expect(resolveMaxUnpool(a, [2, 12, 5, 6]).outShape).toEqual([2, 12, 9, 11]);
     expect(resolveMaxUnpool(a, [2, 12, 5, 6], [2, 12, 9, 12])).toMatchObject({ outShape: [2, 12, 9, 12], options: { outputSize: [9, 12], indexFormat: 'flat' } });
-    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [2, 12, 8, 11])).toThrow(/^MaxUnpool node "u": output_shape \[2, 12, 8, 11\] is smaller than the inferred output size \[9, 11\]/);
-    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [2, 3, 9, 11])).toThrow(/must keep the batch and channels of X/);
-    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [9, 11])).toThrow(/output_shape must have 4 values/);
+    // ONNX Runtime compares element counts only: another batch and channel split passes.
+    expect(resolveMaxUnpool(a, [2, 12, 5, 6], [1, 24, 9, 11]).outShape).toEqual([1, 24, 9, 11]);
+    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [2, 12, 8, 11])).toThrow(/^MaxUnpool node "u": output_shape \[2, 12, 8, 11\] is smaller than the minimum, the inferred output shape \[2, 12, 9, 11\]/);
+    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [9, 11])).toThrow(/^MaxUnpool node "u": output_shape must have as many values as X has dimensions \(4\), got \[9, 11\]$/);
+  });
+
+  it('makes the checks ONNX Runtime\'s MaxUnpool kernel makes, naming the node and the values', () => {
+    const unpool = (attributes: Record<string, number | number[]>) => readMaxUnpool(new GraphBuilder().node('MaxUnpool', ['x', 'i'], ['y'], attributes, 'u').nodes[0], 0);
+    expect(() => unpool({ kernel_shape: [2, 2], pads: [0, 0, 0] })).toThrow(/^MaxUnpool node "u": pads must have 4 values, got \[0, 0, 0\]$/);
+    expect(() => unpool({ kernel_shape: [2], pads: [2, 0] })).toThrow(/^MaxUnpool node "u": pads \[2, 0\] must be smaller than kernel_shape \[2\]/);
+    const a = unpool({ kernel_shape: [2], strides: [1], pads: [1, 1] });
+    expect(() => resolveMaxUnpool(a, [1, 1, 1])).toThrow(/^MaxUnpool node "u": the output size along axis 2 is 0, not positive/);
+    expect(() => resolveMaxUnpool(a, [2, 2])).toThrow(/^MaxUnpool node "u": input X must have at least 3 dimensions \(N, C and spatial\), got shape \[2, 2\]$/);
+    expect(() => resolveMaxUnpool(a, [1, 1, 2, 2])).toThrow(/^MaxUnpool node "u": input X has shape \[1, 1, 2, 2\], but kernel_shape \[2\] needs 3 dimensions/);
   });
 
   it('turns ONNX\'s flat scatter into a 1-D argpool unpooling whose default size is the whole output', () => {

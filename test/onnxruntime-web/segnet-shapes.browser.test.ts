@@ -4,7 +4,7 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web/webgpu';
-import { InferenceSession } from '../../src/onnxruntime-web/index';
+import { InferenceSession } from 'argpool/onnxruntime-web';
 import manifest from '../../models/samples/samples.json';
 import modelUrl from '../../models/segnet-shapes.onnx?url';
 import imageUrl from '../../models/samples/sample-0.image.f32?url';

@@ -2,29 +2,32 @@
  * The ONNX Runtime Web adapter end to end: models with pooling indices run split between ORT's
  * WebGPU provider and argpool, compared with ORT's wasm (CPU) provider running the unsplit model.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-web/webgpu';
-import { InferenceSession } from '../../src/onnxruntime-web/index';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as ortTypes from 'onnxruntime-web/webgpu';
+import { InferenceSession } from 'argpool/onnxruntime-web';
 import { decodeModel } from '../../src/onnxruntime-web/onnx';
-import { foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { DataType } from '../../src/onnxruntime-web/onnx';
+import { GraphBuilder, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
 
-// Threads need cross-origin isolation, which the test page does not have.
-ort.env.wasm.numThreads = 1;
+import { ORT_VERSIONS, type Ort } from './versions';
 
-type Outputs = Record<string, ort.Tensor>;
+type Outputs = Record<string, ortTypes.Tensor>;
+
+/** The onnxruntime-web module the current describe block runs on. */
+let ort: Ort;
 
 const sessions: { release(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const s of sessions) await s.release();
 });
 
-async function onWasm(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Outputs> {
+async function onWasm(bytes: Uint8Array, feeds: Record<string, ortTypes.Tensor>): Promise<Outputs> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   sessions.push(session);
   return (await session.run(feeds)) as Outputs;
 }
 
-async function adapter(bytes: Uint8Array, options: Partial<ort.InferenceSession.SessionOptions> = {}): Promise<InferenceSession> {
+async function adapter(bytes: Uint8Array, options: Partial<ortTypes.InferenceSession.SessionOptions> = {}): Promise<InferenceSession> {
   const session = await InferenceSession.create(bytes, { ort, executionProviders: ['webgpu'], ...options });
   sessions.push(session);
   return session;
@@ -62,12 +65,16 @@ async function expectOutputsMatch(actual: Outputs, expected: Outputs): Promise<v
   }
 }
 
-function feed(name: string, dims: number[], seed: number): Record<string, ort.Tensor> {
+function feed(name: string, dims: number[], seed: number): Record<string, ortTypes.Tensor> {
   const count = dims.reduce((a, b) => a * b, 1);
   return { [name]: new ort.Tensor('float32', randomFloats(count, seed), dims) };
 }
 
-describe('InferenceSession (argpool/onnxruntime-web)', () => {
+describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name', (version) => {
+  beforeAll(() => {
+    ort = version.ort;
+  });
+
   it('runs a two-level SegNet with batch 2 at an odd size like ORT on the CPU', async () => {
     const { bytes, input } = segnetModel();
     const feeds = feed('image', input, 7);
@@ -91,13 +98,13 @@ describe('InferenceSession (argpool/onnxruntime-web)', () => {
   });
 
   it('runs 3-D pooling of a graph input with SAME_LOWER and storage_order 1, unpooling to a constant output_shape', async () => {
-    const { bytes, input } = threeDimensionalModel();
+    const { bytes, input } = threeDimensionalModel(1, version.conv3d);
     const feeds = feed('volume', input, 13);
     await expectOutputsMatch(await (await adapter(bytes)).run(feeds), await onWasm(bytes, feeds));
   });
 
   it('returns outputs as GPU buffers with preferredOutputLocation "gpu-buffer", argpool\'s and ORT\'s alike', async () => {
-    for (const { bytes, input } of [threeDimensionalModel(0), oneDimensionalModel()]) {
+    for (const { bytes, input } of [threeDimensionalModel(0, version.conv3d), oneDimensionalModel()]) {
       const name = decodeInputName(bytes);
       const feeds = feed(name, input, 17);
       const session = await adapter(bytes, { preferredOutputLocation: 'gpu-buffer' });
@@ -138,12 +145,15 @@ describe('InferenceSession (argpool/onnxruntime-web)', () => {
   });
 
   it('refuses clearly what argpool does not run, and inputs that are missing, and runs after release', async () => {
-    const feeds = feed('x', [1, 1, 6, 6], 31);
-    const wide = await adapter(widePaddingModel());
-    await expect(wide.run(feeds)).rejects.toThrow(/^MaxPool node "wide": maxPool2d: padding must be at most half of kernelSize/);
-    await expect(wide.run({})).rejects.toThrow(/^InferenceSession.run: input "x" is missing from feeds \(inputs: x\)$/);
-    await wide.release();
-    await expect(wide.run(feeds)).rejects.toThrow(/^InferenceSession.run: this session has been released$/);
+    const feeds = feed('x', [1, 2, 8, 8], 31);
+    const ints = new GraphBuilder().input('n', [1, 1, 4, 4], DataType.INT32);
+    ints.node('MaxPool', ['n'], ['v', 'i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'ints').output('v', DataType.INT32).output('i', DataType.INT64);
+    await expect(adapter(ints.build())).rejects.toThrow(/^MaxPool node "ints": input X \("n"\) is int32, argpool\/onnxruntime-web runs float32 or float16 here$/);
+    await expect(adapter(widePaddingModel())).rejects.toThrow(/^MaxPool node "wide": pads \[2, 2, 2, 2\] exceed half of kernel_shape \[3, 3\]/);
+    const session = await adapter(segnetModel(1, 8, 8).bytes);
+    await expect(session.run({})).rejects.toThrow(/^InferenceSession.run: input "image" is missing from feeds \(inputs: image\)$/);
+    await session.release();
+    await expect(session.run({ image: feeds.x })).rejects.toThrow(/^InferenceSession.run: this session has been released$/);
     await expect(InferenceSession.create(plainModel(), {} as never)).rejects.toThrow(/options.ort must be the application's onnxruntime-web module/);
   });
 });

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { maxPoolWithIndices, maxUnpool } from '../../src/tfjs/index';
+import { maxPoolWithIndices, maxUnpool } from 'argpool/tfjs';
 import { defineSuite } from './suite';
 
 beforeAll(async () => {

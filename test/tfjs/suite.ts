@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cpu, type PoolOptions, type UnpoolOptions } from '../../src/index';
-import { maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, MaxUnpool, registerKernels } from '../../src/tfjs/index';
+import { cpu, type PoolOptions, type UnpoolOptions } from 'argpool';
+import { maxPoolWithArgmax, maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, MaxUnpool, registerKernels } from 'argpool/tfjs';
 import { poolCase } from '../cases';
 import { expectBitsEqual, expectClose, expectIntsEqual } from '../compare';
 import { makeValues, rng, type ValueKind } from '../data';
@@ -174,6 +174,119 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
     });
   });
 
+  describe(`maxPoolWithArgmax (the drop-in) on ${backend}`, () => {
+    for (const [filterSize, strides, pad] of [
+      [2, 2, 'valid'],
+      [3, 2, 'same'],
+      [3, 1, 'valid'],
+      [[3, 2], [2, 3], 'same'],
+      [3, 2, 1],
+    ] as const) {
+      for (const includeBatchInIndex of [false, true]) {
+        it(`equals tf.maxPoolWithArgmax, values and int32 indexes (filter ${filterSize}, strides ${strides}, pad ${pad}, includeBatchInIndex ${includeBatchInIndex})`, async () => {
+          const shape: [number, number, number, number] = [2, 9, 9, 3];
+          const x = tf.tensor4d(distinctValues(size(shape), 17), shape, 'float32');
+          const theirs = tf.maxPoolWithArgmax(x, filterSize as [number, number], strides as [number, number], pad, includeBatchInIndex);
+          const ours = maxPoolWithArgmax(x, filterSize as [number, number], strides as [number, number], pad, includeBatchInIndex);
+          expect(Object.keys(ours).sort()).toEqual(['indexes', 'result']);
+          expect(ours.result.shape).toEqual(theirs.result.shape);
+          expect(ours.indexes.shape).toEqual(theirs.indexes.shape);
+          expect(ours.result.dtype).toBe('float32');
+          expect(ours.indexes.dtype).toBe('int32');
+          expectBitsEqual((await ours.result.data()) as Float32Array, (await theirs.result.data()) as Float32Array, ours.result.shape, 'result');
+          expectIntsEqual((await ours.indexes.data()) as Int32Array, (await theirs.indexes.data()) as Int32Array, ours.indexes.shape, 'indexes');
+          tf.dispose([x, theirs.result, theirs.indexes, ours.result, ours.indexes]);
+        });
+      }
+    }
+
+    it('takes a plain array like tfjs, and refuses what tfjs cannot size, naming the op', async () => {
+      const nested = [[[[1], [4]], [[3], [2]]]];
+      const { result, indexes } = maxPoolWithArgmax(nested, 2, 2, 'valid');
+      expect(Array.from(await result.data())).toEqual([4]);
+      expect(Array.from(await indexes.data())).toEqual([1]);
+      tf.dispose([result, indexes]);
+      const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
+      expect(() => maxPoolWithArgmax(x, 2, 3, 1)).toThrow(/^maxPoolWithArgmax: pad 1 with filterSize 2 and strides 3 gives a fractional output size/);
+      expect(() => maxPoolWithArgmax(tf.zeros([4, 4, 1]) as unknown as tf.Tensor4D, 2, 2, 'valid')).toThrow(/^maxPoolWithArgmax: x must be rank 4/);
+      expect(() => maxPoolWithArgmax(x, 2, 2, 'full' as 'same')).toThrow(/^maxPoolWithArgmax: pad must be 'valid', 'same' or a number, got string full/);
+      expect(() => maxPoolWithArgmax(x, 4, 2, 3)).toThrow(/^maxPoolWithArgmax2d: padding must be at most half of kernelSize/);
+      const before = tf.memory().numTensors;
+      expect(() => maxPoolWithArgmax([[[[1], [2]]]], 3, 1, 'valid')).toThrow(/^maxPoolWithArgmax2d: output would be empty/);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    });
+
+    it('is differentiable: its gradient equals that of tf.maxPool on distinct values', async () => {
+      const shape = [2, 8, 8, 3];
+      const x = tf.tensor(distinctValues(size(shape), 5), shape);
+      const w = tf.randomUniform([2, 4, 4, 3], -1, 1, 'float32', 3);
+      const ours = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(maxPoolWithArgmax(input as tf.Tensor4D, 3, 2, 'same').result, w)))(x);
+      const theirs = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 3, 2, 'same'), w)))(x);
+      expectClose((await ours.data()) as Float32Array, (await theirs.data()) as Float32Array, shape, 1e-6, 'dx vs tf.maxPool', 1);
+      tf.dispose([x, w, ours, theirs]);
+    });
+  });
+
+  describe(`tensors cast from int32 on ${backend}`, () => {
+    it('pools and unpools a float32 tensor cast from int32 (tfjs may keep its data as int32) by its values', async () => {
+      const shape = [2, 6, 6, 3];
+      const ints = Int32Array.from({ length: size(shape) }, (_, i) => ((i * 7919) % 101) - 50);
+      const floats = Float32Array.from(ints);
+      const xInt = tf.tensor(ints, shape, 'int32');
+      const x = tf.cast(xInt, 'float32');
+      const before = tf.memory().numTensors;
+      const { values, indices } = maxPoolWithIndices(x, { kernelSize: 2 });
+      expect(tf.memory().numTensors).toBe(before + 2);
+      const expected = cpu.maxPool({ data: floats, shape }, tfDefaults({ kernelSize: 2 }));
+      expectBitsEqual(Float32Array.from(await values.data()), expected.values.data, expected.values.shape, 'values of a cast tensor');
+      expectIntsEqual((await indices.data()) as Int32Array, expected.indices.data, expected.indices.shape, 'indices of a cast tensor');
+      const pooledInt = tf.tensor(Int32Array.from(expected.values.data), expected.values.shape, 'int32');
+      const y = maxUnpool(tf.cast(pooledInt, 'float32'), indices, { kernelSize: 2 });
+      const unpooled = cpu.maxUnpool(expected.values, expected.indices, tfDefaults({ kernelSize: 2 }));
+      expectBitsEqual(Float32Array.from(await y.data()), unpooled.data, unpooled.shape, 'unpooled cast values');
+      tf.dispose([xInt, x, values, indices, pooledInt, y]);
+    });
+  });
+
+  describe(`dilation on ${backend}`, () => {
+    it('reaches pooling, unpooling and both gradients, as in the CPU reference', async () => {
+      const shape = [2, 7, 7, 3];
+      const options = { kernelSize: 2, stride: 2, dilation: 2 };
+      const unpoolOptions = { ...options, outputSize: [7, 7] };
+      const data = makeValues('random', size(shape), 23);
+      const ref = cpu.maxPool({ data, shape }, tfDefaults(options));
+      const x = tf.tensor(data, shape);
+      const { values, indices } = maxPoolWithIndices(x, options);
+      expectIntsEqual((await indices.data()) as Int32Array, ref.indices.data, ref.indices.shape, 'dilated indices');
+      const expected = cpu.maxUnpool(ref.values, ref.indices, tfDefaults(unpoolOptions));
+      const y = maxUnpool(values, indices, unpoolOptions);
+      expectBitsEqual((await y.data()) as Float32Array, expected.data, expected.shape, 'unpooled with dilation');
+      const dy = tf.tensor(makeValues('random', size(shape), 24), shape);
+      const dx = tf.grad((input: tf.Tensor) => {
+        const r = maxPoolWithIndices(input, options);
+        return maxUnpool(r.values, r.indices, unpoolOptions);
+      })(x, dy);
+      const pooledDy = cpu.maxUnpoolBackward({ data: (await dy.data()) as Float32Array, shape }, ref.indices, tfDefaults(unpoolOptions));
+      const expectedDx = cpu.maxPoolBackward(pooledDy, ref.indices, { ...tfDefaults(options), inputShape: shape });
+      expectBitsEqual((await dx.data()) as Float32Array, expectedDx.data, shape, 'dx with dilation');
+      tf.dispose([x, values, indices, y, dy, dx]);
+    });
+
+    it('is read by the unpooling kernels, which check it like the ops do', () => {
+      registerKernels();
+      const v = tf.ones([1, 2, 2, 1]);
+      const i = tf.zeros([1, 2, 2, 1], 'int32');
+      const before = tf.memory().numTensors;
+      expect(() => maxUnpool(v, i, { kernelSize: 2, dilation: 0 })).toThrow(/^maxUnpool2d: dilation must be positive integers, got 0/);
+      expect(() => tf.engine().runKernel(MaxUnpool, { values: v, indices: i }, { kernelSize: 2, dilation: [1, 0] })).toThrow(
+        /^maxUnpool2d: dilation must be positive integers, got \[1, 0\]/,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([v, i]);
+    });
+  });
+
   describe(`gradients on ${backend}`, () => {
     for (const c of CASES) {
       it(`tf.grad through maxPoolWithIndices matches the CPU reference gradient: ${c.name}`, async () => {
@@ -309,13 +422,50 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
       tf.dispose([x, values, indices]);
     });
 
-    it('refuses a gradient through a fill other than zero, naming it', () => {
+    it('refuses a fill without a gradient when the call is recorded for one, at the call, and leaks nothing', () => {
       const v = tf.ones([1, 2, 2, 1]);
       const i = tf.zeros([1, 2, 2, 1], 'int32');
-      expect(() => tf.grad((values: tf.Tensor) => maxUnpool(values, i, { kernelSize: 2, fill: 'nearest' }))(v)).toThrow(
-        /maxUnpoolBackward2d: fill "nearest" has no gradient here/,
-      );
+      const before = tf.memory().numTensors;
+      for (const fill of ['nearest', 'bilinear'] as const) {
+        let reached = false;
+        expect(() =>
+          tf.tidy(() =>
+            tf.grad((values: tf.Tensor) => {
+              // (Only this call: tfjs's tape keeps the saved inputs of ops recorded before a throw.)
+              const y = maxUnpool(values, i, { kernelSize: 2, fill });
+              reached = true;
+              return y;
+            })(v),
+          ),
+        ).toThrow(new RegExp(`^maxUnpool2d: fill "${fill}" has no gradient, and this call is being recorded for one`));
+        expect(reached).toBe(false);
+        expect(tf.memory().numTensors).toBe(before);
+      }
+      // Outside a gradient function the same call runs.
+      const y = maxUnpool(v, i, { kernelSize: 2, fill: 'nearest' });
+      expect(y.shape).toEqual([1, 4, 4, 1]);
+      y.dispose();
       tf.dispose([v, i]);
+    });
+
+    it("refuses 'window' indices on every op, naming the op, and stays usable", async () => {
+      const x = tf.tensor(makeValues('random', 16, 2), [1, 4, 4, 1]);
+      const before = tf.memory().numTensors;
+      const message = (op: string) => new RegExp(`^${op}: indexFormat 'window' \\(uint8 window taps\\) is not available in argpool/tfjs`);
+      expect(() => maxPoolWithIndices(x, { kernelSize: 2, indexFormat: 'window' })).toThrow(message('maxPoolWithIndices'));
+      const v = tf.ones([1, 2, 2, 1]);
+      const i = tf.zeros([1, 2, 2, 1], 'int32');
+      expect(() => maxUnpool(v, i, { kernelSize: 2, indexFormat: 'window' })).toThrow(message('maxUnpool'));
+      registerKernels();
+      // The kernels refuse it too, when run directly.
+      expect(() => tf.engine().runKernel(MaxPoolWithIndices, { x }, { kernelSize: 2, indexFormat: 'window' })).toThrow(message('maxPoolWithIndices'));
+      expect(() => tf.engine().runKernel(MaxUnpool, { values: v, indices: i }, { kernelSize: 2, indexFormat: 'window' })).toThrow(message('maxUnpool'));
+      expect(tf.memory().numTensors).toBe(before + 2);
+      tf.dispose([v, i]);
+      const { values, indices } = maxPoolWithIndices(x, { kernelSize: 2 });
+      expect(indices.dtype).toBe('int32');
+      expect(values.shape).toEqual([1, 2, 2, 1]);
+      tf.dispose([x, values, indices]);
     });
 
     it('returns tf.memory().numTensors to its baseline after dispose, tidy and tf.grad', async () => {
