@@ -51,8 +51,8 @@ fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>) -> Best {
 }
 
 // All taps of one input row for the four windows, in column order; `at` is the row segment's first
-// vec4, `pos` the spatial positions of the four windows' first columns. Written out per kernel width: SwiftShader keeps local arrays in
-// memory, which costs more than the whole comparison.
+// vec4, `pos` the spatial positions of the four windows' first columns. Written out per kernel
+// width: SwiftShader keeps local arrays in memory, which costs more than the whole comparison.
 fn take_row(best: Best, at: u32, pos: vec4<u32>) -> Best {
   if (KERNEL_W == 1u) {
     return take(best, input[at], pos);
