@@ -11,8 +11,9 @@
 //   ((plane*out_d + od)*out_h + oh)*out_w + ow.
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j of the vectors is output ow + j). The maximum is seeded with
-//   the window's first tap (a limit below every key); each later tap in window order (depth, row, column) replaces it when it is
-//   NaN, or when the maximum is not NaN and the tap is strictly greater: one signed comparison of
+//   the window's first tap (a limit below every key); each later tap in window order (depth, row,
+//   column) replaces it when it is NaN, or when the maximum is not NaN and the tap is strictly
+//   greater: one signed comparison of
 //   max_key4 against the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties
 //   +0, subnormals ordered, never a float comparison) with NaN above everything.
 // Prepended by the host: params.wgsl and layout.wgsl (encode_index, max_key4).
