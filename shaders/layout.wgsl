@@ -111,6 +111,30 @@ fn order_key4(bits: vec4<u32>) -> vec4<u32> {
   return select(b | vec4<u32>(0x80000000u), ~b, (b & vec4<u32>(0x80000000u)) != vec4<u32>(0u));
 }
 
+// The same order with NaN folded in, for pooling's running maximum in fewer instructions: max_key is a
+// signed key, -m for a negative value of magnitude bits m and m for a positive one (so -0 and +0 both
+// map to 0, subnormals keep their order), and MAX_KEY_NAN, above every other key (+inf's is
+// 0x7f800000), for every NaN. A kernel keeps `limit = min(max_key(best), MAX_KEY_LIMIT)` for its
+// maximum and lets a tap replace it when `max_key(tap) > limit`. That is exactly "a NaN tap always
+// replaces; otherwise the tap replaces a maximum that is not NaN when strictly greater": a NaN tap's
+// key exceeds every limit; a maximum that is NaN has limit MAX_KEY_LIMIT, which no other key exceeds;
+// between two non-NaN values the keys compare as order_key does.
+const MAX_KEY_LIMIT: i32 = 0x7f800000i;
+const MAX_KEY_NAN: u32 = 0x7f800001u;
+// Below every key (-inf's is -0x7f800000): a maximum with this limit is replaced by any first tap.
+const MAX_KEY_UNSET: i32 = -0x7fffffffi - 1i;
+
+fn max_key(bits: u32) -> i32 {
+  let m = i32(min(bits & 0x7fffffffu, MAX_KEY_NAN));
+  // Negative and not NaN: bits in [0x80000000, 0xff800000].
+  return select(m, -m, bits - 0x80000000u <= 0x7f800000u);
+}
+
+fn max_key4(bits: vec4<u32>) -> vec4<i32> {
+  let m = vec4<i32>(min(bits & vec4<u32>(0x7fffffffu), vec4<u32>(MAX_KEY_NAN)));
+  return select(m, -m, bits - vec4<u32>(0x80000000u) <= vec4<u32>(0x7f800000u));
+}
+
 // The first gradient that reaches an element, as the f32 sum 0.0 + g would give it: -0 becomes +0,
 // every other value (subnormals included) keeps its bits. Kernels that sum gradients start from this
 // instead of adding to 0.0, so an element with one contribution is exact even where the adder

@@ -7,9 +7,10 @@
 // Layout: [N, D, H, W, C] dense, lower ranks as 3-D with leading sizes of 1.
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is NaN, or when
-//   its current maximum is not NaN and the tap is strictly greater (on order_key4, layout.wgsl); the
-//   first in-bounds tap seeds it.
-// Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps, is_nan4, order_key4).
+//   its current maximum is not NaN and the tap is strictly greater: one signed comparison of max_key4
+//   with the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties +0, subnormals
+//   ordered, no float comparison) with NaN above all; the first in-bounds tap seeds it.
+// Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps, max_key4).
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;
@@ -41,8 +42,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
   var best_bits = vec4<u32>(0u);
   var best_pos = vec4<u32>(0u);
-  var best_nan = vec4<bool>(false);
-  var first = true;
+  // min(max_key4(best_bits), MAX_KEY_LIMIT), below every key until the first in-bounds tap.
+  var limit = vec4<i32>(MAX_KEY_UNSET);
   for (var kd = taps_d.x; kd < taps_d.y; kd++) {
     let d = d0 + kd * params.dilation_d;
     for (var kh = taps_h.x; kh < taps_h.y; kh++) {
@@ -50,12 +51,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var kw = taps_w.x; kw < taps_w.y; kw++) {
         let pos = row + w0 + kw * params.dilation_w;
         let bits = input[plane_base + pos * groups];
-        let nan = is_nan4(bits);
-        let take = vec4<bool>(first) | nan | (!best_nan & (order_key4(bits) > order_key4(best_bits)));
+        let key = max_key4(bits);
+        let take = key > limit;
         best_bits = select(best_bits, bits, take);
         best_pos = select(best_pos, vec4<u32>(pos), take);
-        best_nan = select(best_nan, nan, take);
-        first = false;
+        limit = select(limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), take);
       }
     }
   }

@@ -20,9 +20,10 @@
 // Ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel must reproduce bit
 //   for bit. The window is walked row by row, column by column; the maximum is seeded with the first
 //   in-bounds tap; each later in-bounds tap replaces it when it is NaN (so the last NaN in window order
-//   wins, PyTorch's rule), or when the maximum is not NaN and the tap is strictly greater, compared on
-//   order_key4 (layout.wgsl), so the first maximum wins and -0 ties +0. Values are copied as bits.
-// Prepended by the host: params.wgsl and layout.wgsl (Element, encode_index, is_nan4, order_key4).
+//   wins, PyTorch's rule), or when the maximum is not NaN and the tap is strictly greater: one signed
+//   comparison of max_key4 with the kept limit (layout.wgsl), which orders values as order_key4 does,
+//   so the first maximum wins and -0 ties +0, with NaN above all. Values are copied as bits.
+// Prepended by the host: params.wgsl and layout.wgsl (Element, encode_index, max_key4).
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
@@ -39,21 +40,20 @@ override ROWS: u32 = 16u;
 
 struct Best {
   bits: vec4<u32>,
-  key: vec4<u32>,
   pos: vec4<u32>,
-  nan: vec4<bool>,
-  seeded: vec4<bool>,
+  // min(max_key4(bits), MAX_KEY_LIMIT) (layout.wgsl); MAX_KEY_UNSET until the first in-bounds tap.
+  limit: vec4<i32>,
 }
 
 // Lane by lane: an in-bounds tap `bits` at `pos` replaces the maximum when none is seeded yet (the
-// window's first in-bounds tap), when it is NaN, or when the maximum is not NaN and the tap is
-// strictly greater.
+// window's first in-bounds tap: every key exceeds MAX_KEY_UNSET), when it is NaN, or when the maximum
+// is not NaN and the tap is strictly greater; all three are one signed comparison of max_key4 with
+// the kept limit.
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>, inside: vec4<bool>) -> Best {
-  let nan = is_nan4(bits);
-  let key = order_key4(bits);
-  let wins = inside & (!best.seeded | nan | (!best.nan & (key > best.key)));
-  return Best(select(best.bits, bits, wins), select(best.key, key, wins), select(best.pos, pos, wins),
-      select(best.nan, nan, wins), best.seeded | inside);
+  let key = max_key4(bits);
+  let wins = inside & (key > best.limit);
+  return Best(select(best.bits, bits, wins), select(best.pos, pos, wins),
+      select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
@@ -78,7 +78,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = 0u; r < rows; r++) {
     let oh = first_row + r;
     let h0 = i32(oh * params.stride_h) - i32(params.pad_h);
-    var best = Best(vec4<u32>(0u), vec4<u32>(0u), vec4<u32>(0u), vec4<bool>(false), vec4<bool>(false));
+    var best = Best(vec4<u32>(0u), vec4<u32>(0u), vec4<i32>(MAX_KEY_UNSET));
     for (var kh = 0u; kh < KERNEL_H; kh++) {
       let h = h0 + i32(kh * params.dilation_h);
       if (h < 0 || h >= i32(params.in_h)) {

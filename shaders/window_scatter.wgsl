@@ -18,6 +18,8 @@
 // Layout and index convention: as in max_pool.wgsl (`pooled` and `indices` have the pooled shape,
 //   `result` the pooling input's shape, one layout); prepended by the host: params.wgsl and layout.wgsl.
 // Grid: flat over the pooled elements (folded 2-D/3-D by the host).
+// OVERLAP = false (windows that share no element): each target has one window, so the invocation
+//   writes it at once (the value, or 0.0 + gradient), with no search.
 // WINDOW_TAPS: the indices are 'window' taps from a pooling with this window (one byte each, four to
 //   a 32-bit word, least significant byte first), read as they are: tap k of output o names input
 //   o*stride - pad + k*dilation per dimension, and another window names the same element when its
@@ -35,6 +37,9 @@ override DILATION_H: u32 = 1u;
 override DILATION_W: u32 = 1u;
 override LAST_MATCH: bool = false;
 override WINDOW_TAPS: bool = false;
+// False when no two windows share an element along any dimension ((kernel - 1) * dilation < stride):
+// a target then lies in its own window only, so no other window is looked for.
+override OVERLAP: bool = true;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
 // float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
@@ -99,6 +104,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   let q = target_of(t, e.p, index, e, in_volume);
   if (q < 0) {
+    return;
+  }
+  if (!OVERLAP) {
+    let bits = pooled_load(t);
+    result_store(element_offset(Element(e.n, e.c, u32(q)), params.channels, in_volume, channels_last),
+        select(first_sum_bits(bits), bits, LAST_MATCH));
     return;
   }
   let x = u32(q) % params.in_w;

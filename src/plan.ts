@@ -296,6 +296,24 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: Laun
   return { grid, constants: { ...shape, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, ROWS: rows } };
 }
 
+/**
+ * max_pool_tiled.wgsl on a single output row per plane (1-D, or height and depth 1): each invocation
+ * takes a run of groups of four columns along the row (COLUMNS) instead of rows, so 1-D pooling
+ * amortises its addressing as 2-D does. Null where tiledPlan does not apply or the output has rows.
+ */
+export function tiledColumnsPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): (TiledPlan & { constants: { COLUMNS: number } }) | null {
+  const base = tiledPlan(g, maxPerDimension, launch);
+  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
+  if (!base || outD !== 1 || outH !== 1) return null;
+  const groupsPerRow = outW / 4;
+  const planes = g.batch * g.channels;
+  const runs = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => Math.ceil(groupsPerRow / r) * planes);
+  const shape = workgroupShape(Math.ceil(groupsPerRow / runs));
+  const grid: [number, number, number] = [Math.ceil(groupsPerRow / runs / shape.WORKGROUP_X), 1, planes];
+  if (grid.some((n) => n > maxPerDimension)) return null;
+  return { grid, constants: { ...base.constants, ...shape, ROWS: runs, COLUMNS: 1 } };
+}
+
 /** How max_pool_overlap_tiled.wgsl covers a pooling: its grid and specialisation. */
 export interface OverlapTiledPlan {
   grid: [number, number, number];
@@ -386,7 +404,8 @@ function gatherProgram(
   const plan = windowGatherPlan(pooling, limit, launch, !gradient);
   if (specialised) {
     const { KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH } = plan.constants;
-    const constants = { WORKGROUP_SIZE, KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH };
+    const overlap = pooling.kernel.some((k, i) => (k - 1) * pooling.dilation[i] >= pooling.stride[i]) ? 1 : 0;
+    const constants = { WORKGROUP_SIZE, KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH, OVERLAP: overlap };
     const grid = dispatchGrid(elements(pooling, pooling.outSpatial), WORKGROUP_SIZE, limit, op);
     return { program: program(`${op} scatter`, 'window_scatter.wgsl', constants, bindings, grid), clear: true };
   }
@@ -439,7 +458,7 @@ function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPla
   const bindings = ['params', 'input', 'values', windowed ? 'spatialIndices' : 'indices'];
   const limit = limits.maxComputeWorkgroupsPerDimension;
   const specialised = vectorKernels(context);
-  const tiled = specialised ? tiledPlan(geometry, limit, launch) : null;
+  const tiled = specialised ? (tiledColumnsPlan(geometry, limit, launch) ?? tiledPlan(geometry, limit, launch)) : null;
   const overlap = specialised && !tiled ? overlapTiledPlan(geometry, limit, launch) : null;
   const channelsLast = specialised && !tiled && !overlap ? channelsLastPlan(geometry, limit) : null;
   const main = tiled
