@@ -1,73 +1,11 @@
 /** Test data: seeded value generators for the kinds of input that break pooling kernels. */
 import { narrowToFloat16 } from '../src/float16';
 
-export type ValueKind = 'random' | 'ties' | 'nan' | 'inf' | 'all-neg-inf' | 'special';
-export const VALUE_KINDS: readonly ValueKind[] = ['random', 'ties', 'nan', 'inf', 'all-neg-inf', 'special'];
+// The generator is the conformance plan's (src/check/values.ts), so that a case of `npx argpool check`
+// and a test with the same seed see the same values.
+import { makeValues, rng, type ValueKind } from '../src/check/values';
 
-/**
- * Values that float comparisons on a GPU may get wrong: subnormals of both signs (WGSL lets an
- * implementation flush them to zero), both zeros (and may ignore their sign), both infinities, and
- * the smallest normals beside them. Repeats make ties between equal subnormals.
- */
-const SPECIAL_BITS = [
-  0x00000001, 0x00000002, 0x00000100, 0x007fffff, 0x00400000, // positive subnormals
-  0x80000001, 0x80000002, 0x80000100, 0x807fffff, 0x80400000, // negative subnormals
-  0x00000000, 0x80000000, // +0, -0
-  0x7f800000, 0xff800000, // +inf, -inf
-  0x00800000, 0x80800000, // smallest normals
-];
-
-/** mulberry32: small, seedable, good enough to spread test values. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Values of one kind. 'ties' draws from {-1, -0, 0, 1} so windows hold equal maxima (and the two
- * zeros, which compare equal but differ in bits); 'nan' scatters quiet and signalling NaNs with
- * distinct payloads and signs; 'inf' scatters both infinities; 'all-neg-inf' is -inf everywhere;
- * 'special' mixes subnormals, signed zeros, infinities and the smallest normals (SPECIAL_BITS).
- */
-export function makeValues(kind: ValueKind, length: number, seed: number): Float32Array<ArrayBuffer> {
-  const next = rng(seed);
-  const data = new Float32Array(length);
-  const bits = new Uint32Array(data.buffer);
-  for (let i = 0; i < length; i++) {
-    const r = next();
-    switch (kind) {
-      case 'random':
-        data[i] = (next() - 0.5) * 200;
-        break;
-      case 'ties':
-        data[i] = [-1, -0, 0, 1][Math.floor(r * 4)];
-        break;
-      case 'nan':
-        // Quiet NaNs of both signs with payloads, and signalling NaNs (quiet bit clear), which a copy
-        // through a JS number would quieten.
-        if (r < 0.05) bits[i] = 0x7f800000 | (Math.floor(next() * 0x3fffff) + 1);
-        else if (r < 0.15) bits[i] = (r < 0.1 ? 0xffc00000 : 0x7fc00000) | (Math.floor(next() * 0x3fffff) + 1);
-        else data[i] = (next() - 0.5) * 200;
-        break;
-      case 'inf':
-        data[i] = r < 0.1 ? Infinity : r < 0.3 ? -Infinity : (next() - 0.5) * 200;
-        break;
-      case 'all-neg-inf':
-        data[i] = -Infinity;
-        break;
-      case 'special':
-        bits[i] = SPECIAL_BITS[Math.floor(r * SPECIAL_BITS.length)];
-        break;
-    }
-  }
-  return data;
-}
+export { makeValues, rng, VALUE_KINDS, type ValueKind } from '../src/check/values';
 
 /** Random positions anywhere in an output plane of `outVolume` elements; repeats are likely. */
 export function randomSpatialIndices(count: number, outVolume: number, seed: number): Int32Array {

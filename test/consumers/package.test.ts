@@ -210,6 +210,26 @@ describe('an application page in Chromium, bundled four ways and unbundled', () 
     writeStatic(app);
   }, 300_000);
 
+  const PAGE = '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>';
+
+  /** A bundler's output folder, with the page and its static files beside the bundle. */
+  function bundleFolder(name: string): string {
+    const out = join(app, name);
+    writeStatic(out);
+    writeFileSync(join(out, 'index.html'), PAGE);
+    return out;
+  }
+
+  /** Serves a built folder and checks what the page reads back. */
+  async function expectPageResult(folder: string, page = ''): Promise<void> {
+    const { server, url } = await serve(folder);
+    try {
+      expect(await resultOf(browser, `${url}${page}`)).toEqual(expected);
+    } finally {
+      server.close();
+    }
+  }
+
   it('from a Vite dev server', async () => {
     const vite = await import('vite');
     const server = await vite.createServer({ root: app, configFile: false, logLevel: 'warn', server: { host: '127.0.0.1', port: 0, strictPort: false } });
@@ -224,31 +244,17 @@ describe('an application page in Chromium, bundled four ways and unbundled', () 
 
   it('from a Vite production build', async () => {
     await sh(bin.vite, ['build', '--logLevel', 'warn', '--outDir', 'www-vite'], app);
-    const { server, url } = await serve(join(app, 'www-vite'));
-    try {
-      expect(await resultOf(browser, url)).toEqual(expected);
-    } finally {
-      server.close();
-    }
+    await expectPageResult(join(app, 'www-vite'));
   }, 300_000);
 
   it('from an esbuild bundle', async () => {
-    const out = join(app, 'www-esbuild');
-    writeStatic(out);
-    writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+    const out = bundleFolder('www-esbuild');
     await run(bin.esbuild, ['main.js', '--bundle', '--format=esm', '--platform=browser', '--target=es2022', `--outfile=${join(out, 'main.js')}`, '--log-level=warning'], { cwd: app });
-    const { server, url } = await serve(out);
-    try {
-      expect(await resultOf(browser, url)).toEqual(expected);
-    } finally {
-      server.close();
-    }
+    await expectPageResult(out);
   }, 300_000);
 
   it('from a webpack 5 build', async () => {
-    const out = join(app, 'www-webpack');
-    writeStatic(out);
-    writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+    const out = bundleFolder('www-webpack');
     writeFileSync(
       join(app, 'webpack.config.mjs'),
       `export default {
@@ -263,12 +269,7 @@ describe('an application page in Chromium, bundled four ways and unbundled', () 
 `,
     );
     await sh(bin.webpack, ['--config', 'webpack.config.mjs', '--no-stats'], app);
-    const { server, url } = await serve(out);
-    try {
-      expect(await resultOf(browser, url)).toEqual(expected);
-    } finally {
-      server.close();
-    }
+    await expectPageResult(out);
   }, 300_000);
 
   it('unbundled, through an import map (the README page)', async () => {
@@ -279,12 +280,7 @@ describe('an application page in Chromium, bundled four ways and unbundled', () 
 <script type="importmap">${JSON.stringify({ imports }, null, 2)}</script>
 <script type="module" src="./main.js"></script>`,
     );
-    const { server, url } = await serve(app);
-    try {
-      expect(await resultOf(browser, `${url}importmap.html`)).toEqual(expected);
-    } finally {
-      server.close();
-    }
+    await expectPageResult(app, 'importmap.html');
   }, 300_000);
 });
 
