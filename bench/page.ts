@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { ArgPool, cpu, type PoolOptions, type Tensor } from '../src/index';
 import { dispatchGrid } from '../src/low-level';
-import copyWgsl from './copy.wgsl?raw';
+import copyWgsl from '../src/check/copy.wgsl?raw';
 import { OPS, workloads, type OpKind, type TfjsPlan, type Workload } from './workloads';
 
 // ---------------------------------------------------------------------------------------------

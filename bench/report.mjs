@@ -136,7 +136,7 @@ export function renderMarkdown(results) {
       'writes values + indices; unpooling reads values + indices and writes the output; the gradient reads gradOutput + indices and ' +
       'writes gradInput). A copy of S bytes reads S and writes S, so the limit copies S = (R + W) / 2 bytes: ' +
       '`copyBufferToBuffer` timed submit→done (compare with argpool submit→done), and a trivial compute copy kernel ' +
-      '(`bench/copy.wgsl`, one vec4 per invocation) timed with timestamp queries (compare with argpool timestamps). ' +
+      '(`src/check/copy.wgsl`, one vec4 per invocation) timed with timestamp queries (compare with argpool timestamps). ' +
       'WebGPU cannot put timestamps around a copy command, hence the two. The host CPU\'s cache holds 32 MiB, and a copy repeated on ' +
       'one buffer smaller than that measures the cache (a 12 MiB copy repeated read 77 GB/s; 128 MiB copies ~30 GB/s): the copies ' +
       'therefore rotate among several source/destination pairs spanning at least 64 MiB (column "copy pairs"), so each copy reads ' +

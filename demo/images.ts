@@ -2,6 +2,7 @@
  * Input images: built-in samples drawn procedurally (no network), and any image the user picks or
  * drops, turned into a float32 tensor [1, 3, H, W] with RGB in 0..1, channels first.
  */
+import { rng } from '../src/check/values';
 
 /** Longest side of the tensor the page works on; larger images are scaled down to it. */
 export const MAX_SIDE = 256;
@@ -21,17 +22,6 @@ export interface ImageTensor {
   shape: [1, 3, number, number];
 }
 
-/** Small seeded generator, so the noisy sample is the same on every load. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function drawShapes(ctx: CanvasRenderingContext2D, w: number, h: number): void {
   const sky = ctx.createLinearGradient(0, 0, w, h);
@@ -64,7 +54,8 @@ function drawShapes(ctx: CanvasRenderingContext2D, w: number, h: number): void {
 }
 
 function drawCheckerNoise(ctx: CanvasRenderingContext2D, w: number, h: number): void {
-  const random = mulberry32(20240611);
+  // Seeded, so the noisy sample is the same on every load.
+  const random = rng(20240611);
   const image = ctx.createImageData(w, h);
   const cell = 12;
   for (let y = 0; y < h; y++) {

@@ -44,17 +44,8 @@ export async function decodePicture(file: File): Promise<ImageBitmap> {
   }
 }
 
-/** A small seeded generator for the colours and noise of drawn shapes (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator (mulberry32) for the colours and noise of drawn shapes. */
+export { rng as seededRandom } from '../../src/check/values';
 
 /**
  * The shape a drag from `from` to `to` (image pixels) draws: a disc centred on `from` through `to`,

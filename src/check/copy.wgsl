@@ -1,16 +1,18 @@
-// The memory-bound floor of the speed table in `argpool check`: a plain copy of `count` 16-byte words
-// from `src` to `dst`, one word per invocation, no arithmetic. Its time is what moving a kernel's
-// bytes costs on the adapter at hand.
+// The memory-bound floor of a kernel's time: a plain copy of `count` 16-byte words from `src` to
+// `dst`, one word per invocation. It moves exactly the bytes it is given (read once, written once) and
+// does no arithmetic, so its time is what moving a kernel's bytes costs on the adapter at hand. Used
+// by the speed table of `argpool check` and by `npm run bench` (timed with timestamp queries around
+// its compute pass, the limit for argpool's timestamp times).
 //
-// Dispatch: the word count folded into a 2-D grid of at most maxComputeWorkgroupsPerDimension per
-// dimension; the flat index is rebuilt from the workgroup id and the grid width, and invocations past
-// the end return.
+// Dispatch: the word count folded into a grid of at most maxComputeWorkgroupsPerDimension per
+// dimension (x, then y, then z); the flat word index is rebuilt from the workgroup id and the grid
+// size, and invocations past the end return.
 
 struct CopyParams {
   count: u32,
   groups_x: u32,
-  pad0: u32,
-  pad1: u32,
+  groups_y: u32,
+  pad: u32,
 }
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -21,7 +23,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * params.groups_x + wid.x) * WORKGROUP_SIZE + lid;
+  let group = (wid.z * params.groups_y + wid.y) * params.groups_x + wid.x;
+  let i = group * WORKGROUP_SIZE + lid;
   if (i >= params.count) {
     return;
   }

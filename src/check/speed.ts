@@ -98,7 +98,7 @@ class CopyFloor {
       const most = device.limits.maxComputeWorkgroupsPerDimension;
       const gx = Math.min(groups, most);
       const gy = Math.ceil(groups / gx);
-      device.queue.writeBuffer(params, 0, new Uint32Array([words, gx, 0, 0]));
+      device.queue.writeBuffer(params, 0, new Uint32Array([words, gx, gy, 0]));
       const bindGroup = device.createBindGroup({
         label: 'argpool check copy',
         layout: this.pipeline.getBindGroupLayout(0),

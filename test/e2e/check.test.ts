@@ -4,13 +4,11 @@
  * runs the conformance plan (quick mode: SwiftShader is slow) and the speed table, and must show
  * `conformance: N of N checks passed`, the table, the plot, and offer the report as a JSON download.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromiumLaunchOptions } from '../environment.mjs';
-
-const SCREENSHOTS = 'test-results/e2e';
+import type { Browser, Page } from 'playwright';
+import type { ViteDevServer } from 'vite';
+import { SCREENSHOTS, startDemo } from './harness';
 const CHECK_TIMEOUT_MS = 480_000;
 
 let server: ViteDevServer;
@@ -18,17 +16,7 @@ let browser: Browser;
 let url: string;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  server = await createServer({
-    root: 'demo',
-    configFile: 'demo/vite.config.ts',
-    logLevel: 'warn',
-    server: { port: 0, host: '127.0.0.1', watch: null, hmr: false },
-  });
-  await server.listen();
-  url = server.resolvedUrls?.local[0] ?? '';
-  expect(url).toMatch(/^http:\/\/(127\.0\.0\.1|localhost):\d+\/$/);
-  browser = await chromium.launch(await chromiumLaunchOptions());
+  ({ server, browser, url } = await startDemo());
 });
 
 afterAll(async () => {

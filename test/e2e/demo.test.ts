@@ -14,11 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright';
-import { build, createServer, type ViteDevServer } from 'vite';
-import { chromiumLaunchOptions } from '../environment.mjs';
-
-const SCREENSHOTS = 'test-results/e2e';
+import type { Browser, Page } from 'playwright';
+import { build, type ViteDevServer } from 'vite';
+import { SCREENSHOTS, startDemo } from './harness';
 const RUN_TIMEOUT_MS = 60_000;
 /** The segmentation view runs the SegNet on ORT's WebGPU provider twice per image: slow on SwiftShader. */
 const SEGMENTATION_TIMEOUT_MS = 400_000;
@@ -28,19 +26,7 @@ let browser: Browser;
 let url: string;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  server = await createServer({
-    root: 'demo',
-    configFile: 'demo/vite.config.ts',
-    logLevel: 'warn',
-    // No file watching: an edit elsewhere in the checkout must not reload the page mid-test.
-    server: { port: 0, host: '127.0.0.1', watch: null, hmr: false },
-  });
-  await server.listen();
-  url = server.resolvedUrls?.local[0] ?? '';
-  // WebGPU needs a secure context: http://127.0.0.1 or http://localhost is one.
-  expect(url).toMatch(/^http:\/\/(127\.0\.0\.1|localhost):\d+\/$/);
-  browser = await chromium.launch(await chromiumLaunchOptions());
+  ({ server, browser, url } = await startDemo());
 });
 
 afterAll(async () => {
