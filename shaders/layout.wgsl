@@ -147,6 +147,23 @@ fn first_sum_bits4(bits: vec4<u32>) -> vec4<u32> {
   return select(bits, vec4<u32>(0u), bits == vec4<u32>(0x80000000u));
 }
 
+// The same two rules on float16 bits (the low 16 bits of each lane), for the vector kernels on float16
+// tensors (specialiseVectorFloat in src/shaders.ts), which move halves as they are and never widen
+// them. max_key4_half orders halves as max_key4 orders their widened float32s (-m for a negative
+// magnitude m, m for a positive one, MAX_KEY_NAN for every NaN), so MAX_KEY_LIMIT and MAX_KEY_UNSET
+// apply unchanged; first_sum_bits4_half is the float32 sum 0.0 + g of a half g narrowed back: g,
+// except -0, which gives +0.
+fn max_key4_half(bits: vec4<u32>) -> vec4<i32> {
+  let m = bits & vec4<u32>(0x7fffu);
+  let key = vec4<i32>(select(m, vec4<u32>(MAX_KEY_NAN), m > vec4<u32>(0x7c00u)));
+  // Negative and not NaN: bits in [0x8000, 0xfc00].
+  return select(key, -key, bits - vec4<u32>(0x8000u) <= vec4<u32>(0x7c00u));
+}
+
+fn first_sum_bits4_half(bits: vec4<u32>) -> vec4<u32> {
+  return select(bits, vec4<u32>(0u), bits == vec4<u32>(0x8000u));
+}
+
 // a * b = q * c + r with r < c, returned as (q, r), for a * b that does not fit 32 bits. Needs
 // c < 2^31 and q < 2^32; the host refuses sizes beyond that. Binary long multiplication: each step
 // doubles the partial product (q, r) and adds b's remainder when a's bit is set, reducing mod c.

@@ -10,14 +10,21 @@
 //   its current maximum is not NaN and the tap is strictly greater: one signed comparison of max_key4
 //   with the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties +0, subnormals
 //   ordered, no float comparison) with NaN above all; the first in-bounds tap seeds it.
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
+//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+//   as max_key4 orders their widened values, so results equal the float32 path's narrowed back.
 // Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps, max_key4).
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// vector float storage: the float bindings, four elements per vector. src/shaders.ts adds their
+// accessors for the tensors' float type (see specialiseVectorFloat): NAME_load4(i) and
+// NAME_store4(i, bits) for vector i; stored_key4 and stored_first_sum4 for the bits they move.
 @group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
+// end vector float storage
 @group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
@@ -50,8 +57,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let row = (d * params.in_h + h0 + kh * params.dilation_h) * params.in_w;
       for (var kw = taps_w.x; kw < taps_w.y; kw++) {
         let pos = row + w0 + kw * params.dilation_w;
-        let bits = input[plane_base + pos * groups];
-        let key = max_key4(bits);
+        let bits = input_load4(plane_base + pos * groups);
+        let key = stored_key4(bits);
         let take = key > limit;
         best_bits = select(best_bits, bits, take);
         best_pos = select(best_pos, vec4<u32>(pos), take);
@@ -61,7 +68,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let p = (od * params.out_h + oh) * params.out_w + ow;
   let out_index = (n * params.out_d * params.out_h * params.out_w + p) * groups + c4;
-  values[out_index] = best_bits;
+  values_store4(out_index, best_bits);
   let c = c4 * 4u;
   indices[out_index] = vec4<i32>(
     encode_index(Element(n, c, best_pos.x), params.index_stride_n, params.index_stride_c, params.index_stride_s),

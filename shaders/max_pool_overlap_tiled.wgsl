@@ -23,6 +23,10 @@
 //   wins, PyTorch's rule), or when the maximum is not NaN and the tap is strictly greater: one signed
 //   comparison of max_key4 with the kept limit (layout.wgsl), which orders values as order_key4 does,
 //   so the first maximum wins and -0 ties +0, with NaN above all. Values are copied as bits.
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
+//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+//   as max_key4 orders their widened values; values are stored two lanes to a word, so the host takes
+//   this kernel for float16 only where the output width is even (no word spans two rows).
 // Prepended by the host: params.wgsl and layout.wgsl (Element, encode_index, max_key4).
 
 override WORKGROUP_X: u32 = 64u;
@@ -34,8 +38,13 @@ override KERNEL_H: u32 = 3u;
 override ROWS: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// vector float storage: the float bindings, four elements per vector (`values` is written four lanes
+// at a time, the live ones a prefix). src/shaders.ts adds their accessors for the tensors' float type
+// (see specialiseVectorFloat): input_load4(i) for vector i, values_store_lanes(i, bits, live) for
+// elements i.. of the lanes in `live`, stored_key4 for the bits they move.
 @group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<u32>;
+// end vector float storage
 @group(0) @binding(3) var<storage, read_write> indices: array<i32>;
 
 struct Best {
@@ -50,7 +59,7 @@ struct Best {
 // is not NaN and the tap is strictly greater; all three are one signed comparison of max_key4 with
 // the kept limit.
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>, inside: vec4<bool>) -> Best {
-  let key = max_key4(bits);
+  let key = stored_key4(bits);
   let wins = inside & (key > best.limit);
   return Best(select(best.bits, bits, wins), select(best.pos, pos, wins),
       select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
@@ -88,9 +97,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       // The row's columns 8g - 4 .. 8g + 7 as three vec4s: `prev` lies before the row when g = 0
       // (only its last column is used, and that is padding), `b` may lie past its end (masked).
       let at = (in_plane + row) / 4u + 2u * gid.x;
-      let prev = input[max(at, 1u) - 1u];
-      let a = input[at];
-      let b = input[at + 1u];
+      let prev = input_load4(max(at, 1u) - 1u);
+      let a = input_load4(at);
+      let b = input_load4(at + 1u);
       let pos = vec4<u32>(row) + bitcast<vec4<u32>>(col0);
       best = take(best, vec4<u32>(prev.w, a.y, a.w, b.y), pos, inside0);
       best = take(best, vec4<u32>(a.x, a.z, b.x, b.z), pos + vec4<u32>(1u), inside1);
@@ -98,18 +107,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let out_index = (plane * params.out_h + oh) * params.out_w + ow;
     let index = vec4<i32>(base_index) + vec4<i32>(best.pos) * i32(params.index_stride_s);
-    values[out_index] = best.bits.x;
+    values_store_lanes(out_index, best.bits, live);
     indices[out_index] = index.x;
     if (live.y) {
-      values[out_index + 1u] = best.bits.y;
       indices[out_index + 1u] = index.y;
     }
     if (live.z) {
-      values[out_index + 2u] = best.bits.z;
       indices[out_index + 2u] = index.z;
     }
     if (live.w) {
-      values[out_index + 3u] = best.bits.w;
       indices[out_index + 3u] = index.w;
     }
   }

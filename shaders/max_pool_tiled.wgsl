@@ -16,6 +16,9 @@
 //   greater: one signed comparison of
 //   max_key4 against the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties
 //   +0, subnormals ordered, never a float comparison) with NaN above everything.
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
+//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+//   as max_key4 orders their widened values, so results equal the float32 path's narrowed back.
 // Prepended by the host: params.wgsl and layout.wgsl (encode_index, max_key4).
 
 override WORKGROUP_X: u32 = 64u;
@@ -31,8 +34,12 @@ override ROWS: u32 = 16u;
 override COLUMNS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// vector float storage: the float bindings, four elements per vector. src/shaders.ts adds their
+// accessors for the tensors' float type (see specialiseVectorFloat): NAME_load4(i) and
+// NAME_store4(i, bits) for vector i; stored_key4 and stored_first_sum4 for the bits they move.
 @group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
+// end vector float storage
 @group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
 
 struct Best {
@@ -45,7 +52,7 @@ struct Best {
 // Lane by lane: tap `bits` at `pos` replaces the maximum when it is NaN, or when the maximum is not
 // NaN and the tap is strictly greater (max_key4 against the kept limit).
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>) -> Best {
-  let key = max_key4(bits);
+  let key = stored_key4(bits);
   let wins = key > best.limit;
   return Best(select(best.bits, bits, wins), select(best.pos, pos, wins),
       select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
@@ -56,18 +63,18 @@ fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>) -> Best {
 // width: SwiftShader keeps local arrays in memory, which costs more than the whole comparison.
 fn take_row(best: Best, at: u32, pos: vec4<u32>) -> Best {
   if (KERNEL_W == 1u) {
-    return take(best, input[at], pos);
+    return take(best, input_load4(at), pos);
   }
   if (KERNEL_W == 2u) {
-    let a = input[at];
-    let b = input[at + 1u];
+    let a = input_load4(at);
+    let b = input_load4(at + 1u);
     let t0 = take(best, vec4<u32>(a.x, a.z, b.x, b.z), pos);
     return take(t0, vec4<u32>(a.y, a.w, b.y, b.w), pos + vec4<u32>(1u));
   }
-  let a = input[at];
-  let b = input[at + 1u];
-  let c = input[at + 2u];
-  let d = input[at + 3u];
+  let a = input_load4(at);
+  let b = input_load4(at + 1u);
+  let c = input_load4(at + 2u);
+  let d = input_load4(at + 3u);
   let t0 = take(best, vec4<u32>(a.x, b.x, c.x, d.x), pos);
   let t1 = take(t0, vec4<u32>(a.y, b.y, c.y, d.y), pos + vec4<u32>(1u));
   let t2 = take(t1, vec4<u32>(a.z, b.z, c.z, d.z), pos + vec4<u32>(2u));
@@ -105,7 +112,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       best = take_row(best, (in_plane + row + ow * KERNEL_W) / 4u, vec4<u32>(row) + lanes);
     }
     let out_index = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
-    values[out_index] = best.bits;
+    values_store4(out_index, best.bits);
     indices[out_index] = vec4<i32>(base_index) + vec4<i32>(best.pos) * i32(params.index_stride_s);
   }
 }

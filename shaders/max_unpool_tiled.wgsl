@@ -9,6 +9,8 @@
 //   gradients), `output` the unpooled tensor (or input gradient).
 // Element q of window k holds values[k] when indices[k] names q, else +0.0. With GRADIENT, the
 //   element is the f32 sum 0.0 + values[k], so -0.0 becomes +0.0, as in a scatter-add from zero.
+// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (see
+//   specialiseVectorFloat in src/shaders.ts); the first sum is first_sum_bits4_half.
 // Values are copied as bits otherwise. Prepended by the host: params.wgsl and layout.wgsl (for encode_index).
 // WINDOW_TAPS: the indices are 'window' taps (one byte each, four to a 32-bit word, least significant
 //   byte first; the host sizes the buffer to whole vec4s): the four windows' taps are one word, and
@@ -24,30 +26,34 @@ override GRADIENT: bool = false;
 override WINDOW_TAPS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
+// vector float storage: the float bindings, four elements per vector. src/shaders.ts adds their
+// accessors for the tensors' float type (see specialiseVectorFloat): NAME_load4(i) and
+// NAME_store4(i, bits) for vector i; stored_key4 and stored_first_sum4 for the bits they move.
 @group(0) @binding(1) var<storage, read> values: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> indices: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
+// end vector float storage
+@group(0) @binding(2) var<storage, read> indices: array<vec4<i32>>;
 
 // One row of the four windows' blocks: element kw of window j is bits[j] where chosen[j] == want[j] + kw*step.
 fn write_row(at: u32, bits: vec4<u32>, chosen: vec4<i32>, want: vec4<i32>, step: i32) {
   let zero = vec4<u32>(0u);
   let t0 = select(zero, bits, chosen == want);
   if (KERNEL_W == 1u) {
-    output[at] = t0;
+    output_store4(at, t0);
     return;
   }
   let t1 = select(zero, bits, chosen == want + vec4<i32>(step));
   if (KERNEL_W == 2u) {
-    output[at] = vec4<u32>(t0.x, t1.x, t0.y, t1.y);
-    output[at + 1u] = vec4<u32>(t0.z, t1.z, t0.w, t1.w);
+    output_store4(at, vec4<u32>(t0.x, t1.x, t0.y, t1.y));
+    output_store4(at + 1u, vec4<u32>(t0.z, t1.z, t0.w, t1.w));
     return;
   }
   let t2 = select(zero, bits, chosen == want + vec4<i32>(2 * step));
   let t3 = select(zero, bits, chosen == want + vec4<i32>(3 * step));
-  output[at] = vec4<u32>(t0.x, t1.x, t2.x, t3.x);
-  output[at + 1u] = vec4<u32>(t0.y, t1.y, t2.y, t3.y);
-  output[at + 2u] = vec4<u32>(t0.z, t1.z, t2.z, t3.z);
-  output[at + 3u] = vec4<u32>(t0.w, t1.w, t2.w, t3.w);
+  output_store4(at, vec4<u32>(t0.x, t1.x, t2.x, t3.x));
+  output_store4(at + 1u, vec4<u32>(t0.y, t1.y, t2.y, t3.y));
+  output_store4(at + 2u, vec4<u32>(t0.z, t1.z, t2.z, t3.z));
+  output_store4(at + 3u, vec4<u32>(t0.w, t1.w, t2.w, t3.w));
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
@@ -69,9 +75,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = 0u; r < rows; r++) {
     let oh = first_row + r;
     let pooled = (((plane * params.out_d + od) * params.out_h + oh) * params.out_w + ow) / 4u;
-    var bits = values[pooled];
+    var bits = values_load4(pooled);
     if (GRADIENT) {
-      bits = first_sum_bits4(bits);
+      bits = stored_first_sum4(bits);
     }
     var chosen: vec4<i32>;
     if (WINDOW_TAPS) {

@@ -10,7 +10,7 @@ import { dispatchGrid } from './dispatch.js';
 import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch.js';
 import { product, show, type PoolGeometry, type UnpoolGeometry } from './options.js';
 import { packPoolParams, packUnpoolParams, toDHW } from './params.js';
-import { FLOAT16_SHADERS, floatBindings, type FloatStorage } from './shaders.js';
+import { FLOAT16_SHADERS, VECTOR_FLOAT_SHADERS, floatBindings, type FloatStorage } from './shaders.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 /** Invocations per workgroup of the kernels that take one invocation per element of a flat count. */
@@ -67,18 +67,16 @@ export function floatBytes(storage: FloatStorage | undefined, count: number): nu
   return !storage || storage === 'float32' ? count * 4 : Math.ceil(count / 2) * 4;
 }
 
-/**
- * Whether the specialised kernels that read float data as vectors (tiled, overlap-tiled,
- * channels-last) may run: float32 only; float16 takes the kernels with a float storage block.
- */
-function vectorKernels(context: PlanContext): boolean {
-  return context.specialised !== false && (context.float ?? 'float32') === 'float32';
+/** Whether the float tensors are float16 (either storage). */
+function halfFloats(context: PlanContext): boolean {
+  return (context.float ?? 'float32') !== 'float32';
 }
 
 /**
  * The plan with its float storage applied: programs whose kernel moves float data get `float` and a
  * cache key that holds it; for 'float16-packed', whose stores are atomicOr into zero words, the buffer
- * each such program writes floats to is cleared first (unless the plan clears it already).
+ * each such program writes floats to is cleared first (unless the plan clears it already). The vector
+ * kernels store whole words and need no clear.
  */
 function withFloatStorage(plan: OperationPlan, storage: FloatStorage | undefined): OperationPlan {
   if (!storage || storage === 'float32') return plan;
@@ -86,8 +84,8 @@ function withFloatStorage(plan: OperationPlan, storage: FloatStorage | undefined
   const bytes = new Map<string, number>([...plan.needs, ...plan.scratch].map((b) => [b.role, b.bytes]));
   const programs = plan.programs.map((p) => {
     const shader = p.shader as ShaderName;
-    if (!FLOAT16_SHADERS.has(shader)) return p;
-    if (storage === 'float16-packed') {
+    if (!FLOAT16_SHADERS.has(shader) && !VECTOR_FLOAT_SHADERS.has(shader)) return p;
+    if (storage === 'float16-packed' && FLOAT16_SHADERS.has(shader)) {
       const role = p.bindings[floatBindings(shader)!.write];
       if (!clears.some((c) => c.role === role)) clears.push({ role, bytes: bytes.get(role)! });
     }
@@ -397,7 +395,7 @@ function gatherProgram(
   const limit = context.limits.maxComputeWorkgroupsPerDimension;
   const launch = context.launch ?? LAUNCH_PROFILES.emulated;
   const specialised = context.specialised !== false;
-  const tiled = vectorKernels(context) ? tiledPlan(pooling, limit, launch) : null;
+  const tiled = specialised ? tiledPlan(pooling, limit, launch) : null;
   if (tiled) {
     return { program: program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid), clear: false };
   }
@@ -457,9 +455,10 @@ function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPla
   const windowed = geometry.indexFormat === 'window';
   const bindings = ['params', 'input', 'values', windowed ? 'spatialIndices' : 'indices'];
   const limit = limits.maxComputeWorkgroupsPerDimension;
-  const specialised = vectorKernels(context);
+  const specialised = context.specialised !== false;
   const tiled = specialised ? (tiledColumnsPlan(geometry, limit, launch) ?? tiledPlan(geometry, limit, launch)) : null;
-  const overlap = specialised && !tiled ? overlapTiledPlan(geometry, limit, launch) : null;
+  // float16 stores the overlap kernel's outputs in whole words, two lanes at a time: even widths only.
+  const overlap = specialised && !tiled && (!halfFloats(context) || geometry.outSpatial[1] % 2 === 0) ? overlapTiledPlan(geometry, limit, launch) : null;
   const channelsLast = specialised && !tiled && !overlap ? channelsLastPlan(geometry, limit) : null;
   const main = tiled
     ? program(op, 'max_pool_tiled.wgsl', tiled.constants, bindings, tiled.grid)

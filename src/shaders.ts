@@ -1,7 +1,8 @@
 /**
- * The WGSL of every kernel, by file name, as the device compiles it: params.wgsl and layout.wgsl in
- * front of each kernel's own text (index_fault.wgsl needs neither); for float16 tensors, the kernels
- * that move float data specialised by `specialiseFloat`.
+ * The WGSL of every kernel, by file name: params.wgsl and layout.wgsl in front of each kernel's own
+ * text (index_fault.wgsl needs neither). `shaderCode` gives what the device compiles: the vector
+ * kernels completed by `specialiseVectorFloat`, and for float16 tensors the other kernels that move
+ * float data specialised by `specialiseFloat`.
  */
 import float16Wgsl from '../shaders/float16.wgsl?raw';
 import indexFaultWgsl from '../shaders/index_fault.wgsl?raw';
@@ -47,7 +48,9 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
 /**
  * How a kernel stores float data: 'float32' (one u32 of bits per element, the kernels as written),
  * 'float16-packed' (two float16 per u32 word, atomicOr stores into cleared words, any adapter) or
- * 'float16-native' (array<f16> with `enable f16;`, adapters with 'shader-f16'). See float16.wgsl.
+ * 'float16-native' (array<f16> with `enable f16;`, adapters with 'shader-f16'). See float16.wgsl. The
+ * vector kernels store four elements at a time in whole words and take the same text for both float16
+ * storages (see specialiseVectorFloat).
  */
 export type FloatStorage = 'float32' | 'float16-packed' | 'float16-native';
 
@@ -58,6 +61,18 @@ export const FLOAT16_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
   'max_unpool_backward.wgsl',
   'window_gather.wgsl',
   'window_scatter.wgsl',
+]);
+
+/**
+ * Kernels that read and write float data four elements at a time through a vector float storage
+ * block (see `specialiseVectorFloat`): the tiled and channels-last ones. Each vector holds four
+ * elements of one invocation, so float16 stores whole words: no clears, no atomics.
+ */
+export const VECTOR_FLOAT_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
+  'max_pool_tiled.wgsl',
+  'max_pool_overlap_tiled.wgsl',
+  'max_pool_channels_last.wgsl',
+  'max_unpool_tiled.wgsl',
 ]);
 
 /** Kernels that move no float data: the same text serves every float storage. */
@@ -115,9 +130,84 @@ export function specialiseFloat(code: string, storage: FloatStorage, name = 'ker
   return `${native ? 'enable f16;\n\n' : ''}${body}\n${float16Wgsl}`;
 }
 
+const VECTOR_BLOCK = /^\/\/ vector float storage:[^\n]*\n(?:\/\/[^\n]*\n)*((?:@group[^\n]*\n)+)^\/\/ end vector float storage\n/m;
+const VECTOR_BINDING = /^@group\(0\) @binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<(vec4<u32>|u32)>;$/;
+
+/**
+ * A vector kernel's WGSL for a float storage: its vector float storage block (the float bindings
+ * alone) completed with accessors. A read `array<vec4<u32>>` gets `NAME_load4(i) -> vec4<u32>`, a
+ * read_write one `NAME_store4(i, bits)`, a read_write `array<u32>` `NAME_store_lanes(i, bits, live)`
+ * (elements i.. from the lanes in `live`, a prefix); `stored_key4` and `stored_first_sum4` are the
+ * layout.wgsl rules for the bits they move.
+ *
+ * float32: the bindings as declared, one u32 of bits per element. float16 (packed and native alike:
+ * the same text, no `enable f16;`): the bits are halves, one per u32 lane, never widened (maxima and
+ * unpooled values are copies), keys and first sums by layout.wgsl's _half rules; vector i is the word pair i of
+ * an `array<vec2<u32>>`, least significant half first. A lanes store writes whole words, so it needs
+ * i even and the live lanes in pairs (the host takes the kernel only for even output widths).
+ */
+export function specialiseVectorFloat(code: string, storage: FloatStorage, name = 'kernel'): string {
+  const block = VECTOR_BLOCK.exec(code);
+  if (!block) throw new Error(`specialiseVectorFloat: ${name} has no vector float storage block`);
+  const half = storage !== 'float32';
+  const lines: string[] = [half ? '// vector float storage: float16, four halves per vec2<u32>, see float16.wgsl.' : '// vector float storage: float32, four elements per vec4<u32>.'];
+  for (const declaration of block[1].trim().split('\n')) {
+    const match = VECTOR_BINDING.exec(declaration);
+    if (!match) throw new Error(`specialiseVectorFloat: ${name}: cannot read the float binding ${declaration}`);
+    const [, binding, access, variable, element] = match;
+    const lanes = element === 'u32';
+    if (lanes && access === 'read') throw new Error(`specialiseVectorFloat: ${name}: ${variable} is read as scalars`);
+    lines.push(`@group(0) @binding(${binding}) var<storage, ${access}> ${variable}: array<${half && !lanes ? 'vec2<u32>' : element}>;`);
+    if (access === 'read') {
+      lines.push(
+        `fn ${variable}_load4(i: u32) -> vec4<u32> {`,
+        ...(half
+          ? [`  let w = ${variable}[i];`, '  return vec4<u32>(w.x & 0xffffu, w.x >> 16u, w.y & 0xffffu, w.y >> 16u);']
+          : [`  return ${variable}[i];`]),
+        '}',
+      );
+    } else if (!lanes) {
+      lines.push(
+        `fn ${variable}_store4(i: u32, bits: vec4<u32>) {`,
+        half ? `  ${variable}[i] = vec2<u32>(bits.x | (bits.y << 16u), bits.z | (bits.w << 16u));` : `  ${variable}[i] = bits;`,
+        '}',
+      );
+    } else if (half) {
+      lines.push(
+        `fn ${variable}_store_lanes(i: u32, bits: vec4<u32>, live: vec4<bool>) {`,
+        `  ${variable}[i / 2u] = bits.x | (bits.y << 16u);`,
+        '  if (live.z) {',
+        `    ${variable}[i / 2u + 1u] = bits.z | (bits.w << 16u);`,
+        '  }',
+        '}',
+      );
+    } else {
+      lines.push(
+        `fn ${variable}_store_lanes(i: u32, bits: vec4<u32>, live: vec4<bool>) {`,
+        `  ${variable}[i] = bits.x;`,
+        ...['y', 'z', 'w'].flatMap((lane, j) => [`  if (live.${lane}) {`, `    ${variable}[i + ${j + 1}u] = bits.${lane};`, '  }']),
+        '}',
+      );
+    }
+  }
+  const suffix = half ? '_half' : '';
+  lines.push(
+    'fn stored_key4(bits: vec4<u32>) -> vec4<i32> {',
+    `  return max_key4${suffix}(bits);`,
+    '}',
+    'fn stored_first_sum4(bits: vec4<u32>) -> vec4<u32> {',
+    `  return first_sum_bits4${suffix}(bits);`,
+    '}',
+    '// end vector float storage',
+    '',
+  );
+  return code.replace(VECTOR_BLOCK, lines.join('\n'));
+}
+
 /** The WGSL of kernel `name` for a float storage; throws for kernels that have no float16 form. */
 export function shaderCode(name: ShaderName, storage: FloatStorage = 'float32'): string {
   const code = SHADER_CODE[name];
+  if (VECTOR_FLOAT_SHADERS.has(name)) return specialiseVectorFloat(code, storage, name);
   if (storage === 'float32' || FLOAT_FREE_SHADERS.has(name)) return code;
   if (!FLOAT16_SHADERS.has(name)) throw new Error(`shaderCode: ${name} has no float16 form`);
   return specialiseFloat(code, storage, name);
