@@ -9,6 +9,9 @@
  *   (submit to done) and as a trivial compute copy kernel (timestamp queries);
  * - TensorFlow.js on its WebGPU backend (same browser and adapter) and on its CPU backend;
  * - argpool's CPU reference (`cpu.*`), which also gates correctness: the GPU outputs must match it.
+ * Then the same operations on float16 tensors (the input rounded to float16): argpool's timestamps
+ * against float32's and against the copy kernel of the float16 traffic, checked against the CPU
+ * reference on the float16 bits.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -66,6 +69,21 @@ export interface OpResult {
   error?: string;
 }
 
+/** One operation on float16 tensors (the workload's input rounded to float16). */
+export interface Float16Result {
+  workload: string;
+  title: string;
+  op: OpKind;
+  layout: string;
+  /** Bytes the operation must read and write at least: float16 values two bytes each, indices four. */
+  bytesRead: number;
+  bytesWritten: number;
+  argpool: Maybe<{ timestamp: Timing | null; submit: Timing }>;
+  limit: CopyLimitResult | null;
+  check: { ok: boolean; detail: string } | null;
+  error?: string;
+}
+
 export interface ChainResult {
   title: string;
   levels: number;
@@ -101,6 +119,7 @@ export interface BenchResults {
   gradientAvailable: boolean;
   gradientTolerance: string;
   ops: OpResult[];
+  float16: Float16Result[];
   chain: ChainResult | null;
   failures: string[];
   totalMs: number;
@@ -606,7 +625,7 @@ interface Context {
   /** Copies are cheap but settle slowly on SwiftShader (first touches of fresh memory), and are bimodal: more of both. */
   copyPlan: RepPlan;
   cpuPlan: { warmup: number; min: number; max: number; budgetMs: number };
-  wanted: (w: Workload, op: OpKind | 'chain') => boolean;
+  wanted: (w: Workload, op: OpKind | 'chain', dtype?: 'float16') => boolean;
   failures: string[];
 }
 
@@ -792,6 +811,107 @@ async function runWorkload(ctx: Context, w: Workload, seed: number): Promise<OpR
   return results;
 }
 
+/** float16 sums (the gradient): within a float16 rounding of the reference, since float32 sums may be added in another order. */
+function firstHalfDifference(gpu: Uint16Array, reference: Uint16Array, what: string, sums: boolean): string | null {
+  if (gpu.length !== reference.length) return `${what}: GPU gave ${gpu.length} elements, the CPU reference ${reference.length}`;
+  for (let i = 0; i < gpu.length; i++) {
+    if (gpu[i] === reference[i]) continue;
+    const a = cpu.float16BitsToNumber(gpu[i]);
+    const e = cpu.float16BitsToNumber(reference[i]);
+    if (sums && Math.abs(a - e) <= 2 ** -24 + 2 ** -10 * Math.abs(e)) continue;
+    return `${what}[${i}]: GPU 0x${gpu[i].toString(16)} (${a}), CPU reference 0x${reference[i].toString(16)} (${e})${countRest(gpu, reference, i, (x, y) => x !== y)}`;
+  }
+  return null;
+}
+
+/**
+ * The workload's operations on float16 tensors: the same input and output gradient as the float32
+ * rows, rounded to float16. Timed as the float32 rows (timestamps, submit-to-done) with the copy kernel
+ * of the float16 traffic as the floor; checked against the CPU reference on the float16 bits (pooling
+ * and unpooling bit for bit, the gradient within a float16 rounding).
+ */
+async function runFloat16(ctx: Context, w: Workload, seed: number): Promise<Float16Result[]> {
+  const { ap } = ctx;
+  const ops = OPS.filter((op) => ctx.wanted(w, op, 'float16'));
+  if (ops.length === 0) return [];
+  log(`[${w.id}] float16: generating data`);
+  const x = ap.tensor(randomFloats(product(w.shape), seed), w.shape, 'float16');
+  const bits = await x.readFloat16Bits();
+  const reference = cpu.maxPool({ data: bits, shape: w.shape }, w.pool);
+  const pooledShape = reference.values.shape;
+  const pooled = ap.maxPool(x, w.pool);
+  const grad = ap.tensor(randomFloats(product(pooledShape), seed + 1), pooledShape, 'float16');
+  const gradBits = await grad.readFloat16Bits();
+  const spatial = w.layout === 'NHWC' ? w.shape.slice(1, -1) : w.shape.slice(2);
+  const unpoolOptions = { ...w.pool, outputSize: spatial };
+  const backwardOptions = { ...w.pool, inputShape: w.shape };
+  const valuesBytes = pooled.values.byteLength;
+  const indexBytes = pooled.indices.byteLength;
+  const results: Float16Result[] = [];
+  try {
+    for (const op of ops) {
+      const result: Float16Result = {
+        workload: w.id,
+        title: w.title,
+        op,
+        layout: w.layout,
+        bytesRead: op === 'pool' ? x.byteLength : valuesBytes + indexBytes,
+        bytesWritten: op === 'pool' ? valuesBytes + indexBytes : x.byteLength,
+        argpool: { na: 'not run' },
+        limit: null,
+        check: null,
+      };
+      results.push(result);
+      const label = `[${w.id}] float16 ${op}`;
+      try {
+        log(`${label}: copy limit for ${((result.bytesRead + result.bytesWritten) / 2 ** 20).toFixed(1)} MiB of traffic`);
+        result.limit = await ctx.copy.measure(result.bytesRead + result.bytesWritten, ctx.copyPlan);
+        const record: () => Tensor[] =
+          op === 'pool'
+            ? () => {
+                const r = ap.maxPool(x, w.pool);
+                return [r.values, r.indices];
+              }
+            : op === 'unpool'
+              ? () => [ap.maxUnpool(pooled.values, pooled.indices, unpoolOptions)]
+              : () => [ap.maxPoolBackward(grad, pooled.indices, backwardOptions)];
+        let difference: string | null;
+        if (op === 'pool') {
+          difference =
+            firstHalfDifference(await pooled.values.readFloat16Bits(), reference.values.data as Uint16Array, 'values', false) ??
+            firstBitDifference(await pooled.indices.read(), reference.indices.data, 'indices');
+        } else {
+          const expected =
+            op === 'unpool'
+              ? cpu.maxUnpool(reference.values, reference.indices, unpoolOptions)
+              : cpu.maxPoolBackward({ data: gradBits, shape: pooledShape }, reference.indices, backwardOptions);
+          const [out] = record();
+          difference = firstHalfDifference(await (out as Tensor<'float16'>).readFloat16Bits(), expected.data as Uint16Array, 'output', op === 'grad');
+          out.destroy();
+        }
+        result.check = difference ? { ok: false, detail: difference } : { ok: true, detail: op === 'grad' ? 'within tolerance' : 'bit-exact' };
+        if (difference) {
+          const line = `${w.id} ${w.title} float16 ${op}: GPU output differs from the CPU reference: ${difference}`;
+          ctx.failures.push(line);
+          log(`MISMATCH ${line}`);
+        }
+        log(`${label}: argpool GPU (${ctx.gpuPlan.warmup} warm-up + ${ctx.gpuPlan.reps} reps)`);
+        result.argpool = await timeArgpool(ap, ctx.gpuPlan, record, result.bytesWritten);
+        const ms = (t: Timing | null | undefined) => (t ? `${t.medianMs.toFixed(2)} ms` : 'n/a');
+        log(`${label}: argpool ts ${ms(result.argpool.timestamp)}, copy kernel ts ${ms(result.limit.copyKernelTimestamp)}`);
+      } catch (e) {
+        result.error = errorText(e);
+        ctx.failures.push(`${w.id} ${w.title} float16 ${op}: ${result.error}`);
+        log(`ERROR ${label}: ${result.error}`);
+      }
+    }
+  } finally {
+    for (const t of [x, pooled.values, pooled.indices, grad]) t.destroy();
+    await ap.sync();
+  }
+  return results;
+}
+
 function summaryLine(r: OpResult): string {
   const ms = (t: Timing | null | undefined) => (t ? `${t.medianMs.toFixed(2)} ms` : 'n/a');
   const parts: string[] = [];
@@ -937,8 +1057,8 @@ async function runBench(config: BenchConfig): Promise<BenchResults> {
   });
 
   const only = config.only?.toLowerCase() ?? null;
-  const wanted = (w: Workload, op: OpKind | 'chain'): boolean =>
-    !only || `${w.id} ${w.title} ${w.layout} ${op}`.toLowerCase().includes(only);
+  const wanted = (w: Workload, op: OpKind | 'chain', dtype?: 'float16'): boolean =>
+    !only || `${w.id} ${w.title} ${w.layout} ${op}${dtype ? ` ${dtype}` : ''}`.toLowerCase().includes(only);
   const ctx: Context = {
     ap,
     copy: new CopyLimit(ap.device),
@@ -982,6 +1102,7 @@ async function runBench(config: BenchConfig): Promise<BenchResults> {
     gradientAvailable: backwardOf(ap) !== null,
     gradientTolerance: GRADIENT_TOLERANCE,
     ops: [],
+    float16: [],
     chain: null,
     failures: ctx.failures,
     totalMs: 0,
@@ -994,6 +1115,7 @@ async function runBench(config: BenchConfig): Promise<BenchResults> {
   const list = workloads(config.quick);
   for (let i = 0; i < list.length; i++) {
     results.ops.push(...(await runWorkload(ctx, list[i], 1000 + i)));
+    results.float16.push(...(await runFloat16(ctx, list[i], 1000 + i)));
   }
   const chainWanted = !only || 'chain encoder-decoder'.includes(only);
   if (chainWanted) {

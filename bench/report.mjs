@@ -204,6 +204,33 @@ export function renderMarkdown(results) {
     push('');
   }
 
+  const halfRows = results.float16 ?? [];
+  if (halfRows.length) {
+    push('## float16', '');
+    push(
+      'The same operations on float16 tensors (the input and output gradient rounded to float16; indices stay int32), ' +
+        'same run. The floor is the copy kernel of the float16 traffic; float16/float32 compares with the float32 row ' +
+        'above (timestamps). Checked against the CPU reference on the float16 bits (pooling and unpooling bit for bit, ' +
+        'the gradient, summed in float32 in another order and rounded once, within one float16 rounding).',
+      '',
+      '| workload | op | R+W MiB | float16 ts ms | float16 s→d ms | copy kernel ts ms | float16/copy kernel (ts) | float32 ts ms | float16/float32 (ts) | check |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const h of halfRows) {
+      const float32 = results.ops.find((r) => r.workload === h.workload && r.op === h.op);
+      const f32Ts = float32 ? timesOf(float32).argpoolTs : null;
+      const ts = isNa(h.argpool) ? null : med(h.argpool.timestamp);
+      const copyTs = med(h.limit?.copyKernelTimestamp);
+      const na = naReason(h.argpool);
+      const check = h.error ? `ERROR: ${h.error}` : h.check ? (h.check.ok ? h.check.detail : `**MISMATCH**: ${h.check.detail}`) : na ? `— (${na})` : '—';
+      push(
+        `| ${h.workload} ${h.title}${h.layout === 'NHWC' ? ' (NHWC)' : ''} | ${OP_NAMES[h.op]} | ${mib(h.bytesRead + h.bytesWritten)} | ${fmtMs(ts)} | ` +
+          `${isNa(h.argpool) ? 'n/a' : fmtSubmit(h.argpool.submit)} | ${fmtMs(copyTs)} | ${fmtRatio(ts, copyTs)} | ${fmtMs(f32Ts)} | ${fmtRatio(ts, f32Ts)} | ${check.replace(/\|/g, '\\|')} |`,
+      );
+    }
+    push('');
+  }
+
   push('## argpool against the alternatives', '');
   push(
     '| workload | op | argpool ts ms | tfjs webgpu ts ms | argpool/tfjs-webgpu (ts) | argpool s→d ms | tfjs webgpu s→d ms | argpool/tfjs-webgpu (s→d) | CPU ref ms (reps) | argpool s→d / CPU ref | tfjs cpu ms (reps) | argpool s→d / tfjs cpu |',
