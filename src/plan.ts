@@ -27,6 +27,7 @@ export type ShaderName =
   | 'max_pool_tiled.wgsl'
   | 'max_pool_overlap_tiled.wgsl'
   | 'max_unpool_backward.wgsl'
+  | 'max_unpool_channels_last.wgsl'
   | 'max_unpool_claim.wgsl'
   | 'max_unpool_tiled.wgsl'
   | 'max_unpool_write.wgsl'
@@ -202,8 +203,8 @@ function sameWindows(windows: PoolGeometry, source: PoolGeometry | undefined): b
 function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, limits: PlanLimits): OperationPlan {
   const op = plan.op;
   const needs = plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need));
-  if (plan.programs.length === 1 && ['window_scatter.wgsl', 'max_unpool_tiled.wgsl'].includes(plan.programs[0].shader)) {
-    // Taps from this very pooling: the scatter and the tiled kernel read them as they are, and none can be invalid.
+  if (plan.programs.length === 1 && ['window_scatter.wgsl', 'max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl'].includes(plan.programs[0].shader)) {
+    // Taps from this very pooling: the scatter and the tiled kernels read them as they are, and none can be invalid.
     const scatter = plan.programs[0];
     const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
     return finishPlan({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
@@ -262,6 +263,27 @@ export function channelsLastPlan(
   return grid.some((n) => n > maxPerDimension) ? null : { grid, constants };
 }
 
+/** Whether the windows tile the input exactly: stride = kernel, no padding or dilation, each input size its output size times the kernel. */
+function windowsTile(g: PoolGeometry): boolean {
+  return g.kernel.every((k, i) => g.stride[i] === k && g.dilation[i] === 1 && g.padBegin[i] === 0 && g.padEnd[i] === 0 && g.inSpatial[i] === g.outSpatial[i] * k);
+}
+
+/**
+ * How max_unpool_channels_last.wgsl covers the unpooling (or gradient) of a channels-last pooling
+ * whose windows tile the input, with a channel count that is a multiple of 4: one pooled position and
+ * four channels per invocation. Null when it does not apply or its grid would not fit.
+ */
+export function channelsLastTiledPlan(
+  g: PoolGeometry,
+  maxPerDimension: number,
+): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number; KERNEL_H: number; KERNEL_D: number } } | null {
+  if (g.layout !== 'NHWC' || !windowsTile(g)) return null;
+  const plan = channelsLastPlan(g, maxPerDimension);
+  if (!plan) return null;
+  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
+  return { grid: plan.grid, constants: { ...plan.constants, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD } };
+}
+
 /** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
 export interface TiledPlan {
   grid: [number, number, number];
@@ -275,11 +297,8 @@ export interface TiledPlan {
  */
 export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): TiledPlan | null {
   const last = g.rank - 1;
-  const tiles =
-    g.layout === 'NCHW' &&
-    g.kernel.every((k, i) => g.stride[i] === k && g.dilation[i] === 1 && g.padBegin[i] === 0 && g.padEnd[i] === 0 && g.inSpatial[i] === g.outSpatial[i] * k);
   const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
-  if (!tiles || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
+  if (g.layout !== 'NCHW' || !windowsTile(g) || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
   const [outD, outH, outW] = toDHW(g.outSpatial, 1);
   const groupsPerRow = outW / 4;
   const planes = g.batch * g.channels * outD;
@@ -381,7 +400,8 @@ export function windowGatherPlan(
 /**
  * The program that writes, for every element of the pooling input's shape, what the pooled outputs
  * whose window holds it send there (the gradient sum, or the last value whose index names it).
- * Windows that tile the input take max_unpool_tiled.wgsl; other windows window_scatter.wgsl, driven
+ * Windows that tile the input take max_unpool_tiled.wgsl (channels-first) or
+ * max_unpool_channels_last.wgsl (channels-last, channels a multiple of 4); other windows window_scatter.wgsl, driven
  * by the pooled elements, which needs `result` cleared first (`clear` is then true). The general
  * kernels (specialised false) take a window gather.
  */
@@ -398,6 +418,11 @@ function gatherProgram(
   const tiled = specialised ? tiledPlan(pooling, limit, launch) : null;
   if (tiled) {
     return { program: program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid), clear: false };
+  }
+  const channelsLast = specialised ? channelsLastTiledPlan(pooling, limit) : null;
+  if (channelsLast) {
+    const constants = { ...channelsLast.constants, GRADIENT: gradient ? 1 : 0 };
+    return { program: program(`${op} tiled`, 'max_unpool_channels_last.wgsl', constants, bindings, channelsLast.grid), clear: false };
   }
   const plan = windowGatherPlan(pooling, limit, launch, !gradient);
   if (specialised) {

@@ -14,6 +14,7 @@ import maxPoolChannelsLastWgsl from '../shaders/max_pool_channels_last.wgsl?raw'
 import maxPoolTiledWgsl from '../shaders/max_pool_tiled.wgsl?raw';
 import maxPoolOverlapTiledWgsl from '../shaders/max_pool_overlap_tiled.wgsl?raw';
 import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
+import maxUnpoolChannelsLastWgsl from '../shaders/max_unpool_channels_last.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
 import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
@@ -36,6 +37,7 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
   'max_pool_tiled.wgsl': withShared(maxPoolTiledWgsl),
   'max_pool_overlap_tiled.wgsl': withShared(maxPoolOverlapTiledWgsl),
   'max_unpool_backward.wgsl': withShared(maxUnpoolBackwardWgsl),
+  'max_unpool_channels_last.wgsl': withShared(maxUnpoolChannelsLastWgsl),
   'max_unpool_claim.wgsl': withShared(maxUnpoolClaimWgsl),
   'max_unpool_tiled.wgsl': withShared(maxUnpoolTiledWgsl),
   'max_unpool_write.wgsl': withShared(maxUnpoolWriteWgsl),
@@ -73,6 +75,7 @@ export const VECTOR_FLOAT_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>
   'max_pool_overlap_tiled.wgsl',
   'max_pool_channels_last.wgsl',
   'max_unpool_tiled.wgsl',
+  'max_unpool_channels_last.wgsl',
 ]);
 
 /** Kernels that move no float data: the same text serves every float storage. */

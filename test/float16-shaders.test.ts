@@ -29,7 +29,7 @@ describe('float16 specialisation of the kernels (text substitution)', () => {
       expect(SHADER_CODE[name].includes('// float storage:'), name).toBe(FLOAT16_SHADERS.has(name));
       expect(SHADER_CODE[name].includes('// vector float storage:'), name).toBe(VECTOR_FLOAT_SHADERS.has(name));
     }
-    expect([...VECTOR_FLOAT_SHADERS].sort()).toEqual(['max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl', 'max_unpool_tiled.wgsl']);
+    expect([...VECTOR_FLOAT_SHADERS].sort()).toEqual(['max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl', 'max_unpool_channels_last.wgsl', 'max_unpool_tiled.wgsl']);
   });
 
   for (const name of VECTOR_FLOAT_SHADERS) {

@@ -1,6 +1,6 @@
 /**
  * The vector kernels on float16 tensors (max_pool_tiled, max_pool_overlap_tiled,
- * max_pool_channels_last, max_unpool_tiled, completed by specialiseVectorFloat): halves moved as they
+ * max_pool_channels_last, max_unpool_tiled, max_unpool_channels_last, completed by specialiseVectorFloat): halves moved as they
  * are, keys from their 16 bits, whole-word stores. Each geometry is first shown to take the vector
  * kernel on float16 (the plan), then pooling, unpooling from the pooling's own indices and the pooling
  * gradient are compared bit for bit with the CPU reference and with the float32 path on the widened
@@ -33,29 +33,31 @@ const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindin
 interface VectorCase {
   shape: number[];
   pool: PoolOptions;
-  /** The kernel float16 pooling takes; `unpools`: unpooling and the gradient take max_unpool_tiled.wgsl. */
+  /** The kernel float16 pooling takes, and the vector kernel its unpooling and gradient take (null: the scatter). */
   kernel: ShaderName;
-  unpools: boolean;
+  unpools: ShaderName | null;
 }
 
 const CASES: VectorCase[] = [
   // Windows that tile the input: 2x2, kernel widths 1 and 4, 3-D, several rows per invocation.
-  { shape: [2, 3, 8, 16], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: true },
-  { shape: [1, 2, 8, 16], pool: { kernelSize: [2, 4] }, kernel: 'max_pool_tiled.wgsl', unpools: true },
-  { shape: [1, 3, 6, 8], pool: { kernelSize: [3, 1] }, kernel: 'max_pool_tiled.wgsl', unpools: true },
-  { shape: [1, 2, 4, 6, 8], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: true },
-  { shape: [2, 3, 64, 32], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: true },
+  { shape: [2, 3, 8, 16], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: 'max_unpool_tiled.wgsl' },
+  { shape: [1, 2, 8, 16], pool: { kernelSize: [2, 4] }, kernel: 'max_pool_tiled.wgsl', unpools: 'max_unpool_tiled.wgsl' },
+  { shape: [1, 3, 6, 8], pool: { kernelSize: [3, 1] }, kernel: 'max_pool_tiled.wgsl', unpools: 'max_unpool_tiled.wgsl' },
+  { shape: [1, 2, 4, 6, 8], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: 'max_unpool_tiled.wgsl' },
+  { shape: [2, 3, 64, 32], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: 'max_unpool_tiled.wgsl' },
   // 1-D: runs of column groups (COLUMNS), a partial last run.
-  { shape: [2, 3, 148 * 2], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: true },
+  { shape: [2, 3, 148 * 2], pool: { kernelSize: 2 }, kernel: 'max_pool_tiled.wgsl', unpools: 'max_unpool_tiled.wgsl' },
   // Overlapping 3-wide windows with stride 2: even output widths, the last group half live (width 6).
-  { shape: [2, 3, 9, 16], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool_overlap_tiled.wgsl', unpools: false },
-  { shape: [1, 2, 7, 12], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool_overlap_tiled.wgsl', unpools: false },
-  { shape: [1, 2, 11, 8], pool: { kernelSize: [2, 3], stride: [3, 2], padding: [1, 1], dilation: [2, 1] }, kernel: 'max_pool_overlap_tiled.wgsl', unpools: false },
+  { shape: [2, 3, 9, 16], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool_overlap_tiled.wgsl', unpools: null },
+  { shape: [1, 2, 7, 12], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool_overlap_tiled.wgsl', unpools: null },
+  { shape: [1, 2, 11, 8], pool: { kernelSize: [2, 3], stride: [3, 2], padding: [1, 1], dilation: [2, 1] }, kernel: 'max_pool_overlap_tiled.wgsl', unpools: null },
   // Channels-last, channels a multiple of 4: padding, overlap, 1-D and 3-D.
-  { shape: [2, 6, 8, 8], pool: { kernelSize: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: false },
-  { shape: [1, 7, 9, 4], pool: { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: false },
-  { shape: [1, 9, 12], pool: { kernelSize: 3, stride: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: false },
-  { shape: [1, 3, 4, 5, 4], pool: { kernelSize: 2, stride: 1, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: false },
+  { shape: [2, 6, 8, 8], pool: { kernelSize: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: 'max_unpool_channels_last.wgsl' },
+  { shape: [1, 6, 9, 12], pool: { kernelSize: [2, 3], layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: 'max_unpool_channels_last.wgsl' },
+  { shape: [1, 7, 9, 4], pool: { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: null },
+  { shape: [1, 9, 12], pool: { kernelSize: 3, stride: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: null },
+  { shape: [1, 3, 4, 5, 4], pool: { kernelSize: 2, stride: 1, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: null },
+  { shape: [2, 4, 6, 8, 4], pool: { kernelSize: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl', unpools: 'max_unpool_channels_last.wgsl' },
 ];
 
 const FORMATS: IndexFormat[] = ['spatial', 'window'];
@@ -120,7 +122,9 @@ describe('vector kernels on float16', () => {
           expect(plan.programs[0].float, what).toBe(float);
           expect(plan.clears, what).toEqual([]);
           const back = planMaxPoolBackward(g, { limits: LIMITS, float, pooledBy: g });
-          expect(back.programs.some((p) => p.shader === 'max_unpool_tiled.wgsl'), what).toBe(c.unpools);
+          const vector = back.programs.map((p) => p.shader).filter((name) => name === 'max_unpool_tiled.wgsl' || name === 'max_unpool_channels_last.wgsl');
+          expect(vector, what).toEqual(c.unpools ? [c.unpools] : []);
+          if (c.unpools) expect(back.clears.filter((clear) => clear.role === 'gradInput'), what).toEqual([]);
         }
       }
     }

@@ -137,5 +137,19 @@ describe("plans with indexFormat 'window'", () => {
     expect(tiled.programs[0].constants.WINDOW_TAPS).toBe(1);
     const tiledBackward = resolvePoolBackwardGeometry([1, 2, 4, 8], [1, 2, 4, 8], { kernelSize: 2, inputShape: [1, 2, 8, 16], ...window });
     expect(shaders(planMaxPoolBackward(tiledBackward, { limits, pooledBy: tiling }))).toEqual(['max_unpool_tiled.wgsl']);
+
+    // Channels-last windows that tile the input, four channels to a word of taps: the same.
+    const lastTiling = resolvePoolGeometry('maxPool', [1, 8, 16, 4], { kernelSize: 2, layout: 'NHWC', ...window });
+    const lastUnpool = resolveUnpoolGeometry('maxUnpool', [1, 4, 8, 4], [1, 4, 8, 4], { kernelSize: 2, layout: 'NHWC', ...window });
+    const last = planMaxUnpool(lastUnpool, { limits, pooledBy: lastTiling });
+    expect(shaders(last)).toEqual(['max_unpool_channels_last.wgsl']);
+    expect(last.programs[0].constants.WINDOW_TAPS).toBe(1);
+    expect(last.clears.map((c) => c.role)).toEqual(['status']);
+    const lastBackward = resolvePoolBackwardGeometry([1, 4, 8, 4], [1, 4, 8, 4], { kernelSize: 2, layout: 'NHWC', inputShape: [1, 8, 16, 4], ...window });
+    expect(shaders(planMaxPoolBackward(lastBackward, { limits, pooledBy: lastTiling }))).toEqual(['max_unpool_channels_last.wgsl']);
+    // Three channels: no whole vec4 per position, so the scatter.
+    const oddChannels = resolvePoolGeometry('maxPool', [1, 8, 16, 3], { kernelSize: 2, layout: 'NHWC', ...window });
+    const oddUnpool = resolveUnpoolGeometry('maxUnpool', [1, 4, 8, 3], [1, 4, 8, 3], { kernelSize: 2, layout: 'NHWC', ...window });
+    expect(shaders(planMaxUnpool(oddUnpool, { limits, pooledBy: oddChannels }))).toEqual(['window_scatter.wgsl']);
   });
 });
