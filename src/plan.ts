@@ -284,6 +284,22 @@ export function channelsLastTiledPlan(
   return { grid: plan.grid, constants: { ...plan.constants, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD } };
 }
 
+/**
+ * max_pool_channels_last.wgsl's plan; where the windows tile the input, with TILES, the kernel's size
+ * and several output columns per invocation (up to 8, and the launch profile's tiled rows, fewer
+ * where that would leave fewer invocations than the profile wants).
+ */
+function channelsLastPoolPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile): { grid: [number, number, number]; constants: Record<string, number> } | null {
+  const plan = channelsLastPlan(g, maxPerDimension);
+  if (!plan || !windowsTile(g)) return plan;
+  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
+  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
+  const positions = (g.channels / 4) * g.batch * outD * outH;
+  const columns = rowsPerInvocation(Math.min(8, launch.tiledRows), launch.minInvocations, (c) => positions * Math.ceil(outW / c));
+  const grid: [number, number, number] = [plan.grid[0], Math.ceil(outW / (columns * plan.constants.WORKGROUP_Y)), plan.grid[2]];
+  return { grid, constants: { ...plan.constants, TILES: 1, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, COLUMNS: columns } };
+}
+
 /** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
 export interface TiledPlan {
   grid: [number, number, number];
@@ -484,7 +500,7 @@ function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPla
   const tiled = specialised ? (tiledColumnsPlan(geometry, limit, launch) ?? tiledPlan(geometry, limit, launch)) : null;
   // float16 stores the overlap kernel's outputs in whole words, two lanes at a time: even widths only.
   const overlap = specialised && !tiled && (!halfFloats(context) || geometry.outSpatial[1] % 2 === 0) ? overlapTiledPlan(geometry, limit, launch) : null;
-  const channelsLast = specialised && !tiled && !overlap ? channelsLastPlan(geometry, limit) : null;
+  const channelsLast = specialised && !tiled && !overlap ? channelsLastPoolPlan(geometry, limit, launch) : null;
   const main = tiled
     ? program(op, 'max_pool_tiled.wgsl', tiled.constants, bindings, tiled.grid)
     : overlap
