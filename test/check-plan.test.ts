@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index';
 import { conformancePlan, LARGE_BINDING_BYTES, largestTensorBytes } from '../src/check/plan';
-import { makeValues } from '../src/check/values';
+import { makeHalfValues, makeValues } from '../src/check/values';
+import { resolvePoolGeometry } from '../src/options';
+import { planMaxPool, planMaxPoolBackward } from '../src/plan';
 
 const full = conformancePlan();
 const quick = conformancePlan({ quick: true });
@@ -51,6 +53,35 @@ describe('the conformance plan', () => {
     // The general kernels run one output per invocation, 64 invocations per workgroup.
     expect(Math.ceil(outputs / 64)).toBeGreaterThan(65_535);
     expect(spatial(shape)).toEqual([2049, 2049]);
+  });
+
+  it('runs float16 through every kernel family that takes it, on both storages and the general kernels', () => {
+    const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+    for (const plan of [full, quick]) {
+      const half = plan.filter((c) => c.dtype === 'float16');
+      const pooling = new Set<string>();
+      const unpooling = new Set<string>();
+      for (const c of half) {
+        expect(c.contexts.sort(), c.id).toEqual(['float16-packed', 'general', 'primary']);
+        const g = resolvePoolGeometry('maxPool', c.shape, c.pool);
+        pooling.add(planMaxPool(g, { limits: LIMITS, float: 'float16-packed' }).programs[0].shader);
+        for (const p of planMaxPoolBackward(g, { limits: LIMITS, float: 'float16-packed', pooledBy: g }).programs) unpooling.add(p.shader);
+      }
+      expect([...pooling].sort()).toEqual(['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']);
+      for (const shader of ['max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl', 'window_scatter.wgsl']) expect(unpooling.has(shader), shader).toBe(true);
+      for (const kind of ['special', 'nan']) expect(half.some((c) => c.kind === kind), kind).toBe(true);
+      expect(half.some((c) => c.pool.indexFormat === 'window')).toBe(true);
+      // The other contexts never take a float32 case.
+      expect(plan.filter((c) => c.dtype !== 'float16' && c.contexts.includes('float16-packed'))).toEqual([]);
+    }
+  });
+
+  it('makes float16 values of each kind with float16\'s own special patterns', () => {
+    expect(makeHalfValues('special', 64, 3)).toEqual(makeHalfValues('special', 64, 3));
+    const special = makeHalfValues('special', 4096, 1);
+    for (const pattern of [0x0001, 0x8001, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x7bff]) expect(special).toContain(pattern);
+    const nan = makeHalfValues('nan', 4096, 2);
+    for (const pattern of [0x7c01, 0xfe2a]) expect(nan).toContain(pattern);
   });
 
   it('makes the same values for the same seed, with the special bit patterns it promises', () => {

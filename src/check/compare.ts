@@ -4,13 +4,15 @@
  */
 
 /** How a check compares: the rule, as the report states it. */
-export type Comparison = 'bits' | 'ints' | 'sum-bits' | 'close';
+export type Comparison = 'bits' | 'ints' | 'sum-bits' | 'close' | 'half-bits' | 'half-sum-bits';
 
 export const COMPARISON_RULES: Readonly<Record<Comparison, string>> = {
   bits: 'float32 bit patterns equal (NaN payloads and the sign of zero included)',
   ints: 'integers equal',
   'sum-bits': 'float32 sums in the reference order, bit patterns equal; NaN matches any NaN (IEEE leaves an arithmetic NaN payload open)',
   close: '|actual - expected| <= 1e-6 * max(|expected|, largest input magnitude), NaN and infinities exactly (interpolated fill)',
+  'half-bits': 'float16 bit patterns equal (NaN payloads and the sign of zero included)',
+  'half-sum-bits': 'float16 bit patterns equal (sums in float32 in the reference order, rounded once); NaN matches any NaN',
 };
 
 /** Relative tolerance of the 'close' comparison (float32 interpolation against float64 rounded once). */
@@ -45,6 +47,21 @@ export function compareBits(actual: Float32Array, expected: Float32Array, anyNaN
     if (mismatches++ < SHOWN) rows.push(`${i}: ${showFloat(a[i])}, ${showFloat(e[i])}`);
   }
   return mismatches ? summary(rows, mismatches, a.length) : null;
+}
+
+const isHalfNaN = (bits: number) => (bits & 0x7c00) === 0x7c00 && (bits & 0x3ff) !== 0;
+
+/** float16 bit patterns equal; with `anyNaN`, any NaN matches any NaN. */
+export function compareHalfBits(actual: Uint16Array, expected: Uint16Array, anyNaN = false): string | null {
+  const bad = lengthMismatch(actual, expected);
+  if (bad) return bad;
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] === expected[i] || (anyNaN && isHalfNaN(actual[i]) && isHalfNaN(expected[i]))) continue;
+    if (mismatches++ < SHOWN) rows.push(`${i}: 0x${actual[i].toString(16).padStart(4, '0')}, 0x${expected[i].toString(16).padStart(4, '0')}`);
+  }
+  return mismatches ? summary(rows, mismatches, actual.length) : null;
 }
 
 /** Integers equal. */

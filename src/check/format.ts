@@ -54,9 +54,9 @@ export function speedLines(report: CheckReport): string[] {
 export function failureLines(report: CheckReport): string[] {
   const lines: string[] = [];
   for (const f of report.conformance.failures) {
-    const { id, shape, pool, kind, seed, fill } = f.definition;
+    const { id, shape, pool, kind, seed, fill, dtype } = f.definition;
     lines.push(`FAIL ${f.id}: ${f.detail ?? ''}`);
-    lines.push(`     case ${id}: ${JSON.stringify({ shape, pool, kind, seed, ...(fill ? { fill } : {}) })}`);
+    lines.push(`     case ${id}: ${JSON.stringify({ shape, pool, kind, seed, ...(fill ? { fill } : {}), ...(dtype ? { dtype } : {}) })}`);
   }
   return lines;
 }
@@ -67,7 +67,7 @@ export function formatReport(report: CheckReport): string[] {
   return [
     `argpool check ${report.version} on ${report.environment}${report.options.quick ? ' (quick)' : ''}`,
     ...adapterLines(report),
-    conformanceLine(report) + ` (${c.cases} cases on up to 3 contexts, ${(c.durationMs / 1000).toFixed(1)} s)`,
+    conformanceLine(report) + ` (${c.cases} cases on up to ${c.float16Storage === 'float16-native' ? 4 : 3} contexts, ${(c.durationMs / 1000).toFixed(1)} s)`,
     ...failureLines(report),
     ...c.skipped.map((s) => `skipped ${s.case}: ${s.reason}`),
     ...speedLines(report),

@@ -5,14 +5,16 @@
  * gradients from the results, and compares every output: one check per output and context.
  *
  * Contexts: 'primary' (the launch profile chosen for this adapter, or the one `--profile` names, on
- * the specialised kernels), 'other-profile' (the other launch profile) and 'general' (the primary
- * profile with `specialisedKernels: false`).
+ * the specialised kernels; float16 stored natively where the adapter has 'shader-f16'),
+ * 'other-profile' (the other launch profile), 'general' (the primary profile with
+ * `specialisedKernels: false`) and 'float16-packed' (the primary profile with float16 forced into
+ * packed words; float16 cases only, and run only where 'primary' stores float16 natively).
  */
 import type { FillMode, IndexFormat, Layout, PoolOptions } from '../index.js';
 import { rng, VALUE_KINDS, type ValueKind } from './values.js';
 
-export type ContextName = 'primary' | 'other-profile' | 'general';
-export const CONTEXT_NAMES: readonly ContextName[] = ['primary', 'other-profile', 'general'];
+export type ContextName = 'primary' | 'other-profile' | 'general' | 'float16-packed';
+export const CONTEXT_NAMES: readonly ContextName[] = ['primary', 'other-profile', 'general', 'float16-packed'];
 
 export interface CheckCase {
   /** Unique and stable: `group/what`. */
@@ -22,6 +24,8 @@ export interface CheckCase {
   pool: PoolOptions;
   kind: ValueKind;
   seed: number;
+  /** float16 tensors (values, gradients and results two bytes each, compared as float16 bits); default float32. */
+  dtype?: 'float16';
   /** How the pooled result is unpooled (default 'zero'). */
   fill?: FillMode;
   contexts: ContextName[];
@@ -146,6 +150,39 @@ function specialValueCases(): CheckCase[] {
   return cases;
 }
 
+/**
+ * float16 on every kernel family that takes it: the tiled kernels (2-D, 1-D column runs, 3-D), the
+ * 3x3/2 overlap kernel (even output width; an odd one, in ceil mode, takes the general kernel),
+ * channels-last with channels in fours (tiling and overlapping) and in threes (the general kernel and
+ * the scatter), 'window' taps; on the value kinds whose bits decide (float16 subnormals, signed zeros,
+ * NaN payloads, ties, infinities).
+ */
+function float16Cases(): CheckCase[] {
+  const list: [string, number[], PoolOptions][] = [
+    ['tiled-2d', [2, 3, 8, 16], { kernelSize: 2 }],
+    ['tiled-1d', [2, 3, 296], { kernelSize: 2 }],
+    ['tiled-3d', [1, 2, 4, 6, 8], { kernelSize: 2 }],
+    ['overlap-3x3-2', [2, 3, 9, 16], { kernelSize: 3, stride: 2, padding: 1 }],
+    ['overlap-odd-width', [1, 2, 6, 4], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
+    ['NHWC-tiled', [2, 6, 8, 8], { kernelSize: 2, layout: 'NHWC' }],
+    ['NHWC-overlap', [1, 7, 9, 4], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
+    ['NHWC-3-channels', [2, 5, 6, 3], { kernelSize: 2, layout: 'NHWC' }],
+    ['window-overlap', [1, 2, 9, 8], { kernelSize: 3, stride: 2, padding: 1, indexFormat: 'window' }],
+    ['window-tiled-NHWC', [1, 4, 8, 8], { kernelSize: 2, layout: 'NHWC', indexFormat: 'window' }],
+  ];
+  const kinds: ValueKind[] = ['special', 'nan', 'ties', 'inf'];
+  return list.map(([what, shape, pool], i) => ({
+    id: `float16/${what}`,
+    group: 'float16',
+    shape,
+    pool,
+    kind: kinds[i % kinds.length],
+    seed: 600 + i,
+    dtype: 'float16' as const,
+    contexts: ['primary', 'general', 'float16-packed'] as ContextName[],
+  }));
+}
+
 /** Random configurations, drawn from a fixed seed (the same on every run). */
 function randomCases(count: number): CheckCase[] {
   const next = rng(0x5eed);
@@ -252,10 +289,10 @@ function sizeCases(quick: boolean): CheckCase[] {
 /** The whole plan, in the order it runs. */
 export function conformancePlan(options: PlanOptions = {}): CheckCase[] {
   const quick = options.quick ?? false;
-  return [...formatCases(), ...geometryCases(), ...specialValueCases(), ...randomCases(quick ? 20 : 40), ...sizeCases(quick)];
+  return [...formatCases(), ...geometryCases(), ...specialValueCases(), ...float16Cases(), ...randomCases(quick ? 20 : 40), ...sizeCases(quick)];
 }
 
 /** The largest tensor of a case in bytes (its input: pooling never grows a tensor, unpooling restores the input's size). */
 export function largestTensorBytes(c: CheckCase): number {
-  return c.shape.reduce((a, b) => a * b, 1) * 4;
+  return c.shape.reduce((a, b) => a * b, 1) * (c.dtype === 'float16' ? 2 : 4);
 }

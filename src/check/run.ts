@@ -5,10 +5,10 @@
  * the demo's "Check this GPU" view in the browser, so both run the same plan and write the same report.
  */
 import { ArgPool, cpu, type PoolOptions, type Tensor, type UnpoolOptions } from '../index.js';
-import { compareBits, compareClose, compareInts, COMPARISON_RULES, magnitude, type Comparison } from './compare.js';
+import { compareBits, compareClose, compareHalfBits, compareInts, COMPARISON_RULES, magnitude, type Comparison } from './compare.js';
 import { conformancePlan, largestTensorBytes, type CheckCase, type ContextName } from './plan.js';
 import { runSpeed, type SpeedReport } from './speed.js';
-import { makeValues } from './values.js';
+import { makeHalfValues, makeValues, type ValueKind } from './values.js';
 
 export type ProfileName = 'emulated' | 'gpu';
 
@@ -85,6 +85,8 @@ export interface ConformanceReport {
   skipped: { case: string; reason: string }[];
   cases: number;
   contexts: Record<ContextName, string>;
+  /** How the primary context stores float16: natively where the adapter has 'shader-f16', else packed (the 'float16-packed' context then does not run). */
+  float16Storage: 'float16-native' | 'float16-packed';
   rules: Record<string, string>;
   durationMs: number;
   /** Milliseconds per case run (a case on one context), GPU and reference together. */
@@ -192,8 +194,8 @@ class Recorder {
     context: ContextName,
     output: string,
     comparison: Comparison,
-    actual: Float32Array | Int32Array | Uint8Array,
-    expected: Float32Array | Int32Array | Uint8Array,
+    actual: Float32Array | Int32Array | Uint8Array | Uint16Array,
+    expected: Float32Array | Int32Array | Uint8Array | Uint16Array,
     scale = 1,
   ): void {
     if (this.injectingNext() && expected.length > 0) {
@@ -206,7 +208,9 @@ class Recorder {
         ? compareInts(actual as Int32Array, expected as Int32Array)
         : comparison === 'close'
           ? compareClose(actual as Float32Array, expected as Float32Array, scale)
-          : compareBits(actual as Float32Array, expected as Float32Array, comparison === 'sum-bits');
+          : comparison === 'half-bits' || comparison === 'half-sum-bits'
+            ? compareHalfBits(actual as Uint16Array, expected as Uint16Array, comparison === 'half-sum-bits')
+            : compareBits(actual as Float32Array, expected as Float32Array, comparison === 'sum-bits');
     this.add(c, context, output, comparison, detail);
   }
 
@@ -220,7 +224,13 @@ class Recorder {
 
 /** Runs one case on one context: pooling, unpooling and both gradients against the CPU reference. */
 async function runCase(ap: ArgPool, c: CheckCase, context: ContextName, record: Recorder): Promise<void> {
-  const data = makeValues(c.kind, size(c.shape), c.seed);
+  // float16 cases: float16 bits on both sides, float tensors stored as float16, results read as bits.
+  const half = c.dtype === 'float16';
+  const makeData = (kind: ValueKind, length: number, seed: number) => (half ? makeHalfValues(kind, length, seed) : makeValues(kind, length, seed));
+  const upload = (bits: Float32Array | Uint16Array, shape: number[]) => (half ? ap.tensor(bits as Uint16Array, shape, 'float16') : ap.tensor(bits as Float32Array, shape));
+  const read = (t: Tensor): Promise<Float32Array | Uint16Array> => (half ? (t as Tensor<'float16'>).readFloat16Bits() : (t as Tensor<'float32'>).read());
+  const bits: Comparison = half ? 'half-bits' : 'bits';
+  const data = makeData(c.kind, size(c.shape), c.seed);
   const made: Tensor[] = [];
   const keep = <T extends Tensor>(t: T): T => {
     made.push(t);
@@ -231,7 +241,7 @@ async function runCase(ap: ArgPool, c: CheckCase, context: ContextName, record: 
     try {
       expected = cpu.maxPool({ data, shape: c.shape }, c.pool);
     } catch (error) {
-      const x = keep(ap.tensor(data, c.shape));
+      const x = keep(upload(data, c.shape));
       let got: string | null = null;
       try {
         keep(ap.maxPool(x, c.pool).values);
@@ -241,11 +251,11 @@ async function runCase(ap: ArgPool, c: CheckCase, context: ContextName, record: 
       record.expectMessage(c, context, 'refused', 'refusal', message(error), got);
       return;
     }
-    const x = keep(ap.tensor(data, c.shape));
+    const x = keep(upload(data, c.shape));
     const { values, indices } = ap.maxPool(x, c.pool);
     keep(values);
     keep(indices);
-    record.compare(c, context, 'values', 'bits', await values.read(), expected.values.data);
+    record.compare(c, context, 'values', bits, await read(values), expected.values.data);
     record.compare(c, context, 'indices', 'ints', await indices.read(), expected.indices.data);
 
     // Unpooling back to the input's size where the options allow it (the sizes PyTorch accepts).
@@ -289,22 +299,22 @@ async function runCase(ap: ArgPool, c: CheckCase, context: ContextName, record: 
     } else if (expectedUnpooled) {
       const unpooled = keep(ap.maxUnpool(values, indices, unpool));
       const bilinear = unpool.fill === 'bilinear';
-      record.compare(c, context, `maxUnpool (fill ${unpool.fill ?? 'zero'})`, bilinear ? 'close' : 'bits', await unpooled.read(), expectedUnpooled.data, bilinear ? magnitude(data) : 1);
+      record.compare(c, context, `maxUnpool (fill ${unpool.fill ?? 'zero'})`, bilinear ? 'close' : bits, await read(unpooled), expectedUnpooled.data, bilinear ? magnitude(data as Float32Array) : 1);
       // The gradient of unpooling (a gather; fills other than zero have none).
       const gradient: UnpoolOptions = { ...unpool };
       delete gradient.fill;
-      const gradData = makeValues(c.kind, expectedUnpooled.data.length, c.seed + 2);
+      const gradData = makeData(c.kind, expectedUnpooled.data.length, c.seed + 2);
       const expectedGrad = cpu.maxUnpoolBackward({ data: gradData, shape: expectedUnpooled.shape }, expected.indices, gradient);
-      const grad = keep(ap.maxUnpoolBackward(keep(ap.tensor(gradData, expectedUnpooled.shape)), indices, gradient));
-      record.compare(c, context, 'maxUnpoolBackward', 'bits', await grad.read(), expectedGrad.data);
+      const grad = keep(ap.maxUnpoolBackward(keep(upload(gradData, expectedUnpooled.shape)), indices, gradient));
+      record.compare(c, context, 'maxUnpoolBackward', bits, await read(grad), expectedGrad.data);
     }
 
     // The gradient of pooling: sums where overlapping windows chose one element, in a fixed order.
-    const gradOutput = makeValues(c.kind === 'all-neg-inf' ? 'random' : c.kind, expected.values.data.length, c.seed + 1);
+    const gradOutput = makeData(c.kind === 'all-neg-inf' ? 'random' : c.kind, expected.values.data.length, c.seed + 1);
     const backward = { ...c.pool, inputShape: c.shape };
     const expectedGradInput = cpu.maxPoolBackward({ data: gradOutput, shape: expected.values.shape }, expected.indices, backward);
-    const gradInput = keep(ap.maxPoolBackward(keep(ap.tensor(gradOutput, expected.values.shape)), indices, backward));
-    record.compare(c, context, 'maxPoolBackward', 'sum-bits', await gradInput.read(), expectedGradInput.data);
+    const gradInput = keep(ap.maxPoolBackward(keep(upload(gradOutput, expected.values.shape)), indices, backward));
+    record.compare(c, context, 'maxPoolBackward', half ? 'half-sum-bits' : 'sum-bits', await read(gradInput), expectedGradInput.data);
   } finally {
     for (const t of made) t.destroy();
   }
@@ -343,15 +353,18 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       primary,
       'other-profile': await ArgPool.create({ device, launchProfile: otherProfile }),
       general: await ArgPool.create({ device, launchProfile: primaryProfile, specialisedKernels: false }),
+      'float16-packed': await ArgPool.create({ device, launchProfile: primaryProfile, float16Storage: 'packed' }),
     };
-    contexts.push(byName['other-profile'], byName.general);
+    contexts.push(byName['other-profile'], byName.general, byName['float16-packed']);
+    // Where the primary context stores float16 packed already (no 'shader-f16'), the packed context would repeat it.
+    const nativeFloat16 = primary.float16Storage === 'float16-native';
     const adapter: AdapterReport = { ...adapterFacts, deviceLimits: pickLimits(device.limits), autoProfile: auto.launchProfile.name, primaryProfile };
 
     const plan = conformancePlan({ quick }).filter((c) => options.only === undefined || c.id.includes(options.only));
     const record = new Recorder(options.injectMismatch);
     const skipped: ConformanceReport['skipped'] = [];
     const bindingLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    const runs = plan.flatMap((c) => c.contexts.map((context) => ({ c, context })));
+    const runs = plan.flatMap((c) => c.contexts.filter((context) => context !== 'float16-packed' || nativeFloat16).map((context) => ({ c, context })));
     const started = performance.now();
     let done = 0;
     const runTimes: ConformanceReport['runs'] = [];
@@ -388,10 +401,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       failures: record.failures,
       skipped,
       cases: plan.length,
+      float16Storage: primary.float16Storage,
       contexts: {
         primary: `launch profile '${primaryProfile}', specialised kernels`,
         'other-profile': `launch profile '${otherProfile}', specialised kernels`,
         general: `launch profile '${primaryProfile}', specialisedKernels: false`,
+        'float16-packed': nativeFloat16
+          ? `launch profile '${primaryProfile}', float16 stored packed (primary stores it natively: shader-f16)`
+          : `not run: the primary context stores float16 packed already (the adapter has no shader-f16)`,
       },
       rules: { ...COMPARISON_RULES, refusal: 'the GPU path refuses before any GPU work, in the reference’s words', fault: 'the GPU result’s read rejects with the reference’s message' },
       durationMs: performance.now() - started,

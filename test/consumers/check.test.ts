@@ -101,6 +101,11 @@ describe('npx argpool check, from the packed tarball', () => {
     for (const kind of ['ties', 'nan', 'inf', 'all-neg-inf', 'special']) expect(ids).toContain(`values/${kind}-2d-tiled other-profile values`);
     for (const padding of ['number', 'per-dim', 'begin-end', 'same', 'valid']) expect(ids.some((id) => id.startsWith(`geometry/padding-${padding}`))).toBe(true);
     expect(ids).toContain('size/folded-grid general values');
+    // float16: compared as float16 bits; packed here (no shader-f16), so the forced-packed context does not run.
+    expect(c.float16Storage).toBe('float16-packed');
+    expect(c.contexts['float16-packed']).toMatch(/^not run/);
+    expect(c.checks.find((check: { id: string }) => check.id === 'float16/tiled-2d primary values').comparison).toBe('half-bits');
+    expect(c.checks.find((check: { id: string }) => check.id === 'float16/overlap-3x3-2 general maxPoolBackward').comparison).toBe('half-sum-bits');
     expect(ids).toContain('geometry/fill-bilinear-2d primary maxUnpool (fill bilinear)');
     expect(c.checks.find((check: { id: string }) => check.id === 'geometry/fill-bilinear-2d primary maxUnpool (fill bilinear)').comparison).toBe('close');
     // Quick mode leaves out the tensor over 128 MiB.
