@@ -29,6 +29,7 @@ export type ShaderName =
   | 'max_unpool_backward.wgsl'
   | 'max_unpool_channels_last.wgsl'
   | 'max_unpool_claim.wgsl'
+  | 'max_unpool_overlap_tiled.wgsl'
   | 'max_unpool_tiled.wgsl'
   | 'max_unpool_write.wgsl'
   | 'window_gather.wgsl'
@@ -203,7 +204,7 @@ function sameWindows(windows: PoolGeometry, source: PoolGeometry | undefined): b
 function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, limits: PlanLimits): OperationPlan {
   const op = plan.op;
   const needs = plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need));
-  if (plan.programs.length === 1 && ['window_scatter.wgsl', 'max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl'].includes(plan.programs[0].shader)) {
+  if (plan.programs.length === 1 && ['window_scatter.wgsl', 'max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl', 'max_unpool_overlap_tiled.wgsl'].includes(plan.programs[0].shader)) {
     // Taps from this very pooling: the scatter and the tiled kernels read them as they are, and none can be invalid.
     const scatter = plan.programs[0];
     const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
@@ -347,6 +348,30 @@ export function tiledColumnsPlan(g: PoolGeometry, maxPerDimension: number, launc
   return { grid, constants: { ...base.constants, ...shape, ROWS: runs, COLUMNS: 1 } };
 }
 
+/**
+ * How max_unpool_overlap_tiled.wgsl covers the unpooling of a 2-D channels-first pooling with 3x3
+ * windows, stride 2, padding 1 at the start and dilation 1 in both dimensions, the input width a
+ * multiple of 4: four input columns of several input rows per invocation. Null when it does not apply
+ * or its grid would not fit.
+ */
+export function overlapUnpoolPlan(
+  g: PoolGeometry,
+  maxPerDimension: number,
+  launch: LaunchProfile = LAUNCH_PROFILES.emulated,
+): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; ROWS: number } } | null {
+  if (g.layout !== 'NCHW' || g.rank !== 2) return null;
+  const stem = [0, 1].every((i) => g.kernel[i] === 3 && g.stride[i] === 2 && g.padBegin[i] === 1 && g.dilation[i] === 1);
+  if (!stem || g.inSpatial[1] % 4 !== 0) return null;
+  const [inH, inW] = g.inSpatial;
+  const groupsPerRow = inW / 4;
+  const planes = g.batch * g.channels;
+  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(inH / r) * planes);
+  const shape = workgroupShape(groupsPerRow);
+  const grid: [number, number, number] = [Math.ceil(groupsPerRow / shape.WORKGROUP_X), Math.ceil(inH / (rows * shape.WORKGROUP_Y)), planes];
+  if (grid.some((n) => n > maxPerDimension)) return null;
+  return { grid, constants: { ...shape, ROWS: rows } };
+}
+
 /** How max_pool_overlap_tiled.wgsl covers a pooling: its grid and specialisation. */
 export interface OverlapTiledPlan {
   grid: [number, number, number];
@@ -439,6 +464,10 @@ function gatherProgram(
   if (channelsLast) {
     const constants = { ...channelsLast.constants, GRADIENT: gradient ? 1 : 0 };
     return { program: program(`${op} tiled`, 'max_unpool_channels_last.wgsl', constants, bindings, channelsLast.grid), clear: false };
+  }
+  const overlap = specialised && !gradient ? overlapUnpoolPlan(pooling, limit, launch) : null;
+  if (overlap) {
+    return { program: program(`${op} overlap`, 'max_unpool_overlap_tiled.wgsl', overlap.constants, bindings, overlap.grid), clear: false };
   }
   const plan = windowGatherPlan(pooling, limit, launch, !gradient);
   if (specialised) {

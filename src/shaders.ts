@@ -16,6 +16,7 @@ import maxPoolOverlapTiledWgsl from '../shaders/max_pool_overlap_tiled.wgsl?raw'
 import maxUnpoolBackwardWgsl from '../shaders/max_unpool_backward.wgsl?raw';
 import maxUnpoolChannelsLastWgsl from '../shaders/max_unpool_channels_last.wgsl?raw';
 import maxUnpoolClaimWgsl from '../shaders/max_unpool_claim.wgsl?raw';
+import maxUnpoolOverlapTiledWgsl from '../shaders/max_unpool_overlap_tiled.wgsl?raw';
 import maxUnpoolTiledWgsl from '../shaders/max_unpool_tiled.wgsl?raw';
 import maxUnpoolWriteWgsl from '../shaders/max_unpool_write.wgsl?raw';
 import windowGatherWgsl from '../shaders/window_gather.wgsl?raw';
@@ -39,6 +40,7 @@ export const SHADER_CODE: Readonly<Record<ShaderName, string>> = {
   'max_unpool_backward.wgsl': withShared(maxUnpoolBackwardWgsl),
   'max_unpool_channels_last.wgsl': withShared(maxUnpoolChannelsLastWgsl),
   'max_unpool_claim.wgsl': withShared(maxUnpoolClaimWgsl),
+  'max_unpool_overlap_tiled.wgsl': withShared(maxUnpoolOverlapTiledWgsl),
   'max_unpool_tiled.wgsl': withShared(maxUnpoolTiledWgsl),
   'max_unpool_write.wgsl': withShared(maxUnpoolWriteWgsl),
   'window_gather.wgsl': withShared(windowGatherWgsl),
@@ -76,6 +78,7 @@ export const VECTOR_FLOAT_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>
   'max_pool_channels_last.wgsl',
   'max_unpool_tiled.wgsl',
   'max_unpool_channels_last.wgsl',
+  'max_unpool_overlap_tiled.wgsl',
 ]);
 
 /** Kernels that move no float data: the same text serves every float storage. */
@@ -139,9 +142,10 @@ const VECTOR_BINDING = /^@group\(0\) @binding\((\d+)\) var<storage, (read|read_w
 /**
  * A vector kernel's WGSL for a float storage: its vector float storage block (the float bindings
  * alone) completed with accessors. A read `array<vec4<u32>>` gets `NAME_load4(i) -> vec4<u32>`, a
- * read_write one `NAME_store4(i, bits)`, a read_write `array<u32>` `NAME_store_lanes(i, bits, live)`
- * (elements i.. from the lanes in `live`, a prefix); `stored_key4` and `stored_first_sum4` are the
- * layout.wgsl rules for the bits they move.
+ * read `array<u32>` `NAME_load(i) -> u32` (element i), a read_write `array<vec4<u32>>`
+ * `NAME_store4(i, bits)`, a read_write `array<u32>` `NAME_store_lanes(i, bits, live)` (elements i..
+ * from the lanes in `live`, a prefix); `stored_key4` and `stored_first_sum4` are the layout.wgsl
+ * rules for the bits they move.
  *
  * float32: the bindings as declared, one u32 of bits per element. float16 (packed and native alike:
  * the same text, no `enable f16;`): the bits are halves, one per u32 lane, never widened (maxima and
@@ -158,10 +162,15 @@ export function specialiseVectorFloat(code: string, storage: FloatStorage, name 
     const match = VECTOR_BINDING.exec(declaration);
     if (!match) throw new Error(`specialiseVectorFloat: ${name}: cannot read the float binding ${declaration}`);
     const [, binding, access, variable, element] = match;
-    const lanes = element === 'u32';
-    if (lanes && access === 'read') throw new Error(`specialiseVectorFloat: ${name}: ${variable} is read as scalars`);
-    lines.push(`@group(0) @binding(${binding}) var<storage, ${access}> ${variable}: array<${half && !lanes ? 'vec2<u32>' : element}>;`);
-    if (access === 'read') {
+    const scalar = element === 'u32';
+    lines.push(`@group(0) @binding(${binding}) var<storage, ${access}> ${variable}: array<${half && !scalar ? 'vec2<u32>' : element}>;`);
+    if (access === 'read' && scalar) {
+      lines.push(
+        `fn ${variable}_load(i: u32) -> u32 {`,
+        half ? `  return (${variable}[i / 2u] >> (16u * (i % 2u))) & 0xffffu;` : `  return ${variable}[i];`,
+        '}',
+      );
+    } else if (access === 'read') {
       lines.push(
         `fn ${variable}_load4(i: u32) -> vec4<u32> {`,
         ...(half
@@ -169,7 +178,7 @@ export function specialiseVectorFloat(code: string, storage: FloatStorage, name 
           : [`  return ${variable}[i];`]),
         '}',
       );
-    } else if (!lanes) {
+    } else if (!scalar) {
       lines.push(
         `fn ${variable}_store4(i: u32, bits: vec4<u32>) {`,
         half ? `  ${variable}[i] = vec2<u32>(bits.x | (bits.y << 16u), bits.z | (bits.w << 16u));` : `  ${variable}[i] = bits;`,
