@@ -38,10 +38,7 @@ override KERNEL_H: u32 = 3u;
 override ROWS: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: the float bindings, four elements per vector (`values` is written four lanes
-// at a time, the live ones a prefix). src/shaders.ts adds their accessors for the tensors' float type
-// (see specialiseVectorFloat): input_load4(i) for vector i, values_store_lanes(i, bits, live) for
-// elements i.. of the lanes in `live`, stored_key4 for the bits they move.
+// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
 @group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<u32>;
 // end vector float storage

@@ -28,9 +28,7 @@ override ROWS: u32 = 16u;
 override WINDOW_TAPS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: the float bindings. src/shaders.ts adds their accessors for the tensors'
-// float type (see specialiseVectorFloat): values_load(i) for element i, output_store4(i, bits) for
-// vector i.
+// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
 @group(0) @binding(1) var<storage, read> values: array<u32>;
 @group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
 // end vector float storage

@@ -26,9 +26,7 @@ override GRADIENT: bool = false;
 override WINDOW_TAPS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: the float bindings, four elements per vector. src/shaders.ts adds their
-// accessors for the tensors' float type (see specialiseVectorFloat): NAME_load4(i) and
-// NAME_store4(i, bits) for vector i; stored_key4 and stored_first_sum4 for the bits they move.
+// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
 @group(0) @binding(1) var<storage, read> values: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
 // end vector float storage

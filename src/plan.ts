@@ -291,14 +291,31 @@ export function channelsLastTiledPlan(
  * where that would leave fewer invocations than the profile wants).
  */
 function channelsLastPoolPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile): { grid: [number, number, number]; constants: Record<string, number> } | null {
-  const plan = channelsLastPlan(g, maxPerDimension);
-  if (!plan || !windowsTile(g)) return plan;
-  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
+  const tiles = channelsLastTiledPlan(g, maxPerDimension);
+  if (!tiles) return channelsLastPlan(g, maxPerDimension);
   const [outD, outH, outW] = toDHW(g.outSpatial, 1);
   const positions = (g.channels / 4) * g.batch * outD * outH;
   const columns = rowsPerInvocation(Math.min(8, launch.tiledRows), launch.minInvocations, (c) => positions * Math.ceil(outW / c));
-  const grid: [number, number, number] = [plan.grid[0], Math.ceil(outW / (columns * plan.constants.WORKGROUP_Y)), plan.grid[2]];
-  return { grid, constants: { ...plan.constants, TILES: 1, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, COLUMNS: columns } };
+  const grid: [number, number, number] = [tiles.grid[0], Math.ceil(outW / (columns * tiles.constants.WORKGROUP_Y)), tiles.grid[2]];
+  return { grid, constants: { ...tiles.constants, TILES: 1, COLUMNS: columns } };
+}
+
+/**
+ * The grid of a kernel that takes four columns of several rows per invocation: `groupsPerRow` groups
+ * of four columns across x, rows (the launch profile's tiled rows, fewer where that would leave fewer
+ * invocations than the profile wants) down y, `planes` along z. Null where it does not fit.
+ */
+function rowGroupsGrid(
+  groupsPerRow: number,
+  height: number,
+  planes: number,
+  maxPerDimension: number,
+  launch: LaunchProfile,
+): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; ROWS: number } } | null {
+  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(height / r) * planes);
+  const shape = workgroupShape(groupsPerRow);
+  const grid: [number, number, number] = [Math.ceil(groupsPerRow / shape.WORKGROUP_X), Math.ceil(height / (rows * shape.WORKGROUP_Y)), planes];
+  return grid.some((n) => n > maxPerDimension) ? null : { grid, constants: { ...shape, ROWS: rows } };
 }
 
 /** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
@@ -317,17 +334,8 @@ export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: Laun
   const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
   if (g.layout !== 'NCHW' || !windowsTile(g) || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
   const [outD, outH, outW] = toDHW(g.outSpatial, 1);
-  const groupsPerRow = outW / 4;
-  const planes = g.batch * g.channels * outD;
-  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(outH / r) * planes);
-  const shape = workgroupShape(groupsPerRow);
-  const grid: [number, number, number] = [
-    Math.ceil(groupsPerRow / shape.WORKGROUP_X),
-    Math.ceil(outH / (rows * shape.WORKGROUP_Y)),
-    planes,
-  ];
-  if (grid.some((n) => n > maxPerDimension)) return null;
-  return { grid, constants: { ...shape, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD, ROWS: rows } };
+  const rows = rowGroupsGrid(outW / 4, outH, g.batch * g.channels * outD, maxPerDimension, launch);
+  return rows && { grid: rows.grid, constants: { ...rows.constants, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD } };
 }
 
 /**
@@ -348,6 +356,11 @@ export function tiledColumnsPlan(g: PoolGeometry, maxPerDimension: number, launc
   return { grid, constants: { ...base.constants, ...shape, ROWS: runs, COLUMNS: 1 } };
 }
 
+/** Whether dimension i has the ResNet stem's windows: 3 wide, stride 2, padding 1 before, dilation 1. */
+function stemWindows(g: PoolGeometry, i: number): boolean {
+  return g.kernel[i] === 3 && g.stride[i] === 2 && g.padBegin[i] === 1 && g.dilation[i] === 1;
+}
+
 /**
  * How max_unpool_overlap_tiled.wgsl covers the unpooling of a 2-D channels-first pooling with 3x3
  * windows, stride 2, padding 1 at the start and dilation 1 in both dimensions, the input width a
@@ -359,17 +372,9 @@ export function overlapUnpoolPlan(
   maxPerDimension: number,
   launch: LaunchProfile = LAUNCH_PROFILES.emulated,
 ): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; ROWS: number } } | null {
-  if (g.layout !== 'NCHW' || g.rank !== 2) return null;
-  const stem = [0, 1].every((i) => g.kernel[i] === 3 && g.stride[i] === 2 && g.padBegin[i] === 1 && g.dilation[i] === 1);
-  if (!stem || g.inSpatial[1] % 4 !== 0) return null;
+  if (g.layout !== 'NCHW' || g.rank !== 2 || !stemWindows(g, 0) || !stemWindows(g, 1) || g.inSpatial[1] % 4 !== 0) return null;
   const [inH, inW] = g.inSpatial;
-  const groupsPerRow = inW / 4;
-  const planes = g.batch * g.channels;
-  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(inH / r) * planes);
-  const shape = workgroupShape(groupsPerRow);
-  const grid: [number, number, number] = [Math.ceil(groupsPerRow / shape.WORKGROUP_X), Math.ceil(inH / (rows * shape.WORKGROUP_Y)), planes];
-  if (grid.some((n) => n > maxPerDimension)) return null;
-  return { grid, constants: { ...shape, ROWS: rows } };
+  return rowGroupsGrid(inW / 4, inH, g.batch * g.channels, maxPerDimension, launch);
 }
 
 /** How max_pool_overlap_tiled.wgsl covers a pooling: its grid and specialisation. */
@@ -385,21 +390,10 @@ export interface OverlapTiledPlan {
  * (so each row starts on a whole vec4); and when its grid fits. Null otherwise.
  */
 export function overlapTiledPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): OverlapTiledPlan | null {
-  if (g.layout !== 'NCHW' || g.rank !== 2) return null;
-  const width = g.kernel[1] === 3 && g.stride[1] === 2 && g.padBegin[1] === 1 && g.dilation[1] === 1;
-  if (!width || g.inSpatial[1] % 4 !== 0) return null;
+  if (g.layout !== 'NCHW' || g.rank !== 2 || !stemWindows(g, 1) || g.inSpatial[1] % 4 !== 0) return null;
   const [outH, outW] = g.outSpatial;
-  const groupsPerRow = Math.ceil(outW / 4);
-  const planes = g.batch * g.channels;
-  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(outH / r) * planes);
-  const shape = workgroupShape(groupsPerRow);
-  const grid: [number, number, number] = [
-    Math.ceil(groupsPerRow / shape.WORKGROUP_X),
-    Math.ceil(outH / (rows * shape.WORKGROUP_Y)),
-    planes,
-  ];
-  if (grid.some((n) => n > maxPerDimension)) return null;
-  return { grid, constants: { ...shape, KERNEL_H: g.kernel[0], ROWS: rows } };
+  const rows = rowGroupsGrid(Math.ceil(outW / 4), outH, g.batch * g.channels, maxPerDimension, launch);
+  return rows && { grid: rows.grid, constants: { ...rows.constants, KERNEL_H: g.kernel[0] } };
 }
 
 /**

@@ -67,19 +67,18 @@ export const FLOAT16_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
   'window_scatter.wgsl',
 ]);
 
+const VECTOR_BLOCK = /^\/\/ vector float storage:[^\n]*\n(?:\/\/[^\n]*\n)*((?:@group[^\n]*\n)+)^\/\/ end vector float storage\n/m;
+const VECTOR_BINDING = /^@group\(0\) @binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<(vec4<u32>|u32)>;$/;
+
 /**
  * Kernels that read and write float data four elements at a time through a vector float storage
- * block (see `specialiseVectorFloat`): the tiled and channels-last ones. Each vector holds four
- * elements of one invocation, so float16 stores whole words: no clears, no atomics.
+ * block (see `specialiseVectorFloat`): the tiled, channels-last and gathering ones, found by their
+ * block. Each invocation stores whole vectors of its own, so float16 stores whole words: no clears,
+ * no atomics.
  */
-export const VECTOR_FLOAT_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
-  'max_pool_tiled.wgsl',
-  'max_pool_overlap_tiled.wgsl',
-  'max_pool_channels_last.wgsl',
-  'max_unpool_tiled.wgsl',
-  'max_unpool_channels_last.wgsl',
-  'max_unpool_overlap_tiled.wgsl',
-]);
+export const VECTOR_FLOAT_SHADERS: ReadonlySet<ShaderName> = new Set(
+  (Object.keys(SHADER_CODE) as ShaderName[]).filter((name) => VECTOR_BLOCK.test(SHADER_CODE[name])),
+);
 
 /** Kernels that move no float data: the same text serves every float storage. */
 export const FLOAT_FREE_SHADERS: ReadonlySet<ShaderName> = new Set<ShaderName>([
@@ -135,9 +134,6 @@ export function specialiseFloat(code: string, storage: FloatStorage, name = 'ker
   const body = code.replace(STORAGE_BLOCK, lines.join('\n'));
   return `${native ? 'enable f16;\n\n' : ''}${body}\n${float16Wgsl}`;
 }
-
-const VECTOR_BLOCK = /^\/\/ vector float storage:[^\n]*\n(?:\/\/[^\n]*\n)*((?:@group[^\n]*\n)+)^\/\/ end vector float storage\n/m;
-const VECTOR_BINDING = /^@group\(0\) @binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<(vec4<u32>|u32)>;$/;
 
 /**
  * A vector kernel's WGSL for a float storage: its vector float storage block (the float bindings

@@ -39,7 +39,7 @@ const CASES: { shape: number[]; pool: PoolOptions; kinds: readonly (typeof VALUE
   { shape: [1, 16, 130, 128], pool: STEM, kinds: ['ties', 'nan'], formats: ['flat', 'window'] },
 ];
 
-function unpoolOptions(pool: PoolOptions, shape: number[], indexFormat: IndexFormat): UnpoolOptions {
+function unpoolOptions(shape: number[], indexFormat: IndexFormat): UnpoolOptions {
   return { kernelSize: 3, stride: 2, padding: 1, indexFormat, outputSize: shape.slice(2) };
 }
 
@@ -49,7 +49,7 @@ describe('unpooling of 3x3/2 windows with padding 1 by gathering', () => {
       for (const indexFormat of FORMATS) {
         const g = resolvePoolGeometry('maxPool', shape, { ...pool, indexFormat });
         const pooledShape = [shape[0], shape[1], ...g.outSpatial];
-        const unpool = resolveUnpoolGeometry('maxUnpool', pooledShape, pooledShape, unpoolOptions(pool, shape, indexFormat));
+        const unpool = resolveUnpoolGeometry('maxUnpool', pooledShape, pooledShape, unpoolOptions(shape, indexFormat));
         const what = `${JSON.stringify(shape)} ${JSON.stringify(pool)} ${indexFormat}`;
         for (const float of [undefined, 'float16-packed', 'float16-native'] as const) {
           const plan = planMaxUnpool(unpool, { limits: LIMITS, pooledBy: g, float });
@@ -62,7 +62,7 @@ describe('unpooling of 3x3/2 windows with padding 1 by gathering', () => {
     }
     // Several rows per invocation on the large case; other windows and widths keep the scatter.
     const large = resolvePoolGeometry('maxPool', [1, 16, 130, 128], STEM);
-    const unpoolLarge = resolveUnpoolGeometry('maxUnpool', [1, 16, 65, 64], [1, 16, 65, 64], unpoolOptions(STEM, [1, 16, 130, 128], 'spatial'));
+    const unpoolLarge = resolveUnpoolGeometry('maxUnpool', [1, 16, 65, 64], [1, 16, 65, 64], unpoolOptions([1, 16, 130, 128], 'spatial'));
     expect(planMaxUnpool(unpoolLarge, { limits: LIMITS, pooledBy: large, launch: LAUNCH_PROFILES.emulated }).programs[0].constants.ROWS).toBeGreaterThan(1);
     for (const [shape, pool] of [
       [[1, 2, 8, 10], STEM],
@@ -85,7 +85,7 @@ describe('unpooling of 3x3/2 windows with padding 1 by gathering', () => {
           for (const indexFormat of formats) {
             seed++;
             const options = { ...pool, indexFormat };
-            const unpool = unpoolOptions(pool, shape, indexFormat);
+            const unpool = unpoolOptions(shape, indexFormat);
             const label = `${name} ${kind} ${indexFormat} ${JSON.stringify(shape)} ${JSON.stringify(pool)}`;
 
             const data = makeValues(kind, size(shape), seed);

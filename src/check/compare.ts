@@ -34,62 +34,44 @@ function lengthMismatch(actual: ArrayLike<number>, expected: ArrayLike<number>):
   return actual.length === expected.length ? null : `length ${actual.length}, expected ${expected.length}`;
 }
 
-/** float32 bit patterns equal; with `anyNaN`, any NaN matches any NaN. */
-export function compareBits(actual: Float32Array, expected: Float32Array, anyNaN = false): string | null {
-  const bad = lengthMismatch(actual, expected);
-  if (bad) return bad;
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === e[i] || (anyNaN && Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) continue;
-    if (mismatches++ < SHOWN) rows.push(`${i}: ${showFloat(a[i])}, ${showFloat(e[i])}`);
-  }
-  return mismatches ? summary(rows, mismatches, a.length) : null;
-}
-
-const isHalfNaN = (bits: number) => (bits & 0x7c00) === 0x7c00 && (bits & 0x3ff) !== 0;
-
-/** float16 bit patterns equal; with `anyNaN`, any NaN matches any NaN. */
-export function compareHalfBits(actual: Uint16Array, expected: Uint16Array, anyNaN = false): string | null {
+/** Null when `same` holds element by element, else the count and a table of the first differences. */
+function differences(actual: ArrayLike<number>, expected: ArrayLike<number>, same: (a: number, e: number) => boolean, show: (x: number) => string): string | null {
   const bad = lengthMismatch(actual, expected);
   if (bad) return bad;
   const rows: string[] = [];
   let mismatches = 0;
   for (let i = 0; i < actual.length; i++) {
-    if (actual[i] === expected[i] || (anyNaN && isHalfNaN(actual[i]) && isHalfNaN(expected[i]))) continue;
-    if (mismatches++ < SHOWN) rows.push(`${i}: 0x${actual[i].toString(16).padStart(4, '0')}, 0x${expected[i].toString(16).padStart(4, '0')}`);
+    if (!same(actual[i], expected[i]) && mismatches++ < SHOWN) rows.push(`${i}: ${show(actual[i])}, ${show(expected[i])}`);
   }
   return mismatches ? summary(rows, mismatches, actual.length) : null;
+}
+
+const isNaNBits = (bits: number) => (bits & 0x7fffffff) > 0x7f800000;
+const isHalfNaN = (bits: number) => (bits & 0x7c00) === 0x7c00 && (bits & 0x3ff) !== 0;
+const showHalf = (bits: number) => `0x${bits.toString(16).padStart(4, '0')}`;
+
+/** float32 bit patterns equal; with `anyNaN`, any NaN matches any NaN. */
+export function compareBits(actual: Float32Array, expected: Float32Array, anyNaN = false): string | null {
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  return differences(a, e, (x, y) => x === y || (anyNaN && isNaNBits(x) && isNaNBits(y)), showFloat);
+}
+
+/** float16 bit patterns equal; with `anyNaN`, any NaN matches any NaN. */
+export function compareHalfBits(actual: Uint16Array, expected: Uint16Array, anyNaN = false): string | null {
+  return differences(actual, expected, (x, y) => x === y || (anyNaN && isHalfNaN(x) && isHalfNaN(y)), showHalf);
 }
 
 /** Integers equal. */
 export function compareInts(actual: Int32Array | Uint8Array, expected: Int32Array | Uint8Array): string | null {
-  const bad = lengthMismatch(actual, expected);
-  if (bad) return bad;
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] === expected[i]) continue;
-    if (mismatches++ < SHOWN) rows.push(`${i}: ${actual[i]}, ${expected[i]}`);
-  }
-  return mismatches ? summary(rows, mismatches, actual.length) : null;
+  return differences(actual, expected, (x, y) => x === y, String);
 }
 
 /** Within CLOSE_TOLERANCE relative to max(|expected|, scale); NaN matches NaN, infinities exactly. */
 export function compareClose(actual: Float32Array, expected: Float32Array, scale: number): string | null {
-  const bad = lengthMismatch(actual, expected);
-  if (bad) return bad;
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    const same = Number.isNaN(e) ? Number.isNaN(a) : Number.isFinite(e) ? Math.abs(a - e) <= CLOSE_TOLERANCE * Math.max(scale, Math.abs(e)) : a === e;
-    if (!same && mismatches++ < SHOWN) rows.push(`${i}: ${a}, ${e}`);
-  }
-  return mismatches ? summary(rows, mismatches, actual.length) : null;
+  const close = (a: number, e: number) =>
+    Number.isNaN(e) ? Number.isNaN(a) : Number.isFinite(e) ? Math.abs(a - e) <= CLOSE_TOLERANCE * Math.max(scale, Math.abs(e)) : a === e;
+  return differences(actual, expected, close, String);
 }
 
 /** The largest finite magnitude in `data` (the scale of interpolation error), at least the smallest normal / tolerance. */
