@@ -12,6 +12,7 @@ export const ENTRIES: Record<string, string> = {
   index: 'src/index.ts',
   'low-level': 'src/low-level.ts',
   'check/index': 'src/check/index.ts',
+  'model/index': 'src/model/index.ts',
   'onnxruntime-web/index': 'src/onnxruntime-web/index.ts',
   'tfjs/index': 'src/tfjs/index.ts',
   'tfjs-layers/index': 'src/tfjs-layers/index.ts',

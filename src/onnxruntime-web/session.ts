@@ -393,8 +393,9 @@ function propagateTypes(plan: Plan, types: Map<string, number>): void {
 /**
  * The element types of what argpool reads, once every ORT part has reported its outputs' types:
  * X float32 or float16 (integer pooling is refused here, before any run), I int64, output_shape int64.
+ * An inspection runs it on the types the model declares.
  */
-function checkTypes(plan: Plan, types: Map<string, number>): void {
+export function checkTypes(plan: Plan, types: Map<string, number>): void {
   const expectType = (label: string, input: string, name: string, want: number[]) => {
     const type = types.get(name);
     if (type === undefined || want.includes(type)) return;

@@ -19,13 +19,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
 import { maxPoolWithIndices, maxUnpool } from '../tfjs/index.js';
 import { samePoolingIndices } from '../tfjs/kernels.js';
+import { pair, paddingOf, pooledShape, rank4, unpooledShape, type Pair, type Shape } from './arguments.js';
 
-/** A symbolic shape: `null` where the size is not known (the batch). */
-export type Shape = (number | null)[];
+export type { Pair, Shape };
+export { inspectLayersModel, LAYER_CLASSES, type InspectLayersOptions } from './inspect.js';
+
 /** tfjs-layers' own layer arguments (`name`, `trainable`, `inputShape`, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
-/** One size for both dimensions, or [height, width]. */
-export type Pair = number | [number, number] | readonly number[];
 
 export interface MaxPoolingWithArgmax2DArgs extends LayerArgs {
   /** Window height and width; default [2, 2]. */
@@ -39,30 +39,6 @@ export interface MaxPoolingWithArgmax2DArgs extends LayerArgs {
 export interface MaxUnpooling2DArgs extends LayerArgs {
   /** How many times larger the output is in height and width; default [2, 2]. */
   size?: Pair;
-}
-
-function pair(layer: string, argument: string, value: Pair | undefined): [number, number] {
-  if (value === undefined || value === null) return [2, 2];
-  const list = typeof value === 'number' ? [value, value] : Array.from(value);
-  if (list.length !== 2 || list.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`${layer}: ${argument} must be a positive integer or two, got ${JSON.stringify(value)}`);
-  }
-  return [list[0], list[1]];
-}
-
-function paddingOf(layer: string, value: unknown): 'same' | 'valid' {
-  if (value === undefined || value === null) return 'same';
-  const lower = typeof value === 'string' ? value.toLowerCase() : value;
-  if (lower !== 'same' && lower !== 'valid') {
-    throw new RangeError(`${layer}: padding must be 'same' or 'valid' (any case), got ${JSON.stringify(value)}`);
-  }
-  return lower;
-}
-
-function rank4(layer: string, argument: string, shape: Shape | readonly number[]): void {
-  if (shape.length !== 4) {
-    throw new RangeError(`${layer}: ${argument} must have rank 4 ([batch, height, width, channels]), got shape ${JSON.stringify(shape)}`);
-  }
 }
 
 /** Max pooling that also returns where each maximum was, as float32 TensorFlow flat indices. */
@@ -81,13 +57,7 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    rank4(MaxPoolingWithArgmax2D.className, 'input', shape);
-    const out = (size: number | null, i: 0 | 1): number | null => {
-      if (size === null) return null;
-      const [k, s] = [this.poolSize[i], this.strides[i]];
-      return this.padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1;
-    };
-    const pooled: Shape = [shape[0], out(shape[1], 0), out(shape[2], 1), shape[3]];
+    const pooled = pooledShape(shape, this.poolSize, this.strides, this.padding);
     return [pooled, pooled.slice()];
   }
 
@@ -133,10 +103,9 @@ export class MaxUnpooling2D extends layers.Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const [updates, mask] = this.updatesAndMask(inputShape as Shape[]);
-    rank4(MaxUnpooling2D.className, 'updates', updates);
+    const output = unpooledShape(updates, this.size);
     rank4(MaxUnpooling2D.className, 'mask', mask);
-    const scaled = (size: number | null, factor: number) => (size === null ? null : size * factor);
-    return [updates[0], scaled(updates[1], this.size[0]), scaled(updates[2], this.size[1]), updates[3]];
+    return output;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
