@@ -2,8 +2,21 @@
 // `npx argpool check`: verifies argpool on this machine's WebGPU adapter (Dawn, from the `webgpu`
 // package) against its CPU reference, measures it, and prints (and with --json writes) a report.
 // The plan and the report live in dist/check/ (src/check/), shared with the demo's "Check this GPU" view.
+// `npx argpool inspect MODEL` and `npx argpool run MODEL` (bring your own model) are in model.js.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { exit, fail, Stop } from './stop.js';
+
+const COMMANDS = `Usage: npx argpool <command> [options]
+
+Commands:
+  check            verify and measure argpool on this machine's GPU
+  inspect MODEL    say what argpool will do with an ONNX model or a TF.js layers model.json (no GPU needed)
+  run MODEL        run the model through argpool on this GPU and through a CPU reference, and compare
+
+\`npx argpool <command> --help\` describes each one.
+Exit status: 0 when all is well, 1 when a check fails, a model cannot run or its outputs differ,
+2 when the command could not run.`;
 
 const USAGE = `Usage: npx argpool check [options]
 
@@ -41,30 +54,8 @@ On Linux Dawn reaches the GPU through Vulkan, so it needs:
     for example VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian's chromium package).
 If a driver is installed elsewhere, VK_ICD_FILENAMES (or VK_DRIVER_FILES) names its JSON manifest.`;
 
-/**
- * Leaves once everything written so far has reached stdout and stderr (writes to a pipe can be
- * asynchronous, and Dawn would keep the process alive without an explicit exit).
- */
-function exit(status) {
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
-}
-
-/** Why the command stops early: printed to stderr, with the exit status. */
-class Stop extends Error {
-  constructor(message, status) {
-    super(message);
-    this.status = status;
-  }
-}
-
-function fail(message, status = 2) {
-  throw new Stop(message, status);
-}
-
-function parse(argv) {
+function parse(args) {
   const options = { quick: false, speed: true };
-  const args = argv.slice();
-  const command = args[0] && !args[0].startsWith('-') ? args.shift() : undefined;
   const value = (name) => {
     const v = args.shift();
     if (v === undefined || v.startsWith('--')) fail(`argpool: ${name} needs a value\n\n${USAGE}`);
@@ -119,16 +110,29 @@ function parse(argv) {
         fail(`argpool: unknown option ${JSON.stringify(arg)}\n\n${USAGE}`);
     }
   }
-  return { command, options };
+  return options;
 }
 
 async function main() {
-  const { command, options } = parse(process.argv.slice(2));
-  if (options.help || command === 'help') {
+  const args = process.argv.slice(2);
+  const command = args[0] && !args[0].startsWith('-') ? args.shift() : undefined;
+  if (command === 'inspect' || command === 'run') {
+    const model = await import('./model.js');
+    return command === 'inspect' ? model.inspectCommand(args) : model.runCommand(args);
+  }
+  if (command === undefined || command === 'help') {
+    if (command === 'help' || args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`${COMMANDS}\n`);
+      return 0;
+    }
+    fail(COMMANDS);
+  }
+  if (command !== 'check') fail(`argpool: unknown command ${JSON.stringify(command)}\n\n${COMMANDS}`);
+  const options = parse(args);
+  if (options.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (command !== 'check') fail(command === undefined ? USAGE : `argpool: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
 
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 20) fail(`argpool check needs Node 20 or newer; this is Node ${process.versions.node}.`);
