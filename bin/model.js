@@ -40,7 +40,9 @@ Options:
                          input); inputs without one are random, uniform in [0, 1)
   --seed N               seed of the random inputs (default 1)
   --runs N               timed runs of each path after its first run (default 3)
-  --tolerance T          outputs agree when |difference| <= T * max(1, max |reference|) (default 0.001)
+  --tolerance T          an output agrees when |difference| <= T * max(1, max |reference|) (default 0.001)
+  --labels F             ... or, for an output with channels, when at least F of its labels (the
+                         largest value over the channel axis) are equal (default 0.995)
   --adapter NAME         use the Dawn adapter named NAME
   --json FILE            write the report (inspection, inputs, times, comparisons) to FILE
   -h, --help             this text`;
@@ -48,7 +50,7 @@ Options:
 const DEMO = 'The demo\'s "Your model" view runs the same comparison in a browser with WebGPU (in a checkout of argpool: npm run demo, then open #model).';
 
 function parseOptions(command, argv, usage) {
-  const options = { dims: {}, inputs: [], seed: 1, runs: 3, tolerance: 1e-3 };
+  const options = { dims: {}, inputs: [], seed: 1, runs: 3, tolerance: 1e-3, labels: 0.995 };
   const args = argv.slice();
   const value = (name) => {
     const v = args.shift();
@@ -92,6 +94,7 @@ function parseOptions(command, argv, usage) {
       case '--seed':
       case '--runs':
       case '--tolerance':
+      case '--labels':
       case '--adapter':
         if (command !== 'run') fail(`argpool: unknown option ${JSON.stringify(arg)} for ${command}\n\n${usage}`);
         if (arg === '--input') {
@@ -101,6 +104,10 @@ function parseOptions(command, argv, usage) {
         } else if (arg === '--seed') options.seed = number(arg, 0, true);
         else if (arg === '--runs') options.runs = number(arg, 1, true);
         else if (arg === '--tolerance') options.tolerance = number(arg, 0, false);
+        else if (arg === '--labels') {
+          options.labels = number(arg, 0, false);
+          if (options.labels > 1) fail(`argpool: --labels is a share from 0 to 1, got ${options.labels}`);
+        }
         else options.adapter = value(arg);
         break;
       default:
@@ -298,7 +305,8 @@ export async function runCommand(argv) {
     const random = dist.randomInputs({ ...report, inputs: rest }, options.seed).map((t) => ({ ...t, source: `random, uniform in [0, 1), seed ${options.seed}` }));
     inputs = report.inputs.map((i) => [...fromFiles, ...random].find((t) => t.name === i.name));
   } catch (error) {
-    fail(`argpool run: ${error?.message ?? error}`);
+    const dims = error?.dims?.length ? `: give ${error.dims.map((d) => `--dim ${d}=VALUE`).join(' ')}` : '';
+    fail(`argpool run: ${error?.message ?? error}${dims}`);
   }
 
   const progress = process.stderr.isTTY ? (text) => process.stderr.write(`\r${text.slice(0, (process.stderr.columns || 100) - 1).padEnd((process.stderr.columns || 100) - 1)}`) : undefined;
@@ -352,6 +360,7 @@ export async function runCommand(argv) {
     comparison = await dist.compareEngines(engines.argpool, engines.reference, inputs, {
       runs: options.runs,
       tolerance: options.tolerance,
+      labelAgreement: options.labels,
       channelAxis: (output) => (format === 'onnx' ? 1 : output.shape.length - 1),
       onProgress: progress,
     });
@@ -381,6 +390,7 @@ export async function runCommand(argv) {
     outputs: comparison.outputs,
     ...(comparison.steps ? { steps: comparison.steps } : {}),
     tolerance: options.tolerance,
+    labelAgreement: options.labels,
     notes,
     ok: comparison.ok,
   };

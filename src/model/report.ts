@@ -154,6 +154,14 @@ export interface OutputComparison {
    * rank 3 or more with more than one channel.
    */
   labels?: { axis: number; equal: number; total: number };
+  /** Every value within the tolerance: |difference| <= tolerance * max(1, max |reference|). */
+  withinTolerance: boolean;
+  /**
+   * The output agrees: no NaN where the other has none, and its values within the tolerance or,
+   * for outputs with labels, at least `labelAgreement` of its labels equal (a GPU's and a CPU's
+   * rounding flip near-ties of argmax inside the network, which moves unpooled values: on real
+   * images the values then differ by more than rounding while the labels stay).
+   */
   ok: boolean;
 }
 
@@ -181,6 +189,8 @@ export interface RunReport {
   steps?: StepTimingInfo[];
   /** The relative tolerance outputs were judged by: |difference| <= tolerance * max(1, max|reference|). */
   tolerance: number;
+  /** The share of equal labels that makes an output with labels agree whatever its values. */
+  labelAgreement: number;
   /** What the numbers measure, and what they do not. */
   notes: string[];
   ok: boolean;
