@@ -1,17 +1,19 @@
 /**
  * The demo page's entry: shows the view the URL's hash names and loads its code the first time it is
  * shown, so the explorer does not create sessions for the model, and the segmentation view does not
- * start the explorer's GPU context, until someone opens them.
+ * start the explorer's GPU context, until someone opens them (nor does anything load tfjs or ORT for
+ * the "Your model" view before it is opened).
  */
 import { viewFromHash, VIEW_NAMES, type ViewName } from './views';
 
 const started = new Set<ViewName>();
 
-const BANNERS: Record<ViewName, string> = { segmentation: 'seg-banner', explorer: 'gpu-banner', check: 'check-banner' };
+const BANNERS: Record<ViewName, string> = { segmentation: 'seg-banner', explorer: 'gpu-banner', check: 'check-banner', model: 'model-banner' };
 const TITLES: Record<ViewName, string> = {
   segmentation: 'argpool demo: SegNet segmentation in the browser',
   explorer: 'argpool demo: pooling explorer',
   check: 'argpool demo: check this GPU',
+  model: 'argpool demo: your model',
 };
 
 function start(view: ViewName): void {
@@ -22,7 +24,9 @@ function start(view: ViewName): void {
       ? import('./segmentation/app').then((module) => module.startSegmentation())
       : view === 'check'
         ? import('./check').then((module) => module.startCheck())
-        : import('./explorer').then((module) => module.startExplorer());
+        : view === 'model'
+          ? import('./model/app').then((module) => module.startModelView())
+          : import('./explorer').then((module) => module.startExplorer());
   loaded.catch((error: unknown) => {
     const banner = document.getElementById(BANNERS[view]);
     if (banner) {

@@ -1,11 +1,12 @@
 /**
  * The demo's views, one shown at a time: 'segmentation' (the trained SegNet, the default), 'explorer'
- * (the pooling explorer) and 'check' (argpool's conformance plan and speed table on this adapter).
- * The URL's hash names the view (#segmentation, #explorer, #check).
+ * (the pooling explorer), 'check' (argpool's conformance plan and speed table on this adapter) and
+ * 'model' (your own model: inspected, then run through argpool and a CPU reference).
+ * The URL's hash names the view (#segmentation, #explorer, #check, #model).
  */
-export type ViewName = 'segmentation' | 'explorer' | 'check';
+export type ViewName = 'segmentation' | 'explorer' | 'check' | 'model';
 
-export const VIEW_NAMES: readonly ViewName[] = ['segmentation', 'explorer', 'check'];
+export const VIEW_NAMES: readonly ViewName[] = ['segmentation', 'explorer', 'check', 'model'];
 
 /** The view a hash names; anything else opens the default view. */
 export function viewFromHash(hash: string): ViewName {
@@ -19,11 +20,10 @@ export function isActiveView(name: ViewName): boolean {
 }
 
 /**
- * Drag and drop of an image anywhere on the page while `view` is shown: the page is marked
- * `dragging` while a drag is over it, and `onFile` gets the first image dropped (`onNoImage` is
- * told when the drop held none).
+ * Drag and drop of files anywhere on the page while `view` is shown: the page is marked `dragging`
+ * while a drag is over it, and `onFiles` gets the files dropped (possibly none).
  */
-export function acceptDroppedImages(view: ViewName, onFile: (file: File) => void, onNoImage: () => void): void {
+export function acceptDroppedFiles(view: ViewName, onFiles: (files: File[]) => void): void {
   let dragDepth = 0;
   document.addEventListener('dragenter', (event) => {
     if (!isActiveView(view)) return;
@@ -44,7 +44,17 @@ export function acceptDroppedImages(view: ViewName, onFile: (file: File) => void
     event.preventDefault();
     dragDepth = 0;
     document.body.classList.remove('dragging');
-    const file = Array.from(event.dataTransfer?.files ?? []).find((f) => f.type.startsWith('image/'));
+    onFiles(Array.from(event.dataTransfer?.files ?? []));
+  });
+}
+
+/**
+ * Drag and drop of an image anywhere on the page while `view` is shown: `onFile` gets the first
+ * image dropped (`onNoImage` is told when the drop held none).
+ */
+export function acceptDroppedImages(view: ViewName, onFile: (file: File) => void, onNoImage: () => void): void {
+  acceptDroppedFiles(view, (files) => {
+    const file = files.find((f) => f.type.startsWith('image/'));
     if (file) onFile(file);
     else onNoImage();
   });
