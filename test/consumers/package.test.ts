@@ -21,7 +21,7 @@ import { GraphBuilder } from '../onnxruntime-web/graphs';
 import { bin, consumer, launchChromium, packTarball, removeWork, repo, resultOf, run, serve, sh } from './harness';
 
 /** The most the packed tarball may weigh (the README states it). */
-const MAX_PACKED_BYTES = 150_000;
+const MAX_PACKED_BYTES = 190_000;
 const ENTRY_POINTS = ['argpool', 'argpool/low-level', 'argpool/onnxruntime-web', 'argpool/tfjs', 'argpool/tfjs-layers'];
 
 const X = [1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -58,7 +58,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the packed tarball', () => {
-  it('holds built modules, declarations, README and licences, no copy of any package, every import declared, at most 150 kB', async () => {
+  it('holds built modules, declarations, README and licences, no copy of any package, every import declared, at most 190 kB', async () => {
     expect(statSync(tarball).size).toBeLessThanOrEqual(MAX_PACKED_BYTES);
     const dir = await consumer(work, tarball, 'contents', [], {});
     const root = join(dir, 'node_modules', 'argpool');
