@@ -124,6 +124,35 @@ describe('inspectModel on a model with symbolic height and width', () => {
   });
 });
 
+describe('inspectModel says where each pooling node runs, as the adapter places it', () => {
+  it("ORT's WebGPU provider for a MaxPool without Indices, ORT's CPU provider for pads above half the kernel and for integer input", () => {
+    const g = new GraphBuilder();
+    g.input('x', [1, 1, 8, 8]);
+    g.input('q', [1, 1, 8, 8], 3);
+    g.node('MaxPool', ['x'], ['plain'], { kernel_shape: [2, 2], strides: [2, 2] }, 'plain');
+    g.node('MaxPool', ['x'], ['wide', 'wide_i'], { kernel_shape: [3, 3], pads: [2, 2, 2, 2] }, 'wide');
+    g.node('MaxPool', ['q'], ['int8', 'int8_i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'int8');
+    g.node('MaxPool', ['x'], ['ours', 'ours_i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'ours');
+    for (const name of ['plain', 'wide', 'int8', 'ours']) g.output(name, name === 'int8' ? 3 : 1);
+    for (const name of ['wide_i', 'int8_i', 'ours_i']) g.output(name, 7);
+    const report = inspectModel(g.build(12));
+    expect(report.canRun).toBe(true);
+    expect(report.pooling.map((p) => [p.name, p.placement, p.indexFormat])).toEqual([
+      ['plain', 'ort-webgpu', ''],
+      ['wide', 'ort-cpu', 'ONNX int64, flat over N,C,spatial'],
+      ['int8', 'ort-cpu', 'ONNX int64, flat over N,C,spatial'],
+      ['ours', 'argpool', 'ONNX int64, flat over N,C,spatial'],
+    ]);
+    expect(report.pooling[0].reason).toBe("MaxPool without an Indices output: ORT's WebGPU provider runs it with its own kernel");
+    expect(report.pooling[1].reason).toMatch(/^pads \[2, 2, 2, 2\] exceed half of kernel_shape \[3, 3\]: argpool \(like PyTorch\) pads at most half a window/);
+    expect(report.pooling[2].reason).toBe("X is int8: argpool pools float32 and float16, and ORT's WebGPU provider has no Indices output, so ORT runs it on its CPU provider");
+    // The plan agrees: the wide pooling is an ORT part of its own on the CPU provider, ours an argpool step.
+    expect(report.steps.map((s) => `${s.label} ${s.placement}`)).toEqual(planModel(g.build(12)).steps.map((s) => `${s.label} ${s.kind === 'ort' ? (s.cpu ? 'ort-cpu' : 'ort-webgpu') : 'argpool'}`));
+    expect(report.steps.filter((s) => s.placement === 'ort-cpu').map((s) => s.ops)).toEqual(['MaxPool']);
+    expect(report.steps.filter((s) => s.placement === 'argpool').map((s) => s.label)).toEqual(['MaxPool node "ours"']);
+  });
+});
+
 describe('inspectModel refuses what cannot run', () => {
   it('random bytes: not an ONNX model', () => {
     const refusal = onlyRefusal(inspectModel(randomBytes()));
