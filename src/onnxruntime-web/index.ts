@@ -5,3 +5,5 @@
 export { InferenceSession, type SessionOptions, type Feeds, type Outputs, type StepTiming, type RunTiming, type Ort, type OrtTensor } from './session.js';
 export { inspectModel, type InspectModelOptions } from './inspect.js';
 export type { ModelReport, PoolingInfo, StepInfo, TensorInfo, Refusal, ModelLimits, Placement, Dimension, AttributeValue } from '../model/report.js';
+export type { ReportOptions } from '../model/reports.js';
+export type { LimitOptions } from '../model/limits.js';

@@ -23,6 +23,9 @@ import { pair, paddingOf, pooledShape, rank4, unpooledShape, type Pair, type Sha
 
 export type { Pair, Shape };
 export { inspectLayersModel, LAYER_CLASSES, type InspectLayersOptions } from './inspect.js';
+export type { ModelReport, PoolingInfo, StepInfo, TensorInfo, Refusal, ModelLimits, Placement, Dimension, AttributeValue } from '../model/report.js';
+export type { ReportOptions } from '../model/reports.js';
+export type { LimitOptions } from '../model/limits.js';
 
 /** tfjs-layers' own layer arguments (`name`, `trainable`, `inputShape`, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
