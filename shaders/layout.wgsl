@@ -1,5 +1,6 @@
-// Shared addressing and window helpers, prepended by the host to every kernel that reads indices or walks a
-// layout (see `withShared` in src/kernels.ts). No entry point of its own.
+// Shared addressing, window and comparison helpers: the `layout` include of every kernel that reads
+// indices or walks a layout (src/programs/storage.ts puts it in front of the kernel). No entry point of
+// its own.
 //
 // A tensor [N, C, spatial...] with `volume` spatial elements is stored channels-first
 // ((n*C + c)*volume + p) or channels-last ((n*volume + p)*C + c).
@@ -75,16 +76,15 @@ fn is_tap(x: u32, o: i32, stride: u32, pad: u32, dilation: u32) -> bool {
 }
 
 // Unpooling: the output offset that pooled element t's index names, or -1 when it names no position
-// of its own (n, c) plane ("in" is the pooled size, "out" the unpooled size).
-fn unpool_target(u: UnpoolParams, t: u32, index: i32) -> i32 {
-  let channels_last = u.channels_last != 0u;
-  let out_volume = u.out_d * u.out_h * u.out_w;
-  let e = element_at(t, u.channels, u.in_d * u.in_h * u.in_w, channels_last);
-  let p = decode_index(index, e.n, e.c, u.index_stride_n, u.index_stride_c, u.index_stride_s, out_volume);
+// of its own (n, c) plane. The pooled tensor has `in_volume` spatial elements, the unpooled one
+// `out_volume`; `strides` are the index strides (n, c, s).
+fn unpool_target(t: u32, index: i32, channels: u32, in_volume: u32, out_volume: u32, channels_last: bool, strides: vec3<u32>) -> i32 {
+  let e = element_at(t, channels, in_volume, channels_last);
+  let p = decode_index(index, e.n, e.c, strides.x, strides.y, strides.z, out_volume);
   if (p < 0) {
     return -1;
   }
-  return i32(element_offset(Element(e.n, e.c, u32(p)), u.channels, out_volume, channels_last));
+  return i32(element_offset(Element(e.n, e.c, u32(p)), channels, out_volume, channels_last));
 }
 
 // Float comparisons that follow PyTorch on any conforming implementation. WGSL lets an implementation
@@ -193,7 +193,7 @@ fn first_sum_bits4(bits: vec4<u32>) -> vec4<u32> {
 }
 
 // The same two rules on float16 bits (the low 16 bits of each lane), for the vector kernels on float16
-// tensors (specialiseVectorFloat in src/shaders.ts), which move halves as they are and never widen
+// tensors (their 'stored' float accessors, src/programs/storage.ts), which move halves as they are and never widen
 // them. max_key4_half orders halves as max_key4 orders their widened float32s (-m for a negative
 // magnitude m, m for a positive one, MAX_KEY_NAN for every NaN), so MAX_KEY_LIMIT and MAX_KEY_UNSET
 // apply unchanged; first_sum_bits4_half is the float32 sum 0.0 + g of a half g narrowed back: g,

@@ -23,28 +23,22 @@
 //   place per NAN_RULE: one signed comparison of max_key4 with the kept limit (layout.wgsl's rule_key4
 //   and rule_limit4), which orders values as order_key4 does, so the first maximum wins and -0 ties
 //   +0. Values are copied as bits.
-// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
-//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the 'stored' float accessors
+//   of src/programs/storage.ts): keys by max_key4_half, which orders halves
 //   as max_key4 orders their widened values; values are stored two lanes to a word, so the host takes
 //   this kernel for float16 only where the output width is even (no word spans two rows).
-// Prepended by the host: params.wgsl and layout.wgsl (Element, encode_index, max_key4).
+// Bindings, params and float accessors: declared in src/programs/max_pool_overlap_tiled.ts, written by
+// src/programs/storage.ts; include: layout.wgsl (Element, encode_index, max_key4, rule_key4, rule_limit4).
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
 // NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl): the keys and limits of `take`.
 override NAN_RULE: u32 = 0u;
-// The kernel height, fixed per pipeline so the loop over window rows has a static bound (equals
-// params.kernel_h; the width is 3).
+// The kernel height, fixed per pipeline so the loop over window rows has a static bound (the width
+// is 3).
 override KERNEL_H: u32 = 3u;
 // Output rows per invocation.
 override ROWS: u32 = 16u;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> values: array<u32>;
-// end vector float storage
-@group(0) @binding(3) var<storage, read_write> indices: array<i32>;
 
 struct Best {
   bits: vec4<u32>,

@@ -16,7 +16,6 @@ export const DEFAULT_MAX_IDLE_BYTES = 128 * 1024 * 1024;
 interface Entry {
   size: number;
   usage: number;
-  label: string;
 }
 
 export class BufferPool {
@@ -72,23 +71,22 @@ export class BufferPool {
     return this.entries.has(buffer);
   }
 
+  /**
+   * A buffer of at least `descriptor.size` bytes (rounded up to 16) with its usage: an idle one, or a
+   * new one. A pooled buffer serves many tensors in turn, so its label names the pool and the first
+   * use (relabelling it at each reuse would cost a call into the implementation every time).
+   */
   acquire(descriptor: GPUBufferDescriptor): GPUBuffer {
     const size = Math.max(16, Math.ceil(descriptor.size / 16) * 16);
-    const label = descriptor.label ?? '';
     const reused = this.free.get(descriptor.usage)?.get(size)?.pop();
     if (reused) {
-      const entry = this.idleOrder.get(reused)!;
       this.idleOrder.delete(reused);
       this.idle -= size;
-      if (entry.label !== label) {
-        reused.label = label;
-        entry.label = label;
-      }
       return reused;
     }
     this.allocations++;
-    const buffer = this.create({ ...descriptor, size });
-    this.entries.set(buffer, { size, usage: descriptor.usage, label });
+    const buffer = this.create({ ...descriptor, size, label: `argpool pooled buffer, first for ${descriptor.label ?? 'an operation'}` });
+    this.entries.set(buffer, { size, usage: descriptor.usage });
     return buffer;
   }
 
@@ -103,7 +101,7 @@ export class BufferPool {
       let entry = this.entries.get(buffer);
       if (!entry) {
         // Made elsewhere and given to the pool: learn it once.
-        entry = { size: buffer.size, usage: buffer.usage, label: buffer.label };
+        entry = { size: buffer.size, usage: buffer.usage };
         this.entries.set(buffer, entry);
       }
       if (entry.size > this.cap) {

@@ -22,7 +22,7 @@ export function newFault(
 }
 
 /** The faults a result carries: those of the tensors it was computed from, and its own. */
-export function carriedFaults(inputs: Tensor[], own: FaultStatus): FaultStatus[] {
+export function carriedFaults(inputs: readonly Tensor[], own: FaultStatus): FaultStatus[] {
   // Most inputs carry none (a pooling's results carry only its input's): skip the set then.
   if (inputs.every((t) => t.faults.length === 0)) return [own];
   return [...new Set([...inputs.flatMap((t) => t.faults), own])];

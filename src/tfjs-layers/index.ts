@@ -17,8 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import { maxPoolWithIndices, maxUnpool } from '../tfjs/index.js';
-import { samePoolingIndices } from '../tfjs/kernels.js';
+import { maxPoolWithIndices, maxUnpool, samePoolingIndices } from '../tfjs/index.js';
 
 /** A symbolic shape: `null` where the size is not known (the batch). */
 export type Shape = (number | null)[];

@@ -7,7 +7,7 @@
  * read in the background and the first fault they hold is kept for the next check.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeStatus, STATUS_BYTES } from '../kernels.js';
+import { decodeStatus, STATUS_BYTES } from '../low-level.js';
 import type { WebGPUBackendLike } from './backends.js';
 
 /** GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, spelled out: some TypeScript setups lack the global. */

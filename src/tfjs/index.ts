@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { PoolOptions, UnpoolOptions } from '../index.js';
-import { resolvePoolGeometry, resolveUnpoolGeometry } from '../options.js';
+import { resolvePoolGeometry, resolveUnpoolGeometry } from '../low-level.js';
 import { describe, type WebGPUBackendLike } from './backends.js';
 import { MaxPoolWithIndices, MaxUnpool, refuseWindowIndices, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
 
@@ -26,6 +26,7 @@ export {
   MaxUnpool,
   MaxUnpoolBackward,
   registerKernels,
+  samePoolingIndices,
   SUPPORTED_BACKENDS,
 } from './kernels.js';
 export type { PoolOptions, UnpoolOptions, Layout, IndexFormat, FillMode, PerDim } from '../index.js';

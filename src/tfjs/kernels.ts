@@ -9,8 +9,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { cpu, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from '../index.js';
-import { recordMaxPool, recordMaxPoolBackward, recordMaxUnpool, recordMaxUnpoolBackward } from '../kernels.js';
-import { resolvePoolBackwardGeometry, resolvePoolGeometry, resolveUnpoolBackwardGeometry, resolveUnpoolGeometry, type PoolGeometry } from '../options.js';
+import {
+  recordMaxPool,
+  recordMaxPoolBackward,
+  recordMaxUnpool,
+  recordMaxUnpoolBackward,
+  resolvePoolBackwardGeometry,
+  resolvePoolGeometry,
+  resolveUnpoolBackwardGeometry,
+  resolveUnpoolGeometry,
+  type PoolGeometry,
+} from '../low-level.js';
 import { gpuBufferOf, gpuOutput, hostData, recordOnTfjsEncoder, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
 import { trackStatus, untrackStatus } from './faults.js';
 
