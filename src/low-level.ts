@@ -38,8 +38,10 @@ export {
   resolveUnpoolGeometry,
   resolvePoolBackwardGeometry,
   resolveUnpoolBackwardGeometry,
+  joinShape,
   type PoolGeometry,
   type UnpoolGeometry,
 } from './options.js';
+export { logicalCoordinates } from './faults.js';
 export { dispatchGrid } from './dispatch.js';
 export { programManager, type ProgramManager, type PreparedPlan, type Binding } from './executor.js';

@@ -18,6 +18,7 @@ import {
   resolvePoolGeometry,
   resolveUnpoolBackwardGeometry,
   resolveUnpoolGeometry,
+  joinShape,
   type PoolGeometry,
 } from '../low-level.js';
 import { gpuBufferOf, gpuOutput, hostData, recordOnTfjsEncoder, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
@@ -62,10 +63,6 @@ function pick<T>(op: string, attrs: NamedAttrMap | undefined, keys: readonly str
 const poolOptions = (attrs?: NamedAttrMap): PoolOptions => pick('maxPoolWithIndices', attrs, POOL_KEYS);
 const unpoolOptions = (attrs?: NamedAttrMap): UnpoolOptions => pick('maxUnpool', attrs, UNPOOL_KEYS);
 const poolBackwardOptions = (attrs?: NamedAttrMap): PoolBackwardOptions => pick('maxPoolBackward', attrs, [...POOL_KEYS, 'inputShape']);
-
-function shapeOf(batch: number, channels: number, spatial: readonly number[], layout: string): number[] {
-  return layout === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
-}
 
 /**
  * The pooling that produced an indices tensor on the webgpu backend, by its data id. tfjs never
@@ -136,7 +133,7 @@ function maxPoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
   const b = backend as WebGPUBackendLike;
   const x = inputs.x!;
   const geometry = resolvePoolGeometry('maxPoolWithIndices', x.shape, poolOptions(attrs));
-  const outShape = shapeOf(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   checkBinding(b.device, geometry.op, 'x', count(x.shape));
   checkBinding(b.device, geometry.op, 'values', count(outShape));
   const input = gpuBufferOf(b, geometry.op, 'x', x);
@@ -155,7 +152,7 @@ function maxPoolBackwardWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelF
   const b = backend as WebGPUBackendLike;
   const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
   const geometry = resolvePoolBackwardGeometry(dy.shape, indices.shape, poolBackwardOptions(attrs));
-  const inShape = shapeOf(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
+  const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
   checkBinding(b.device, geometry.op, 'dx', count(inShape));
   const gradOutput = gpuBufferOf(b, geometry.op, 'dy', dy);
   const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
@@ -178,7 +175,7 @@ function maxUnpoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
   const b = backend as WebGPUBackendLike;
   const { values, indices } = inputs as { values: TensorInfo; indices: TensorInfo };
   const geometry = resolveUnpoolGeometry('maxUnpool', values.shape, indices.shape, unpoolOptions(attrs));
-  const outShape = shapeOf(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   checkBinding(b.device, geometry.op, 'values', count(values.shape));
   checkBinding(b.device, geometry.op, 'output', count(outShape));
   const valueBuffer = gpuBufferOf(b, geometry.op, 'values', values);

@@ -10,7 +10,7 @@ import { InferenceSession } from 'argpool/onnxruntime-web';
 import { DataType } from '../../src/onnxruntime-web/onnx';
 import { expectHalfBitsEqual } from '../compare';
 import { makeHalfValues } from '../data';
-import { GraphBuilder } from './graphs';
+import { GraphBuilder } from '../../models/graphs';
 import { ORT_VERSIONS } from './versions';
 
 const sessions: { release(): Promise<void> }[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { flatScatterOptions, readMaxPool, readMaxUnpool, resolveMaxPool, resolveMaxUnpool } from '../../src/onnxruntime-web/attributes';
 import { DataType, decodeModel, type NodeProto } from '../../src/onnxruntime-web/onnx';
 import { partModel, planModel, runPlan, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
-import { GraphBuilder, oneDimensionalModel, segnetModel, sharedWeightModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { GraphBuilder, oneDimensionalModel, segnetModel, sharedWeightModel, threeDimensionalModel, widePaddingModel } from '../../models/graphs';
 
 function maxPoolNode(attributes: Record<string, number | number[] | string>): NodeProto {
   const g = new GraphBuilder().node('MaxPool', ['x'], ['y', 'i'], attributes, 'p');

@@ -7,7 +7,7 @@ import type * as ortTypes from 'onnxruntime-web/webgpu';
 import { InferenceSession } from 'argpool/onnxruntime-web';
 import { decodeModel } from '../../src/onnxruntime-web/onnx';
 import { DataType } from '../../src/onnxruntime-web/onnx';
-import { GraphBuilder, sharedWeightModel, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { GraphBuilder, sharedWeightModel, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from '../../models/graphs';
 
 import { ORT_VERSIONS, type Ort } from './versions';
 
