@@ -17,6 +17,7 @@ import { indexFault } from './programs/index_fault.js';
 import { maxPool } from './programs/max_pool.js';
 import { maxPoolBackwardCheck } from './programs/max_pool_backward_check.js';
 import { maxPoolChannelsLast } from './programs/max_pool_channels_last.js';
+import { maxPoolGlobal } from './programs/max_pool_global.js';
 import { maxPoolOverlapTiled } from './programs/max_pool_overlap_tiled.js';
 import { maxPoolTiled } from './programs/max_pool_tiled.js';
 import { maxUnpoolBackward } from './programs/max_unpool_backward.js';
@@ -37,7 +38,7 @@ import { BufferUsage } from './webgpu_constants.js';
 export type { FloatStorage, PlanLimits } from './programs/program.js';
 
 /** Pooling: the first candidate that applies runs; the last, the general kernel, applies everywhere. */
-export const POOLING_CANDIDATES = [maxPoolTiled, maxPoolOverlapTiled, maxPoolChannelsLast, maxPool] as const;
+export const POOLING_CANDIDATES = [maxPoolTiled, maxPoolOverlapTiled, maxPoolGlobal, maxPoolChannelsLast, maxPool] as const;
 
 /**
  * Unpooling indices from a known pooling, and the pooling gradient: the gathering programs, in order.

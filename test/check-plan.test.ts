@@ -67,7 +67,7 @@ describe('the conformance plan', () => {
         pooling.add(planMaxPool(g, { limits: LIMITS, float: 'float16-packed' }).programs[0].shader);
         for (const p of planMaxPoolBackward(g, { limits: LIMITS, float: 'float16-packed', pooledBy: g }).programs) unpooling.add(p.shader);
       }
-      expect([...pooling].sort()).toEqual(['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']);
+      expect([...pooling].sort()).toEqual(['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_global.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']);
       for (const shader of ['max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl', 'window_scatter.wgsl']) expect(unpooling.has(shader), shader).toBe(true);
       for (const kind of ['special', 'nan']) expect(half.some((c) => c.kind === kind), kind).toBe(true);
       expect(half.some((c) => c.pool.indexFormat === 'window')).toBe(true);
@@ -91,7 +91,7 @@ describe('the conformance plan', () => {
           const families = [...seen].filter((s) => s.startsWith(`${nan} ${float} `)).length;
           expect(families, `${nan} ${float}`).toBeGreaterThanOrEqual(2);
         }
-        for (const shader of ['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']) {
+        for (const shader of ['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_global.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']) {
           expect([...seen].some((s) => s.startsWith(`${nan} `) && s.endsWith(` ${shader}`)), `${nan} ${shader}`).toBe(true);
         }
       }

@@ -1,7 +1,7 @@
 /**
  * The `nan` option of max pooling on the GPU against the CPU reference, bit for bit: every pooling
- * kernel family (tiled 2-D, tiled 1-D column runs, tiled 3-D, the 3x3/2 overlap kernel, channels-last
- * with and without TILES, the general kernel), every rule, float32 and float16 (packed, and native
+ * kernel family (tiled 2-D, tiled 1-D column runs, tiled 3-D, the 3x3/2 overlap kernel, global
+ * pooling, channels-last with and without TILES, the general kernel), every rule, float32 and float16 (packed, and native
  * where the adapter has 'shader-f16'), on the specialised kernels and on the general ones. Inputs hold
  * NaNs of both signs with payloads at a quarter of the positions, so windows start with a NaN, hold
  * one later, or hold only NaN; each case is first shown to take its kernel family and to tell the
@@ -43,6 +43,8 @@ const CASES: RuleCase[] = [
   { shape: [2, 3, 9, 16], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool_overlap_tiled.wgsl' },
   { shape: [1, 7, 9, 4], pool: { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl' },
   { shape: [2, 6, 8, 8], pool: { kernelSize: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl' },
+  { shape: [2, 3, 12, 12], pool: { kernelSize: 12 }, kernel: 'max_pool_global.wgsl' },
+  { shape: [1, 70, 70, 3], pool: { kernelSize: 70, layout: 'NHWC' }, kernel: 'max_pool_global.wgsl' },
   { shape: [2, 3, 7, 9], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool.wgsl' },
   { shape: [1, 2, 5, 6, 7], pool: { kernelSize: [2, 3, 2], stride: [1, 2, 2], padding: [1, 1, 0], dilation: [1, 1, 2] }, kernel: 'max_pool.wgsl' },
 ];
@@ -50,13 +52,16 @@ const CASES: RuleCase[] = [
 const F32_NANS = [0x7fc00000, 0xffc00000, 0x7f800001, 0xff812345, 0x7fffffff];
 const F16_NANS = [0x7e00, 0xfe00, 0x7c01, 0xfd23, 0x7fff];
 
-/** Random values in [-4, 4) with a NaN (one of several bit patterns) at about a quarter of the positions. */
+/**
+ * Random values in [-4, 4) with a NaN (one of several bit patterns) at about a quarter of the
+ * positions, and at the first, so that the first window starts with a NaN in either layout.
+ */
 function float32WithNaNs(length: number, seed: number): Float32Array {
   const next = rng(seed);
   const data = new Float32Array(length);
   const bits = new Uint32Array(data.buffer);
   for (let i = 0; i < length; i++) {
-    if (next() < 0.25) bits[i] = F32_NANS[Math.floor(next() * F32_NANS.length)];
+    if (i === 0 || next() < 0.25) bits[i] = F32_NANS[Math.floor(next() * F32_NANS.length)];
     else data[i] = Math.floor(next() * 64) / 8 - 4;
   }
   return data;
@@ -67,7 +72,7 @@ function float16WithNaNs(length: number, seed: number): Uint16Array {
   const next = rng(seed);
   const bits = new Uint16Array(length);
   for (let i = 0; i < length; i++) {
-    if (next() < 0.25) bits[i] = F16_NANS[Math.floor(next() * F16_NANS.length)];
+    if (i === 0 || next() < 0.25) bits[i] = F16_NANS[Math.floor(next() * F16_NANS.length)];
     else bits[i] = cpu.numberToFloat16Bits(Math.floor(next() * 64) / 8 - 4);
   }
   return bits;

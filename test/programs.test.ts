@@ -36,7 +36,7 @@ describe('the storage generator', () => {
       'max_pool_channels_last', 'max_pool_overlap_tiled', 'max_pool_tiled',
       'max_unpool_channels_last', 'max_unpool_overlap_tiled', 'max_unpool_tiled',
     ]);
-    expect(names(PROGRAMS.filter((p) => p.floats === 'widened'))).toEqual(['max_pool', 'max_unpool_backward', 'max_unpool_write', 'window_gather', 'window_scatter']);
+    expect(names(PROGRAMS.filter((p) => p.floats === 'widened'))).toEqual(['max_pool', 'max_pool_global', 'max_unpool_backward', 'max_unpool_write', 'window_gather', 'window_scatter']);
     for (const program of PROGRAMS) expect(hasFloats(program), program.name).toBe(program.floats !== undefined);
     // Each moving kernel reads one float binding and writes one.
     for (const program of PROGRAMS.filter(hasFloats)) expect(floatBindings(program).map((b) => b.access).sort(), program.name).toEqual(['read', 'write']);

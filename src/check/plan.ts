@@ -98,6 +98,8 @@ function geometryCases(): CheckCase[] {
     ['stride-over-kernel', [1, 2, 11, 11], { kernelSize: 2, stride: 3 }],
     ['kernel-1-stride-2', [1, 2, 9, 10], { kernelSize: 1, stride: 2 }],
     ['global-window', [2, 3, 7, 7], { kernelSize: 7 }],
+    ['global-window-large', [2, 4, 24, 24], { kernelSize: 24 }],
+    ['global-window-NHWC', [1, 30, 40, 5], { kernelSize: [30, 40], layout: 'NHWC' }],
     ['rectangular', [1, 2, 10, 12], { kernelSize: [2, 3], stride: [1, 2] }],
     ['overlap-3x3-2', [1, 4, 16, 17], { kernelSize: 3, stride: 2, padding: 1 }],
     ['overlap-NHWC-dilated-ceil', [1, 13, 12, 3], { kernelSize: 3, stride: 2, dilation: 2, ceilMode: true, layout: 'NHWC' }],
@@ -193,6 +195,7 @@ function nanRuleCases(): CheckCase[] {
     ['overlap-3x3-2', [2, 3, 9, 16], { kernelSize: 3, stride: 2, padding: 1 }],
     ['NHWC-tiled', [2, 6, 8, 8], { kernelSize: 2, layout: 'NHWC' }],
     ['NHWC-overlap', [1, 7, 9, 4], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
+    ['global', [2, 3, 16, 16], { kernelSize: 16 }],
     ['general', [2, 3, 7, 9], { kernelSize: 3, stride: 2, padding: 1 }],
   ];
   const cases: CheckCase[] = [];
