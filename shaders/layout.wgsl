@@ -124,6 +124,51 @@ const MAX_KEY_NAN: u32 = 0x7f800001u;
 // Below every key (-inf's is -0x7f800000): a maximum with this limit is replaced by any first tap.
 const MAX_KEY_UNSET: i32 = -0x7fffffffi - 1i;
 
+// NaN rules of max pooling (NanRule in src/options.ts), as a pooling kernel's NAN_RULE override gives
+// them: PROPAGATE (PyTorch) a NaN always takes over the maximum; IGNORE (TensorFlow.js) a NaN never
+// wins over a number, and a NaN maximum (only the first tap can be one) loses to any number; FIRST
+// (TensorFlow's and ONNX Runtime's CPU kernels) a NaN wins only as the first tap, and then keeps it.
+const NAN_PROPAGATE: u32 = 0u;
+const NAN_IGNORE: u32 = 1u;
+const NAN_FIRST: u32 = 2u;
+
+// Whether a tap replaces the maximum under `rule`, given whether the tap is NaN, whether the maximum
+// is NaN, and whether the tap is strictly greater (order_key, meaningful when neither is NaN).
+fn tap_wins(rule: u32, nan: bool, best_nan: bool, greater: bool) -> bool {
+  if (rule == NAN_IGNORE) {
+    return !nan && (best_nan || greater);
+  }
+  if (rule == NAN_FIRST) {
+    return !nan && !best_nan && greater;
+  }
+  return nan || (!best_nan && greater);
+}
+
+// The same rules on max_key comparisons, for the kernels that keep a limit (below): a NaN tap's key
+// and the limit a NaN maximum keeps are chosen per rule, so one signed comparison `key > limit`
+// decides. PROPAGATE: NaN above everything (MAX_KEY_NAN), its limit MAX_KEY_LIMIT, so a later NaN
+// still wins (the last NaN, as PyTorch). IGNORE: NaN below every value's key (MAX_KEY_NAN_LOW, still
+// above MAX_KEY_UNSET, so a NaN first tap is taken) and a NaN maximum keeps that low limit. FIRST:
+// NaN taps low, a NaN maximum's limit above every key. max_key and its vector forms map NaN to
+// MAX_KEY_NAN; rule_key4 and rule_limit4 turn that into the rule's key and limit.
+const MAX_KEY_NAN_LOW: i32 = -0x7f800001i;
+
+fn rule_key4(key: vec4<i32>, rule: u32) -> vec4<i32> {
+  if (rule == NAN_PROPAGATE) {
+    return key;
+  }
+  return select(key, vec4<i32>(MAX_KEY_NAN_LOW), key == vec4<i32>(i32(MAX_KEY_NAN)));
+}
+
+// The limit a maximum with max_key `key` keeps (see MAX_KEY_LIMIT above).
+fn rule_limit4(key: vec4<i32>, rule: u32) -> vec4<i32> {
+  if (rule == NAN_PROPAGATE) {
+    return min(key, vec4<i32>(MAX_KEY_LIMIT));
+  }
+  let nan_limit = select(i32(MAX_KEY_NAN), MAX_KEY_NAN_LOW, rule == NAN_IGNORE);
+  return select(key, vec4<i32>(nan_limit), key == vec4<i32>(i32(MAX_KEY_NAN)));
+}
+
 fn max_key(bits: u32) -> i32 {
   let m = i32(min(bits & 0x7fffffffu, MAX_KEY_NAN));
   // Negative and not NaN: bits in [0x80000000, 0xff800000].

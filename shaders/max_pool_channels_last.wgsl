@@ -7,10 +7,10 @@
 // Grid: x = group of four channels, y = output column (group of COLUMNS columns), z = (n*out_d + od)*out_h + oh.
 // Layout: [N, D, H, W, C] dense, lower ranks as 3-D with leading sizes of 1.
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
-//   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is NaN, or when
-//   its current maximum is not NaN and the tap is strictly greater: one signed comparison of max_key4
-//   with the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties +0, subnormals
-//   ordered, no float comparison) with NaN above all; the first in-bounds tap seeds it.
+//   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is strictly
+//   greater, NaN taking its place per NAN_RULE: one signed comparison of max_key4 with the kept limit
+//   (layout.wgsl's rule_key4 and rule_limit4), which orders values as order_key4 does (-0 ties +0,
+//   subnormals ordered, no float comparison); the first in-bounds tap seeds it.
 // float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
 //   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
 //   as max_key4 orders their widened values, so results equal the float32 path's narrowed back.
@@ -18,6 +18,8 @@
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;
+// NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl): the keys and limits of `take`.
+override NAN_RULE: u32 = 0u;
 // TILES: the windows tile the input (stride = kernel, no padding or dilation, each input size its
 // output size times the kernel), whose size KERNEL_* then fixes per pipeline: every tap is in bounds,
 // so the taps are one loop of static length with no bounds (on SwiftShader the per-invocation tap
@@ -39,15 +41,16 @@ override COLUMNS: u32 = 1u;
 struct Best {
   bits: vec4<u32>,
   pos: vec4<u32>,
-  // min(stored_key4(bits), MAX_KEY_LIMIT), below every key (MAX_KEY_UNSET) until the first in-bounds tap.
+  // rule_limit4(stored_key4(bits), NAN_RULE), below every key (MAX_KEY_UNSET) until the first in-bounds tap.
   limit: vec4<i32>,
 }
 
 fn take(best: Best, bits: vec4<u32>, pos: u32) -> Best {
-  let key = stored_key4(bits);
+  let raw = stored_key4(bits);
+  let key = rule_key4(raw, NAN_RULE);
   let wins = key > best.limit;
   return Best(select(best.bits, bits, wins), select(best.pos, vec4<u32>(pos), wins),
-      select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
+      select(best.limit, rule_limit4(raw, NAN_RULE), wins));
 }
 
 // The maximum of the window of output (od, oh, ow) for the four channels at plane_base.

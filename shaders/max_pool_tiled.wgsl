@@ -12,10 +12,9 @@
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j of the vectors is output ow + j). The maximum is seeded with
 //   the window's first tap (a limit below every key); each later tap in window order (depth, row,
-//   column) replaces it when it is NaN, or when the maximum is not NaN and the tap is strictly
-//   greater: one signed comparison of
-//   max_key4 against the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties
-//   +0, subnormals ordered, never a float comparison) with NaN above everything.
+//   column) replaces it when it is strictly greater, NaN taking its place per NAN_RULE: one signed
+//   comparison of max_key4 against the kept limit (layout.wgsl's rule_key4 and rule_limit4), which
+//   orders values as order_key4 does (-0 ties +0, subnormals ordered, never a float comparison).
 // float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
 //   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
 //   as max_key4 orders their widened values, so results equal the float32 path's narrowed back.
@@ -23,6 +22,8 @@
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
+// NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl): the keys and limits of `take`.
+override NAN_RULE: u32 = 0u;
 // The kernel, fixed per pipeline so loops and lane shuffles are static: width 1, 2 or 4, any height
 // and depth (these equal params.kernel_*).
 override KERNEL_W: u32 = 2u;
@@ -43,17 +44,18 @@ override COLUMNS: bool = false;
 struct Best {
   bits: vec4<u32>,
   pos: vec4<u32>,
-  // min(max_key(bits), MAX_KEY_LIMIT) (layout.wgsl): a tap wins when its max_key is greater.
+  // rule_limit4(max_key4(bits), NAN_RULE) (layout.wgsl): a tap wins when its rule_key4 is greater.
   limit: vec4<i32>,
 }
 
-// Lane by lane: tap `bits` at `pos` replaces the maximum when it is NaN, or when the maximum is not
-// NaN and the tap is strictly greater (max_key4 against the kept limit).
+// Lane by lane: tap `bits` at `pos` replaces the maximum when its key under NAN_RULE exceeds the kept
+// limit (by default: when it is NaN, or when the maximum is not NaN and the tap is strictly greater).
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>) -> Best {
-  let key = stored_key4(bits);
+  let raw = stored_key4(bits);
+  let key = rule_key4(raw, NAN_RULE);
   let wins = key > best.limit;
   return Best(select(best.bits, bits, wins), select(best.pos, pos, wins),
-      select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
+      select(best.limit, rule_limit4(raw, NAN_RULE), wins));
 }
 
 // All taps of one input row for the four windows, in column order; `at` is the row segment's first

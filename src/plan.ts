@@ -8,7 +8,7 @@
  */
 import { dispatchGrid } from './dispatch.js';
 import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch.js';
-import { product, show, type PoolGeometry, type UnpoolGeometry } from './options.js';
+import { product, show, type NanRule, type PoolGeometry, type UnpoolGeometry } from './options.js';
 import { packPoolParams, packUnpoolParams, toDHW } from './params.js';
 import { FLOAT16_SHADERS, VECTOR_FLOAT_SHADERS, floatBindings, type FloatStorage } from './shaders.js';
 import { BufferUsage } from './webgpu_constants.js';
@@ -180,7 +180,7 @@ function unpoolWindows(g: UnpoolGeometry): PoolGeometry {
   return {
     op: g.op, rank: g.rank, layout: g.layout, indexFormat: 'spatial', batch: g.batch, channels: g.channels,
     inSpatial: g.outSpatial, outSpatial: g.inSpatial, kernel: g.kernel, stride: g.stride,
-    padBegin: g.padBegin, padEnd: g.padEnd, dilation: g.dilation, ceilMode: false,
+    padBegin: g.padBegin, padEnd: g.padEnd, dilation: g.dilation, ceilMode: false, nan: 'propagate',
   };
 }
 
@@ -505,6 +505,9 @@ function paramsScratch(op: string, words: Uint32Array<ArrayBuffer>): ScratchPlan
   return { role: 'params', label: `${op} params`, bytes: words.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, uniform: words };
 }
 
+/** The pooling kernels' NAN_RULE override for each NaN rule (NAN_PROPAGATE, ... in layout.wgsl). */
+export const NAN_RULE_CODES: Readonly<Record<NanRule, number>> = { propagate: 0, ignore: 1, first: 2 };
+
 /** Max pooling with indices: one pass writes both outputs. */
 export function planMaxPool(geometry: PoolGeometry, context: PlanContext): OperationPlan {
   return withFloatStorage(maxPoolPlan(geometry, context), context.float);
@@ -524,13 +527,14 @@ function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPla
   // float16 stores the overlap kernel's outputs in whole words, two lanes at a time: even widths only.
   const overlap = specialised && !tiled && (!halfFloats(context) || geometry.outSpatial[1] % 2 === 0) ? overlapTiledPlan(geometry, limit, launch) : null;
   const channelsLast = specialised && !tiled && !overlap ? channelsLastPoolPlan(geometry, limit, launch) : null;
+  const rule = { NAN_RULE: NAN_RULE_CODES[geometry.nan] };
   const main = tiled
-    ? program(op, 'max_pool_tiled.wgsl', tiled.constants, bindings, tiled.grid)
+    ? program(op, 'max_pool_tiled.wgsl', { ...tiled.constants, ...rule }, bindings, tiled.grid)
     : overlap
-      ? program(op, 'max_pool_overlap_tiled.wgsl', overlap.constants, bindings, overlap.grid)
+      ? program(op, 'max_pool_overlap_tiled.wgsl', { ...overlap.constants, ...rule }, bindings, overlap.grid)
       : channelsLast
-        ? program(op, 'max_pool_channels_last.wgsl', channelsLast.constants, bindings, channelsLast.grid)
-        : flatProgram(op, op, 'max_pool.wgsl', bindings, outputCount, limits);
+        ? program(op, 'max_pool_channels_last.wgsl', { ...channelsLast.constants, ...rule }, bindings, channelsLast.grid)
+        : program(op, 'max_pool.wgsl', { WORKGROUP_SIZE, ...rule }, bindings, dispatchGrid(outputCount, WORKGROUP_SIZE, limit, op));
   const scratch = [paramsScratch(op, packPoolParams(asSpatial(geometry)))];
   const programs = [main];
   if (windowed) {

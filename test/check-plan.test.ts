@@ -76,6 +76,28 @@ describe('the conformance plan', () => {
     }
   });
 
+  it("runs the 'ignore' and 'first' NaN rules through every pooling kernel family, on float32 and float16, on NaN values", () => {
+    const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+    for (const plan of [full, quick]) {
+      const seen = new Set<string>();
+      for (const c of plan.filter((c) => c.pool.nan !== undefined)) {
+        expect(c.kind, c.id).toBe('nan');
+        const float = c.dtype === 'float16' ? 'float16-packed' : 'float32';
+        const g = resolvePoolGeometry('maxPool', c.shape, c.pool);
+        seen.add(`${c.pool.nan} ${float} ${planMaxPool(g, { limits: LIMITS, float }).programs[0].shader}`);
+      }
+      for (const nan of ['ignore', 'first']) {
+        for (const float of ['float32', 'float16-packed']) {
+          const families = [...seen].filter((s) => s.startsWith(`${nan} ${float} `)).length;
+          expect(families, `${nan} ${float}`).toBeGreaterThanOrEqual(2);
+        }
+        for (const shader of ['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']) {
+          expect([...seen].some((s) => s.startsWith(`${nan} `) && s.endsWith(` ${shader}`)), `${nan} ${shader}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('makes float16 values of each kind with float16\'s own special patterns', () => {
     expect(makeHalfValues('special', 64, 3)).toEqual(makeHalfValues('special', 64, 3));
     const special = makeHalfValues('special', 4096, 1);

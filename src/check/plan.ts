@@ -183,6 +183,43 @@ function float16Cases(): CheckCase[] {
   }));
 }
 
+/**
+ * The other engines' NaN rules ('ignore', TensorFlow.js; 'first', TensorFlow's and ONNX Runtime's CPU
+ * kernels; 'propagate', the default, runs everywhere else) on every pooling kernel family, on NaN
+ * values, float32 and float16 in turn.
+ */
+function nanRuleCases(): CheckCase[] {
+  const families: [string, number[], PoolOptions][] = [
+    ['tiled-2d', [2, 3, 8, 16], { kernelSize: 2 }],
+    ['tiled-1d', [2, 3, 296], { kernelSize: 2 }],
+    ['tiled-3d', [1, 2, 4, 6, 8], { kernelSize: 2 }],
+    ['overlap-3x3-2', [2, 3, 9, 16], { kernelSize: 3, stride: 2, padding: 1 }],
+    ['NHWC-tiled', [2, 6, 8, 8], { kernelSize: 2, layout: 'NHWC' }],
+    ['NHWC-overlap', [1, 7, 9, 4], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
+    ['general', [2, 3, 7, 9], { kernelSize: 3, stride: 2, padding: 1 }],
+  ];
+  const cases: CheckCase[] = [];
+  let i = 0;
+  for (const [f, [what, shape, pool]] of families.entries()) {
+    for (const [r, nan] of (['ignore', 'first'] as const).entries()) {
+      // Each rule runs on float32 in half of the families and on float16 in the other half.
+      const half = (f + r) % 2 === 1;
+      cases.push({
+        id: `nan-rules/${nan}-${what}${half ? '-float16' : ''}`,
+        group: 'NaN rules of other engines',
+        shape,
+        pool: { ...pool, nan },
+        kind: 'nan',
+        seed: 700 + i,
+        ...(half ? { dtype: 'float16' as const } : {}),
+        contexts: half ? ['primary', 'general', 'float16-packed'] : ALL,
+      });
+      i++;
+    }
+  }
+  return cases;
+}
+
 /** Random configurations, drawn from a fixed seed (the same on every run). */
 function randomCases(count: number): CheckCase[] {
   const next = rng(0x5eed);
@@ -289,7 +326,7 @@ function sizeCases(quick: boolean): CheckCase[] {
 /** The whole plan, in the order it runs. */
 export function conformancePlan(options: PlanOptions = {}): CheckCase[] {
   const quick = options.quick ?? false;
-  return [...formatCases(), ...geometryCases(), ...specialValueCases(), ...float16Cases(), ...randomCases(quick ? 20 : 40), ...sizeCases(quick)];
+  return [...formatCases(), ...geometryCases(), ...specialValueCases(), ...float16Cases(), ...nanRuleCases(), ...randomCases(quick ? 20 : 40), ...sizeCases(quick)];
 }
 
 /** The largest tensor of a case in bytes (its input: pooling never grows a tensor, unpooling restores the input's size). */
