@@ -2,4 +2,5 @@
  * `argpool/onnxruntime-web`: ONNX Runtime Web sessions whose MaxPool-with-Indices and MaxUnpool nodes
  * run in argpool on ORT's own WebGPU device. The application passes its own `onnxruntime-web` module.
  */
-export { InferenceSession, type SessionOptions, type NanRule, type Feeds, type Outputs, type StepTiming, type RunTiming, type Ort, type OrtTensor } from './session.js';
+export { InferenceSession, type SessionOptions, type Feeds, type Outputs, type StepTiming, type RunTiming, type Ort, type OrtTensor } from './session.js';
+export type { NanRule } from '../index.js';

@@ -22,7 +22,7 @@
  * scratch pool) only after that flush, so whoever reuses it next writes it in a later submit.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { ArgPool, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
+import { ArgPool, type NanRule, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
 import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
 import { paddedBytes, readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
@@ -35,20 +35,14 @@ export type OrtTensor = OrtModule.Tensor;
 type OrtSession = OrtModule.InferenceSession;
 type Location = OrtModule.Tensor.DataLocation;
 
-/**
- * What a NaN in a pooling window does: 'first' (ONNX Runtime 1.29 and later: a NaN wins only as the
- * window's first tap), 'ignore' (ONNX Runtime up to 1.27: a NaN never wins over a number) or
- * 'propagate' (PyTorch: a NaN always wins). docs/engines.md has the rules and the measurements.
- */
-export type NanRule = 'propagate' | 'ignore' | 'first';
-
 /** ORT's session options plus `ort`, the application's own `onnxruntime-web` module, and argpool's NaN rule. */
 export interface SessionOptions extends OrtModule.InferenceSession.SessionOptions {
   ort: Ort;
   /**
-   * The NaN rule of the MaxPool nodes argpool runs. By default the rule of the `ort` module's own CPU
-   * kernel for MaxPool with Indices: 'first' from ONNX Runtime 1.29, 'ignore' before. 'propagate'
-   * gives PyTorch's answers.
+   * The NaN rule of the MaxPool nodes argpool runs: 'first' (ONNX Runtime 1.29 and later: a NaN wins
+   * only as the window's first tap), 'ignore' (ONNX Runtime up to 1.27: a NaN never wins over a
+   * number) or 'propagate' (PyTorch: a NaN always wins). By default the rule of the `ort` module's
+   * own CPU kernel for MaxPool with Indices; docs/engines.md has the rules and the measurements.
    */
   nan?: NanRule;
 }
@@ -529,7 +523,7 @@ class Run {
     if (step.kind === 'maxPool') {
       const resolved = resolveMaxPool(step.attributes, this.dimsOf(step.input));
       const x = this.argpoolFloat(step.input, label, 'X');
-      const options = { ...resolved.options, nan: this.nan } as PoolOptions;
+      const options: PoolOptions = { ...resolved.options, nan: this.nan };
       const pool = () => this.call(label, () => this.ap.maxPool(x, options));
       const { result, gpuMs } = await this.measured(pool, time);
       if (result.values.shape.some((d, i) => d !== resolved.outShape[i])) {

@@ -16,7 +16,7 @@
  * unpooling index is found there on the GPU and reported by `await checkIndices()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { PoolOptions as CorePoolOptions, UnpoolOptions } from '../index.js';
+import type { NanRule, PoolOptions, UnpoolOptions } from '../index.js';
 import { resolvePoolGeometry, resolveUnpoolGeometry } from '../options.js';
 import { describe, type WebGPUBackendLike } from './backends.js';
 import { MaxPoolWithIndices, MaxUnpool, refuseWindowIndices, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
@@ -30,17 +30,7 @@ export {
   registerKernels,
   SUPPORTED_BACKENDS,
 } from './kernels.js';
-export type { UnpoolOptions, Layout, IndexFormat, FillMode, PerDim } from '../index.js';
-
-/**
- * What a NaN in a pooling window does: 'ignore' (tfjs, the default here: a NaN never wins over a
- * number), 'propagate' (PyTorch: a NaN always wins) or 'first' (TensorFlow's CPU kernel and ONNX
- * Runtime: a NaN wins only as the window's first tap). docs/engines.md has the rules in full.
- */
-export type NanRule = 'propagate' | 'ignore' | 'first';
-
-/** argpool's pooling options, with the NaN rule. */
-export type PoolOptions = CorePoolOptions & { nan?: NanRule };
+export type { PoolOptions, UnpoolOptions, Layout, IndexFormat, FillMode, PerDim, NanRule } from '../index.js';
 
 /** What `maxPoolWithIndices` returns: the pooled values (float32) and their indices (int32), of one shape. */
 export interface MaxPoolWithIndicesResult<T extends tf.Tensor = tf.Tensor> {

@@ -27,7 +27,7 @@ const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'l
 const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
 
 /** Attributes of the pooling kernel: its options plus the input shape, which its gradient needs. */
-export type PoolAttrs = PoolOptions & { nan?: string; inputShape: readonly number[] };
+export type PoolAttrs = PoolOptions & { inputShape: readonly number[] };
 
 /**
  * 'window' indices are one byte each, and tfjs has no uint8 tensors: both backends refuse them the
