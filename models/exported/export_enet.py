@@ -203,7 +203,6 @@ def main():
     )
     exported = onnx.load(path)
     onnx.checker.check_model(exported)
-    # Sizes other than the traced one, through the graph and through PyTorch, must agree.
     kinds = {}
     for node in exported.graph.node:
         kinds[node.op_type] = kinds.get(node.op_type, 0) + 1
