@@ -3,3 +3,4 @@
  * run in argpool on ORT's own WebGPU device. The application passes its own `onnxruntime-web` module.
  */
 export { InferenceSession, type SessionOptions, type Feeds, type Outputs, type StepTiming, type RunTiming, type Ort, type OrtTensor } from './session.js';
+export type { NanRule } from '../index.js';

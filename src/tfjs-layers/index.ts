@@ -6,7 +6,9 @@
  *
  * - `MaxPoolingWithArgmax2D` (`pool_size`, `strides`, `padding`): `tf.nn.max_pool_with_argmax` followed by
  *   a cast of the argmax to float32. Outputs `[output, argmax]`, argmax holding TensorFlow's flat index
- *   without batch, `(y * W + x) * C + c`; the first maximum in window order wins a tie.
+ *   without batch, `(y * W + x) * C + c`, with the answers of TensorFlow's CPU kernel
+ *   (`maxpooling_op.cc`): the first maximum in window order wins a tie, and a NaN wins only as the
+ *   window's first tap (`nan: 'first'`; `nan: 'propagate'` gives PyTorch's rule, docs/engines.md).
  * - `MaxUnpooling2D` (`size`): inputs `[updates, mask]` (mask float or int32); the output is
  *   `[N, H * size[0], W * size[1], C]`, each update at the row and column its mask value names in that
  *   output (`y = mask // (W' * C)`, `x = (mask // C) % W'`, the update's own channel), as the Keras layer's
@@ -17,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import { maxPoolWithIndices, maxUnpool, samePoolingIndices } from '../tfjs/index.js';
+import { maxPoolWithIndices, maxUnpool, samePoolingIndices, type NanRule } from '../tfjs/index.js';
 
 /** A symbolic shape: `null` where the size is not known (the batch). */
 export type Shape = (number | null)[];
@@ -33,6 +35,11 @@ export interface MaxPoolingWithArgmax2DArgs extends LayerArgs {
   strides?: Pair;
   /** 'same' (default) or 'valid', in any case. */
   padding?: string;
+  /**
+   * What a NaN in a window does: 'first' (default, TensorFlow's kernel: a NaN wins only as the
+   * window's first tap), 'propagate' (PyTorch) or 'ignore' (TensorFlow.js).
+   */
+  nan?: NanRule;
 }
 
 export interface MaxUnpooling2DArgs extends LayerArgs {
@@ -58,6 +65,16 @@ function paddingOf(layer: string, value: unknown): 'same' | 'valid' {
   return lower;
 }
 
+const NAN_RULES: readonly NanRule[] = ['first', 'propagate', 'ignore'];
+
+function nanRuleOf(layer: string, value: unknown): NanRule {
+  if (value === undefined || value === null) return 'first';
+  if (!NAN_RULES.includes(value as NanRule)) {
+    throw new RangeError(`${layer}: nan must be 'first', 'propagate' or 'ignore', got ${JSON.stringify(value)}`);
+  }
+  return value as NanRule;
+}
+
 function rank4(layer: string, argument: string, shape: Shape | readonly number[]): void {
   if (shape.length !== 4) {
     throw new RangeError(`${layer}: ${argument} must have rank 4 ([batch, height, width, channels]), got shape ${JSON.stringify(shape)}`);
@@ -70,12 +87,14 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'same' | 'valid';
+  readonly nan: NanRule;
 
   constructor(args: MaxPoolingWithArgmax2DArgs = {}) {
     super(args);
     this.poolSize = pair(MaxPoolingWithArgmax2D.className, 'poolSize', args.poolSize);
     this.strides = pair(MaxPoolingWithArgmax2D.className, 'strides', args.strides);
     this.padding = paddingOf(MaxPoolingWithArgmax2D.className, args.padding);
+    this.nan = nanRuleOf(MaxPoolingWithArgmax2D.className, args.nan);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
@@ -100,6 +119,7 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
         padding: this.padding,
         layout: 'NHWC',
         indexFormat: 'flat-no-batch',
+        nan: this.nan,
       });
       const argmax = tf.cast(indices, 'float32');
       // The float argmax still names the maxima of this pooling: unpooling it can take the single-pass gather.
@@ -109,7 +129,7 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, ...super.getConfig() };
+    return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, nan: this.nan, ...super.getConfig() };
   }
 }
 

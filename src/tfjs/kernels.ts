@@ -33,7 +33,7 @@ export const MaxUnpoolBackward = 'ArgpoolMaxUnpoolBackward';
 /** The backends these kernels are registered for. */
 export const SUPPORTED_BACKENDS = ['webgpu', 'cpu'] as const;
 
-const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat'] as const;
+const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat', 'nan'] as const;
 const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
 
 /** Attributes of the pooling kernel: its options plus the input shape, which its gradient needs. */
@@ -52,9 +52,12 @@ export function refuseWindowIndices(op: string, indexFormat: unknown): void {
   }
 }
 
-/** The options among a kernel's attributes, with TensorFlow's layout and index format as defaults. */
+/**
+ * The options among a kernel's attributes, with TensorFlow.js's layout, index format and (for
+ * pooling) NaN rule as defaults, as the ops give them.
+ */
 function pick<T>(op: string, attrs: NamedAttrMap | undefined, keys: readonly string[]): T {
-  const options: Record<string, unknown> = { layout: 'NHWC', indexFormat: 'flat-no-batch' };
+  const options: Record<string, unknown> = { layout: 'NHWC', indexFormat: 'flat-no-batch', ...(keys.includes('nan') ? { nan: 'ignore' } : {}) };
   for (const key of keys) if (attrs?.[key] !== undefined) options[key] = attrs[key];
   refuseWindowIndices(op, options.indexFormat);
   return options as T;
