@@ -3,6 +3,7 @@
  * submission, reads: src/session.ts), faults (src/faults.ts), profiling (src/profiling.ts) and the
  * operations (src/operations.ts), which plan every call (src/plan.ts) before recording it.
  */
+import { logicalCoordinates } from './faults.js';
 import { decodeStatus } from './record.js';
 import { resolveLaunchProfile, type LaunchProfile, type LaunchProfileName } from './launch.js';
 import { float16ArrayConstructor, isFloat16Array, narrowToFloat16, type Float16ArrayType } from './float16.js';
@@ -236,7 +237,9 @@ export class ArgPool {
     this.checkBindingSize(op, 'data', words.byteLength);
     const buffer = this.session.allocateStorage(`tensor ${show(dims)}`, words.byteLength);
     this.device.queue.writeBuffer(buffer, 0, words as Int32Array<ArrayBuffer>);
-    return new Tensor(this, buffer, dims, kind, true);
+    const tensor = new Tensor(this, buffer, dims, kind, true);
+    this.session.hold(tensor);
+    return tensor;
   }
 
   /**
@@ -373,14 +376,14 @@ export class ArgPool {
     });
     faults.forEach((fault, i) => {
       const found = decodeStatus(new Uint32Array(mapped, bytes + i * STATUS_BYTES, 2));
-      if (found) throw new RangeError(fault.describe(found.position, found.index));
+      if (found) throw new RangeError(fault.message(found.index, logicalCoordinates(fault.shape, fault.layout, found.position)));
     });
     return mapped.slice(0, bytes);
   }
 
   /** @internal */
   releaseTensor(tensor: Tensor): void {
-    if (tensor.owned) this.session.release(tensor.buffer);
+    if (tensor.owned) this.session.release(tensor);
     for (const fault of tensor.faults) {
       if (--fault.refs === 0) this.session.releaseFault(fault);
     }

@@ -432,32 +432,33 @@ export class Executor {
     const program = prepared.plan.programs[i];
     const roles = program.bindings;
     const uniform = prepared.uniforms[i];
-    const buffers: GPUBuffer[] = new Array(roles.length);
-    const offsets: number[] = new Array(roles.length);
-    for (let j = 0; j < roles.length; j++) {
-      const b = roles[j] === 'params' ? uniform! : bindings[roles[j]];
-      if (isBinding(b)) {
-        buffers[j] = b.buffer;
-        offsets[j] = b.offset;
-      } else {
-        buffers[j] = b;
-        offsets[j] = 0;
-      }
-    }
     const groups = prepared.groups[i];
-    const key = buffers[buffers.length - 1];
+    const lastRole = roles[roles.length - 1];
+    const last = lastRole === 'params' ? uniform! : bindings[lastRole];
+    const key = isBinding(last) ? last.buffer : last;
     const candidates = groups.get(key);
     if (candidates) {
       search: for (const entry of candidates) {
-        for (let j = 0; j < buffers.length; j++) if (entry.buffers[j] !== buffers[j] || entry.offsets[j] !== offsets[j]) continue search;
+        for (let j = 0; j < roles.length; j++) {
+          const b = roles[j] === 'params' ? uniform! : bindings[roles[j]];
+          if (isBinding(b) ? entry.buffers[j] !== b.buffer || entry.offsets[j] !== b.offset : entry.buffers[j] !== b || entry.offsets[j] !== 0) continue search;
+        }
         return entry.group;
       }
     }
+    const buffers = roles.map((role) => {
+      const b = role === 'params' ? uniform! : bindings[role];
+      return isBinding(b) ? b.buffer : b;
+    });
+    const offsets = roles.map((role) => {
+      const b = role === 'params' ? uniform! : bindings[role];
+      return isBinding(b) ? b.offset : 0;
+    });
     const ranges = roles.map((role, j): Binding => (role === 'params' ? uniform! : { buffer: buffers[j], offset: offsets[j], size: isBinding(bindings[role]) ? (bindings[role] as Binding).size : this.neededBytes(prepared.plan, role) }));
     const group = createBindGroup(this.device, program, prepared.pipelines![i], ranges);
     if (!buffers.every((b) => this.pool.owns(b) || this.faults.owns(b) || this.uniforms.owns(b))) return group;
     if (this.groupCountOf(groups) >= BIND_GROUPS_PER_PROGRAM) {
-      // The oldest first buffer's groups go (a Map keeps insertion order).
+      // The groups of the oldest key go (a Map keeps insertion order).
       const [oldKey, oldList] = groups.entries().next().value!;
       for (const entry of oldList.slice()) this.dropGroup(groups, oldKey, entry);
     }

@@ -18,7 +18,7 @@ export function newFault(
   message: (index: number, where: number[]) => string,
 ): FaultStatus {
   const shape = indices.shape;
-  return session.acquireFault((position, index) => message(index, logicalCoordinates(shape, layout, position)));
+  return session.acquireFault(message, shape, layout);
 }
 
 /** The faults a result carries: those of the tensors it was computed from, and its own. */

@@ -311,8 +311,12 @@ export function runOperation<G extends PoolGeometry | UnpoolGeometry>(
 
   const faults = fault ? carriedFaults(args, fault) : floatTensor.faults;
   return outputs.map((o, i) => {
-    if (o.dtype !== 'float') return new Tensor(host.owner, buffers[i], o.shape, o.dtype, true, faults, geometry as PoolGeometry, dtype);
-    return new Tensor(host.owner, buffers[i], o.shape, dtype, true, faults);
+    const tensor =
+      o.dtype !== 'float'
+        ? new Tensor(host.owner, buffers[i], o.shape, o.dtype, true, faults, geometry as PoolGeometry, dtype)
+        : new Tensor(host.owner, buffers[i], o.shape, dtype, true, faults);
+    session.hold(tensor);
+    return tensor;
   });
 }
 
