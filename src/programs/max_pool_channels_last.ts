@@ -8,6 +8,7 @@ import { rowsPerInvocation } from '../launch.js';
 import type { PoolGeometry } from '../options.js';
 import { toDHW } from '../params.js';
 import { nanRule, windowsTile, workgroupShape } from './grids.js';
+import { VECTOR_POOL_BINDINGS } from './max_pool_tiled.js';
 import { defineProgram, type DeviceFacts, type Launch } from './program.js';
 
 /** The window's size per dimension, fixed per pipeline (the kernels' loops are then static). */
@@ -43,12 +44,7 @@ export const maxPoolChannelsLast = defineProgram({
     'stride_d', 'stride_h', 'stride_w', 'pad_d', 'pad_h', 'pad_w', 'dilation_d', 'dilation_h', 'dilation_w',
     'index_stride_n', 'index_stride_c', 'index_stride_s',
   ],
-  bindings: [
-    { name: 'params', kind: 'uniform' },
-    { name: 'input', kind: 'floats', access: 'read', vector: true },
-    { name: 'values', kind: 'floats', access: 'write', vector: true },
-    { name: 'indices', kind: 'storage', access: 'read_write', type: 'array<vec4<i32>>' },
-  ],
+  bindings: VECTOR_POOL_BINDINGS,
   floats: 'stored',
   applies: (g: PoolGeometry, { limits, launch }: DeviceFacts) => {
     const max = limits.maxComputeWorkgroupsPerDimension;

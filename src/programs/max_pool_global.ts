@@ -7,6 +7,7 @@ import code from '../../shaders/max_pool_global.wgsl?raw';
 import type { PoolGeometry } from '../options.js';
 import { dispatchGrid } from '../dispatch.js';
 import { nanRule } from './grids.js';
+import { POOL_BINDINGS } from './max_pool.js';
 import { defineProgram, type DeviceFacts } from './program.js';
 
 /** Planes smaller than this are left to the general kernel (a workgroup would mostly idle). */
@@ -17,12 +18,7 @@ export const maxPoolGlobal = defineProgram({
   wgsl: code,
   includes: ['layout'],
   uniforms: ['total', 'channels', 'channels_last', 'in_d', 'in_h', 'in_w', 'index_stride_n', 'index_stride_c', 'index_stride_s'],
-  bindings: [
-    { name: 'params', kind: 'uniform' },
-    { name: 'input', kind: 'floats', access: 'read' },
-    { name: 'values', kind: 'floats', access: 'write' },
-    { name: 'indices', kind: 'storage', access: 'read_write', type: 'array<i32>' },
-  ],
+  bindings: POOL_BINDINGS,
   floats: 'widened',
   applies: (g: PoolGeometry, { limits }: DeviceFacts) => {
     const volume = g.inSpatial.reduce((a, b) => a * b, 1);

@@ -48,17 +48,20 @@ export function tiledColumnsLaunch(g: PoolGeometry, maxPerDimension: number, lau
   return { grid, constants: { ...base.constants, ...shape, ROWS: runs, COLUMNS: 1 } };
 }
 
+/** The bindings of the pooling kernels that move four floats at a time, and four indices. */
+export const VECTOR_POOL_BINDINGS = [
+  { name: 'params', kind: 'uniform' },
+  { name: 'input', kind: 'floats', access: 'read', vector: true },
+  { name: 'values', kind: 'floats', access: 'write', vector: true },
+  { name: 'indices', kind: 'storage', access: 'read_write', type: 'array<vec4<i32>>' },
+] as const;
+
 export const maxPoolTiled = defineProgram({
   name: 'max_pool_tiled',
   wgsl: code,
   includes: ['layout'],
   uniforms: ['channels', 'in_d', 'in_h', 'in_w', 'out_d', 'out_h', 'out_w', 'index_stride_n', 'index_stride_c', 'index_stride_s'],
-  bindings: [
-    { name: 'params', kind: 'uniform' },
-    { name: 'input', kind: 'floats', access: 'read', vector: true },
-    { name: 'values', kind: 'floats', access: 'write', vector: true },
-    { name: 'indices', kind: 'storage', access: 'read_write', type: 'array<vec4<i32>>' },
-  ],
+  bindings: VECTOR_POOL_BINDINGS,
   floats: 'stored',
   applies: (g: PoolGeometry, { limits, launch }: DeviceFacts) => {
     const max = limits.maxComputeWorkgroupsPerDimension;

@@ -5,6 +5,7 @@
  */
 import code from '../../shaders/max_unpool_channels_last.wgsl?raw';
 import { channelsLastTiledLaunch } from './max_pool_channels_last.js';
+import { TILED_UNPOOL } from './max_unpool_tiled.js';
 import { defineProgram, type DeviceFacts } from './program.js';
 import type { WindowGather } from './window_gather.js';
 
@@ -12,13 +13,7 @@ export const maxUnpoolChannelsLast = defineProgram({
   name: 'max_unpool_channels_last',
   wgsl: code,
   includes: ['layout'],
-  uniforms: ['channels', 'in_d', 'in_h', 'in_w', 'out_d', 'out_h', 'out_w', 'index_stride_n', 'index_stride_c', 'index_stride_s'],
-  bindings: [
-    { name: 'params', kind: 'uniform' },
-    { name: 'values', kind: 'floats', access: 'read', vector: true },
-    { name: 'indices', kind: 'storage', access: 'read', type: 'array<vec4<i32>>' },
-    { name: 'output', kind: 'floats', access: 'write', vector: true },
-  ],
+  ...TILED_UNPOOL,
   floats: 'stored',
   windowTaps: true,
   applies: ({ pooling, gradient }: WindowGather, { limits }: DeviceFacts) => {
