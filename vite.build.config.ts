@@ -26,12 +26,12 @@ export function isBareImport(id: string): boolean {
 /**
  * Drops each shader's leading comment block (its documentation: layout, index convention, tie and
  * NaN rules, which stay in shaders/ in the repository) from the text the package ships, a third of
- * the shaders' bytes. Comments after the first line of code are kept (the host finds blocks by them).
+ * the shaders' bytes. Comments after the first line of code are kept.
  */
 export function stripShaderHeader(text: string): string {
   const lines = text.split('\n');
   let first = 0;
-  while (first < lines.length && (lines[first].trim() === '' || (lines[first].startsWith('//') && !/^\/\/ (float storage|end float storage)/.test(lines[first])))) first++;
+  while (first < lines.length && (lines[first].trim() === '' || lines[first].startsWith('//'))) first++;
   return lines.slice(first).join('\n');
 }
 

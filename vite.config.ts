@@ -1,6 +1,6 @@
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import { chromiumLaunchOptions } from './test/environment.mjs';
+import { chromiumLaunchOptions } from './scripts/environment.mjs';
 
 // Vitest 5's reporter calls Map.groupBy (Node 21+) when it prints failures; this machine runs Node 20.
 if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {

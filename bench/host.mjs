@@ -10,7 +10,7 @@
 //   node bench/host.mjs [--pairs 1000] [--rounds 15] [--json FILE]
 //
 // Measures the built package (dist/), rebuilding it first (`npm run build`) when src/ or shaders/ are
-// newer. Without VK_ICD_FILENAMES it finds SwiftShader the way the tests do (test/environment.mjs)
+// newer. Without VK_ICD_FILENAMES it finds SwiftShader the way the tests do (scripts/environment.mjs)
 // and runs itself again with it. `npm run bench` (bench/run.mjs) runs it and puts its figures in the
 // results. On a shared machine the wall time includes waiting for a core: the main thread's own CPU
 // time per operation is reported beside it (Linux).
@@ -30,7 +30,7 @@ function option(name, fallback) {
 
 if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && process.env.ARGPOOL_VULKAN !== 'system') {
   // The dynamic linker reads LD_LIBRARY_PATH at start: run again with the Vulkan environment.
-  const { vulkanEnvironment } = await import('../test/environment.mjs');
+  const { vulkanEnvironment } = await import('../scripts/environment.mjs');
   const env = { ...process.env, ...(await vulkanEnvironment(process.env)) };
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...argv], { env, stdio: 'inherit' });
   process.exit(child.status ?? 1);

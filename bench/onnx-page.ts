@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { InferenceSession, type StepTiming } from '../src/onnxruntime-web/index';
 import { log, summary, type PathTiming } from './ort-timing';
 import { planModel } from '../src/onnxruntime-web/plan';
-import { randomFloats, segnetBenchModel } from '../test/onnxruntime-web/graphs';
+import { randomFloats, segnetBenchModel } from '../models/graphs';
 
 export interface OnnxBenchConfig {
   levels: number;
@@ -103,7 +103,7 @@ async function runOnnxBench(config: OnnxBenchConfig) {
 
   const info = device.adapterInfo;
   return {
-    model: config.modelName ?? `SegNet, ${config.levels} levels, ${config.convs} Conv+BN+Relu per level and side, 8-${8 << (config.levels - 1)} channels (test/onnxruntime-web/graphs.ts)`,
+    model: config.modelName ?? `SegNet, ${config.levels} levels, ${config.convs} Conv+BN+Relu per level and side, 8-${8 << (config.levels - 1)} channels (models/graphs.ts)`,
     input: dims,
     adapterInfo: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
     ortVersion: ort.env.versions.web,

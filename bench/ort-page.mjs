@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
-import { chromiumLaunchOptions } from '../test/environment.mjs';
+import { chromiumLaunchOptions } from '../scripts/environment.mjs';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = dirname(benchDir);

@@ -84,7 +84,7 @@ export function renderMarkdown(results) {
   const push = (...l) => lines.push(...l);
   push(`# argpool benchmark${results.quick ? ' (QUICK: small sizes, few repetitions)' : ''}${results.only ? ` (only "${results.only}")` : ''}`, '');
   push(`- Date: ${results.date}`);
-  push(`- Browser: Chromium ${results.browser?.version ?? '?'} (headless, \`${results.browser?.executable ?? '?'}\`, flags as in test/environment.mjs)`);
+  push(`- Browser: Chromium ${results.browser?.version ?? '?'} (headless, \`${results.browser?.executable ?? '?'}\`, flags as in scripts/environment.mjs)`);
   push(`- WebGPU adapter (argpool): ${adapterLine(results)}; timestamp-query: ${results.timestampQuery ? 'yes' : 'no'}`);
   if (results.tfjsAdapter) {
     const t = results.tfjsAdapter;

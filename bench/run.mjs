@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: serves bench/ with Vite on 127.0.0.1, opens it in headless Chromium with WebGPU
-// (the same launch as the browser tests: test/environment.mjs), runs every workload in the page
+// (the same launch as the browser tests: scripts/environment.mjs), runs every workload in the page
 // (bench/page.ts), then measures host overhead in Node on Dawn (bench/host.mjs, its own process), and
 // writes bench/results.json, bench/results.md and bench/chart.svg.
 //
@@ -18,7 +18,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
-import { chromiumLaunchOptions } from '../test/environment.mjs';
+import { chromiumLaunchOptions } from '../scripts/environment.mjs';
 import { createServer } from 'vite';
 import { renderMarkdown, renderSvg } from './report.mjs';
 

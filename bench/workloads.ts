@@ -48,6 +48,7 @@ const SPECS: Spec[] = [
   { id: 'w4', window: '2x2/2 NHWC', full: [8, 32, 128, 128], quick: [2, 32, 64, 64], layout: 'NHWC', kernel: 2, stride: 2, padding: 0 },
   { id: 'w5', window: '1-D k4/4', full: [1, 64, 65536], quick: [1, 16, 16384], layout: 'NCHW', kernel: 4, stride: 4, padding: 0 },
   { id: 'w6', window: '3-D 2x2x2/2', full: [1, 16, 64, 64, 64], quick: [1, 8, 32, 32, 32], layout: 'NCHW', kernel: 2, stride: 2, padding: 0 },
+  { id: 'w7', window: 'global', full: [4, 256, 64, 64], quick: [1, 64, 32, 32], layout: 'NCHW', kernel: 64, stride: 64, padding: 0 },
 ];
 
 export function workloads(quick: boolean): Workload[] {

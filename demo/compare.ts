@@ -1,14 +1,15 @@
 /**
- * GPU-versus-CPU agreement for one run of the chain. Pooled values and every unpooling with fill
+ * GPU-versus-CPU agreement for one run of the chain, with the conformance check's comparisons. Pooled values and every unpooling with fill
  * 'zero' or 'nearest' must match the CPU chain bit for bit (Uint32Array views, so NaN payloads and -0
  * count); indices must match exactly.
  *
  * Bilinear fill is computed in float32 on the GPU and in float64 (rounded once) by the reference, so
  * there the two differ by rounding, and in a chain those differences feed the next unpooling. So each
  * GPU unpooling is checked against the reference run on the very inputs the GPU had (its own deeper
- * level), within BILINEAR_TOLERANCE times the largest magnitude of those inputs, as the library's own
- * GPU tests do. How far the two chains drift apart end to end is reported alongside.
+ * level), within BILINEAR_TOLERANCE relative to the largest magnitude of those inputs, as the
+ * library's own GPU tests do. How far the two chains drift apart end to end is reported alongside.
  */
+import { compareBits, compareClose, compareInts } from '../src/check/compare';
 import { cpu as reference } from '../src/index';
 import type { ChainPlan, ChainResult } from './chain';
 
@@ -26,66 +27,11 @@ export type Agreement =
     }
   | { identical: false; message: string };
 
-function coordinates(shape: readonly number[], position: number): string {
-  const coords: number[] = [];
-  let rest = position;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    coords.unshift(rest % shape[axis]);
-    rest = Math.floor(rest / shape[axis]);
-  }
-  return `[${coords.join(', ')}]`;
-}
-
-function showFloat(value: number): string {
-  const bits = new Uint32Array(new Float32Array([value]).buffer)[0];
-  const text = Object.is(value, -0) ? '-0' : String(value);
-  return `${text} (0x${bits.toString(16).padStart(8, '0')})`;
-}
-
-function bits(data: Float32Array): Uint32Array {
-  return new Uint32Array(data.buffer, data.byteOffset, data.length);
-}
-
 class Mismatch extends Error {}
 
-function lengthCheck(what: string, gpu: ArrayLike<number>, cpu: ArrayLike<number>): void {
-  if (gpu.length !== cpu.length) throw new Mismatch(`${what}: GPU gave ${gpu.length} elements, CPU ${cpu.length}`);
-}
-
-function expectBitsEqual(what: string, shape: readonly number[], gpu: Float32Array, cpu: Float32Array): void {
-  lengthCheck(what, gpu, cpu);
-  const g = bits(gpu);
-  const c = bits(cpu);
-  for (let i = 0; i < g.length; i++) {
-    if (g[i] !== c[i]) {
-      throw new Mismatch(`${what} at ${coordinates(shape, i)}: GPU ${showFloat(gpu[i])}, CPU ${showFloat(cpu[i])}`);
-    }
-  }
-}
-
-function expectIntsEqual(what: string, shape: readonly number[], gpu: Int32Array, cpu: Int32Array): void {
-  lengthCheck(what, gpu, cpu);
-  for (let i = 0; i < gpu.length; i++) {
-    if (gpu[i] !== cpu[i]) throw new Mismatch(`${what} at ${coordinates(shape, i)}: GPU ${gpu[i]}, CPU ${cpu[i]}`);
-  }
-}
-
-/** Returns the largest difference; throws at the first element further apart than `tolerance`. */
-function expectClose(what: string, shape: readonly number[], gpu: Float32Array, cpu: Float32Array, tolerance: number): number {
-  lengthCheck(what, gpu, cpu);
-  let largest = 0;
-  for (let i = 0; i < gpu.length; i++) {
-    const difference = Math.abs(gpu[i] - cpu[i]);
-    // A NaN on only one side fails as well: !(NaN <= x).
-    if (!(difference <= tolerance) && !(Number.isNaN(gpu[i]) && Number.isNaN(cpu[i]))) {
-      throw new Mismatch(
-        `${what} at ${coordinates(shape, i)}: GPU ${showFloat(gpu[i])}, CPU ${showFloat(cpu[i])} ` +
-          `(differ by ${difference.toExponential(2)}, more than the bilinear tolerance ${tolerance.toExponential(2)})`,
-      );
-    }
-    if (difference > largest) largest = difference;
-  }
-  return largest;
+/** Throws the difference table of a comparison (src/check/compare.ts), if any, naming what was compared. */
+function expectSame(what: string, difference: string | null): void {
+  if (difference) throw new Mismatch(`${what}: ${difference}`);
 }
 
 export function largestMagnitude(data: Float32Array): number {
@@ -105,8 +51,8 @@ export function compareChains(plan: ChainPlan, gpu: ChainResult, cpu: ChainResul
   let bilinear = false;
   try {
     plan.levels.forEach((level, l) => {
-      expectBitsEqual(`level ${level.level} pooled values`, level.outShape, gpu.pooled[l].values, cpu.pooled[l].values);
-      expectIntsEqual(`level ${level.level} indices`, level.outShape, gpu.pooled[l].indices, cpu.pooled[l].indices);
+      expectSame(`level ${level.level} pooled values`, compareBits(gpu.pooled[l].values, cpu.pooled[l].values, { shape: level.outShape }));
+      expectSame(`level ${level.level} indices`, compareInts(gpu.pooled[l].indices, cpu.pooled[l].indices, { shape: level.outShape }));
       elements += 2 * cpu.pooled[l].values.length;
     });
     // Deepest first, the order they ran in, so the first mismatch reported is the one that caused the rest.
@@ -121,11 +67,11 @@ export function compareChains(plan: ChainPlan, gpu: ChainResult, cpu: ChainResul
           { data: gpu.pooled[l].indices, shape: level.outShape },
           level.unpool,
         ).data;
-        const tolerance = BILINEAR_TOLERANCE * largestMagnitude(gpuInput);
-        largestDifference = Math.max(largestDifference, expectClose(what, level.inShape, gpu.unpooled[l], expected, tolerance));
+        expectSame(what, compareClose(gpu.unpooled[l], expected, largestMagnitude(gpuInput), { shape: level.inShape, tolerance: BILINEAR_TOLERANCE }));
+        largestDifference = Math.max(largestDifference, largestAbsoluteDifference(gpu.unpooled[l], expected));
         chainDrift = Math.max(chainDrift, largestAbsoluteDifference(gpu.unpooled[l], cpu.unpooled[l]));
       } else {
-        expectBitsEqual(what, level.inShape, gpu.unpooled[l], cpu.unpooled[l]);
+        expectSame(what, compareBits(gpu.unpooled[l], cpu.unpooled[l], { shape: level.inShape }));
       }
       elements += cpu.unpooled[l].length;
     }

@@ -1,5 +1,5 @@
-// float16 storage, prepended by the host (after params.wgsl and layout.wgsl) to the kernels that it
-// specialises for float16 tensors (see `specialiseFloat` in src/shaders.ts). No entry point of its own.
+// float16 conversions: included by src/programs/storage.ts for the kernels that see float16 tensors
+// widened to float32 bits (float access 'widened'), whose accessors it writes. No entry point of its own.
 //
 // A float16 tensor holds two bytes per element: element i is the half (i % 2) of 32-bit word i / 2,
 // least significant half first (the order a Uint16Array view gives on a little-endian host, as

@@ -6,9 +6,6 @@
 
 override PACKED_BYTES: u32 = 0u;
 
-@group(0) @binding(0) var<storage, read> indices: array<i32>;
-@group(0) @binding(1) var<storage, read_write> status: array<u32, 2>;
-
 @compute @workgroup_size(1)
 fn main() {
   if (status[0] != 0u) {

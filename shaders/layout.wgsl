@@ -1,5 +1,6 @@
-// Shared addressing and window helpers, prepended by the host to every kernel that reads indices or walks a
-// layout (see `withShared` in src/kernels.ts). No entry point of its own.
+// Shared addressing, window and comparison helpers: the `layout` include of every kernel that reads
+// indices or walks a layout (src/programs/storage.ts puts it in front of the kernel). No entry point of
+// its own.
 //
 // A tensor [N, C, spatial...] with `volume` spatial elements is stored channels-first
 // ((n*C + c)*volume + p) or channels-last ((n*volume + p)*C + c).
@@ -75,16 +76,15 @@ fn is_tap(x: u32, o: i32, stride: u32, pad: u32, dilation: u32) -> bool {
 }
 
 // Unpooling: the output offset that pooled element t's index names, or -1 when it names no position
-// of its own (n, c) plane ("in" is the pooled size, "out" the unpooled size).
-fn unpool_target(u: UnpoolParams, t: u32, index: i32) -> i32 {
-  let channels_last = u.channels_last != 0u;
-  let out_volume = u.out_d * u.out_h * u.out_w;
-  let e = element_at(t, u.channels, u.in_d * u.in_h * u.in_w, channels_last);
-  let p = decode_index(index, e.n, e.c, u.index_stride_n, u.index_stride_c, u.index_stride_s, out_volume);
+// of its own (n, c) plane. The pooled tensor has `in_volume` spatial elements, the unpooled one
+// `out_volume`; `strides` are the index strides (n, c, s).
+fn unpool_target(t: u32, index: i32, channels: u32, in_volume: u32, out_volume: u32, channels_last: bool, strides: vec3<u32>) -> i32 {
+  let e = element_at(t, channels, in_volume, channels_last);
+  let p = decode_index(index, e.n, e.c, strides.x, strides.y, strides.z, out_volume);
   if (p < 0) {
     return -1;
   }
-  return i32(element_offset(Element(e.n, e.c, u32(p)), u.channels, out_volume, channels_last));
+  return i32(element_offset(Element(e.n, e.c, u32(p)), channels, out_volume, channels_last));
 }
 
 // Float comparisons that follow PyTorch on any conforming implementation. WGSL lets an implementation
@@ -124,6 +124,51 @@ const MAX_KEY_NAN: u32 = 0x7f800001u;
 // Below every key (-inf's is -0x7f800000): a maximum with this limit is replaced by any first tap.
 const MAX_KEY_UNSET: i32 = -0x7fffffffi - 1i;
 
+// NaN rules of max pooling (NanRule in src/options.ts), as a pooling kernel's NAN_RULE override gives
+// them: PROPAGATE (PyTorch) a NaN always takes over the maximum; IGNORE (TensorFlow.js) a NaN never
+// wins over a number, and a NaN maximum (only the first tap can be one) loses to any number; FIRST
+// (TensorFlow's and ONNX Runtime's CPU kernels) a NaN wins only as the first tap, and then keeps it.
+const NAN_PROPAGATE: u32 = 0u;
+const NAN_IGNORE: u32 = 1u;
+const NAN_FIRST: u32 = 2u;
+
+// Whether a tap replaces the maximum under `rule`, given whether the tap is NaN, whether the maximum
+// is NaN, and whether the tap is strictly greater (order_key, meaningful when neither is NaN).
+fn tap_wins(rule: u32, nan: bool, best_nan: bool, greater: bool) -> bool {
+  if (rule == NAN_IGNORE) {
+    return !nan && (best_nan || greater);
+  }
+  if (rule == NAN_FIRST) {
+    return !nan && !best_nan && greater;
+  }
+  return nan || (!best_nan && greater);
+}
+
+// The same rules on max_key comparisons, for the kernels that keep a limit (below): a NaN tap's key
+// and the limit a NaN maximum keeps are chosen per rule, so one signed comparison `key > limit`
+// decides. PROPAGATE: NaN above everything (MAX_KEY_NAN), its limit MAX_KEY_LIMIT, so a later NaN
+// still wins (the last NaN, as PyTorch). IGNORE: NaN below every value's key (MAX_KEY_NAN_LOW, still
+// above MAX_KEY_UNSET, so a NaN first tap is taken) and a NaN maximum keeps that low limit. FIRST:
+// NaN taps low, a NaN maximum's limit above every key. max_key and its vector forms map NaN to
+// MAX_KEY_NAN; rule_key4 and rule_limit4 turn that into the rule's key and limit.
+const MAX_KEY_NAN_LOW: i32 = -0x7f800001i;
+
+fn rule_key4(key: vec4<i32>, rule: u32) -> vec4<i32> {
+  if (rule == NAN_PROPAGATE) {
+    return key;
+  }
+  return select(key, vec4<i32>(MAX_KEY_NAN_LOW), key == vec4<i32>(i32(MAX_KEY_NAN)));
+}
+
+// The limit a maximum with max_key `key` keeps (see MAX_KEY_LIMIT above).
+fn rule_limit4(key: vec4<i32>, rule: u32) -> vec4<i32> {
+  if (rule == NAN_PROPAGATE) {
+    return min(key, vec4<i32>(MAX_KEY_LIMIT));
+  }
+  let nan_limit = select(i32(MAX_KEY_NAN), MAX_KEY_NAN_LOW, rule == NAN_IGNORE);
+  return select(key, vec4<i32>(nan_limit), key == vec4<i32>(i32(MAX_KEY_NAN)));
+}
+
 fn max_key(bits: u32) -> i32 {
   let m = i32(min(bits & 0x7fffffffu, MAX_KEY_NAN));
   // Negative and not NaN: bits in [0x80000000, 0xff800000].
@@ -148,7 +193,7 @@ fn first_sum_bits4(bits: vec4<u32>) -> vec4<u32> {
 }
 
 // The same two rules on float16 bits (the low 16 bits of each lane), for the vector kernels on float16
-// tensors (specialiseVectorFloat in src/shaders.ts), which move halves as they are and never widen
+// tensors (their 'stored' float accessors, src/programs/storage.ts), which move halves as they are and never widen
 // them. max_key4_half orders halves as max_key4 orders their widened float32s (-m for a negative
 // magnitude m, m for a positive one, MAX_KEY_NAN for every NaN), so MAX_KEY_LIMIT and MAX_KEY_UNSET
 // apply unchanged; first_sum_bits4_half is the float32 sum 0.0 + g of a half g narrowed back: g,

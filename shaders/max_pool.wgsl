@@ -11,33 +11,23 @@
 //   (0, 0, 1) is PyTorch's per-plane index, others are ONNX's and TensorFlow's flat indices.
 // Ties: the window is walked depth, row, column; the maximum starts at the first in-bounds element and
 //   only a strictly greater value replaces it, so the first maximum wins (PyTorch).
-// NaN: any NaN replaces the current maximum, and nothing replaces a NaN, so a window holding a NaN
-//   outputs NaN and its index points at the last NaN in window order (PyTorch's CPU loop). NaN is
-//   detected on the bit pattern because WGSL has no isNan and `x != x` may be folded away.
+// NaN (NAN_RULE, see tap_wins in layout.wgsl): by default (PyTorch's CPU loop) any NaN replaces the
+//   current maximum, a later NaN included, so a window holding a NaN outputs NaN and its index points
+//   at the last NaN in window order; 'ignore' never lets a NaN win over a number; 'first' keeps a NaN
+//   only as the first in-bounds tap. NaN is detected on the bit pattern because WGSL has no isNan and
+//   `x != x` may be folded away.
 // Comparison: "greater" is decided on order_key (layout.wgsl), an integer key of the bits, never on
 //   float `>`: WGSL lets an implementation flush subnormals and ignore the sign of zero, which would
 //   pick a different maximum than PyTorch. -0 and +0 have one key, so they tie and the first wins.
 // All -inf: the first in-bounds element is never replaced, so its index is the result.
 // Values are copied as bits (the input is read as u32), so NaN payloads and -0 survive exactly.
-// Prepended by the host: params.wgsl and layout.wgsl (Element, element_at, element_offset, encode_index, valid_taps,
-// is_nan, order_key).
+// Bindings, params and the input_load / values_store accessors: declared in src/programs/max_pool.ts,
+// written by src/programs/storage.ts (float16 widened to float32 bits); include: layout.wgsl (Element,
+// element_at, element_offset, encode_index, valid_taps, is_nan, order_key, tap_wins).
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
-// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
-@group(0) @binding(1) var<storage, read> input: array<u32>;
-@group(0) @binding(2) var<storage, read_write> values: array<u32>;
-fn input_load(i: u32) -> u32 {
-  return input[i];
-}
-fn values_store(i: u32, bits: u32) {
-  values[i] = bits;
-}
-// end float storage
-
-@group(0) @binding(3) var<storage, read_write> indices: array<i32>;
+// NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl).
+override NAN_RULE: u32 = 0u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -80,7 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
         let bits = input_load(in_base + pos * in_step);
         let nan = is_nan(bits);
         let key = order_key(bits);
-        if (nan || (!best_is_nan && key > best_key)) {
+        if (tap_wins(NAN_RULE, nan, best_is_nan, key > best_key)) {
           best_bits = bits;
           best_key = key;
           best_pos = pos;

@@ -3,16 +3,13 @@
 // (max_pool_backward.wgsl) gathers over windows, so an index outside its window would silently
 // contribute nothing; this pass reports it instead.
 //
-// Layout and index convention: as in max_pool.wgsl; prepended by the host: params.wgsl and layout.wgsl.
+// Layout and index convention: as in max_pool.wgsl. Bindings and params:
+//   src/programs/max_pool_backward_check.ts; include: layout.wgsl.
 // Faults: status[0] takes the atomic maximum of ~t for each bad pooled element t, so afterwards
 //   ~status[0] is the first one in memory order (0: none). The host tells "names no input element"
 //   from "outside its window" by decoding the reported index itself.
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-@group(0) @binding(1) var<storage, read> indices: array<i32>;
-@group(0) @binding(2) var<storage, read_write> status: array<atomic<u32>, 2>;
 
 // Whether input coordinate x is a tap of output o's window along one dimension.
 fn in_window(x: u32, o: u32, stride: u32, pad: u32, dilation: u32, kernel: u32) -> bool {

@@ -7,47 +7,45 @@
 // Grid: x = group of four channels, y = output column (group of COLUMNS columns), z = (n*out_d + od)*out_h + oh.
 // Layout: [N, D, H, W, C] dense, lower ranks as 3-D with leading sizes of 1.
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
-//   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is NaN, or when
-//   its current maximum is not NaN and the tap is strictly greater: one signed comparison of max_key4
-//   with the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties +0, subnormals
-//   ordered, no float comparison) with NaN above all; the first in-bounds tap seeds it.
-// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
-//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+//   must reproduce bit for bit (lane j is channel 4*x + j). A lane takes a tap when it is strictly
+//   greater, NaN taking its place per NAN_RULE: one signed comparison of max_key4 with the kept limit
+//   (layout.wgsl's rule_key4 and rule_limit4), which orders values as order_key4 does (-0 ties +0,
+//   subnormals ordered, no float comparison); the first in-bounds tap seeds it.
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the 'stored' float accessors
+//   of src/programs/storage.ts): keys by max_key4_half, which orders halves
 //   as max_key4 orders their widened values, so results equal the float32 path's narrowed back.
-// Prepended by the host: params.wgsl and layout.wgsl (encode_index, valid_taps, max_key4).
+// Bindings, params and float accessors: declared in src/programs/max_pool_channels_last.ts, written by
+// src/programs/storage.ts; include: layout.wgsl (encode_index, valid_taps, max_key4, rule_key4, rule_limit4).
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;
-// TILES: the windows tile the input (stride = kernel, no padding or dilation, each input size its
-// output size times the kernel), whose size KERNEL_* then fixes per pipeline: every tap is in bounds,
-// so the taps are one loop of static length with no bounds (on SwiftShader the per-invocation tap
-// bounds and dynamic loops cost more than the loads).
-override TILES: bool = false;
+// NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl): the keys and limits of `take`.
+override NAN_RULE: u32 = 0u;
+// The window's size, fixed per pipeline.
 override KERNEL_W: u32 = 2u;
 override KERNEL_H: u32 = 2u;
 override KERNEL_D: u32 = 1u;
+// TILES: the windows tile the input (stride = kernel, no padding or dilation, each input size its
+// output size times the kernel): every tap is in bounds, so the taps are one loop of static length
+// with no bounds (on SwiftShader the per-invocation tap bounds and dynamic loops cost more than the
+// loads).
+override TILES: bool = false;
 // Output columns per invocation (consecutive along the row), to spread the per-invocation setup.
 override COLUMNS: u32 = 1u;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
-// end vector float storage
-@group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
 
 struct Best {
   bits: vec4<u32>,
   pos: vec4<u32>,
-  // min(stored_key4(bits), MAX_KEY_LIMIT), below every key (MAX_KEY_UNSET) until the first in-bounds tap.
+  // rule_limit4(stored_key4(bits), NAN_RULE), below every key (MAX_KEY_UNSET) until the first in-bounds tap.
   limit: vec4<i32>,
 }
 
 fn take(best: Best, bits: vec4<u32>, pos: u32) -> Best {
-  let key = stored_key4(bits);
+  let raw = stored_key4(bits);
+  let key = rule_key4(raw, NAN_RULE);
   let wins = key > best.limit;
   return Best(select(best.bits, bits, wins), select(best.pos, vec4<u32>(pos), wins),
-      select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
+      select(best.limit, rule_limit4(raw, NAN_RULE), wins));
 }
 
 // The maximum of the window of output (od, oh, ow) for the four channels at plane_base.
@@ -63,9 +61,9 @@ fn window_max(plane_base: u32, groups: u32, od: u32, oh: u32, ow: u32) -> Best {
     }
     return best;
   }
-  let taps_d = valid_taps(od, params.stride_d, params.pad_d, params.dilation_d, params.kernel_d, params.in_d);
-  let taps_h = valid_taps(oh, params.stride_h, params.pad_h, params.dilation_h, params.kernel_h, params.in_h);
-  let taps_w = valid_taps(ow, params.stride_w, params.pad_w, params.dilation_w, params.kernel_w, params.in_w);
+  let taps_d = valid_taps(od, params.stride_d, params.pad_d, params.dilation_d, KERNEL_D, params.in_d);
+  let taps_h = valid_taps(oh, params.stride_h, params.pad_h, params.dilation_h, KERNEL_H, params.in_h);
+  let taps_w = valid_taps(ow, params.stride_w, params.pad_w, params.dilation_w, KERNEL_W, params.in_w);
   for (var kd = taps_d.x; kd < taps_d.y; kd++) {
     let d = d0 + kd * params.dilation_d;
     for (var kh = taps_h.x; kh < taps_h.y; kh++) {

@@ -19,47 +19,44 @@
 //   spatial indices by window_indices_pack.wgsl).
 // Ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel must reproduce bit
 //   for bit. The window is walked row by row, column by column; the maximum is seeded with the first
-//   in-bounds tap; each later in-bounds tap replaces it when it is NaN (so the last NaN in window order
-//   wins, PyTorch's rule), or when the maximum is not NaN and the tap is strictly greater: one signed
-//   comparison of max_key4 with the kept limit (layout.wgsl), which orders values as order_key4 does,
-//   so the first maximum wins and -0 ties +0, with NaN above all. Values are copied as bits.
-// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
-//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+//   in-bounds tap; each later in-bounds tap replaces it when it is strictly greater, NaN taking its
+//   place per NAN_RULE: one signed comparison of max_key4 with the kept limit (layout.wgsl's rule_key4
+//   and rule_limit4), which orders values as order_key4 does, so the first maximum wins and -0 ties
+//   +0. Values are copied as bits.
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the 'stored' float accessors
+//   of src/programs/storage.ts): keys by max_key4_half, which orders halves
 //   as max_key4 orders their widened values; values are stored two lanes to a word, so the host takes
 //   this kernel for float16 only where the output width is even (no word spans two rows).
-// Prepended by the host: params.wgsl and layout.wgsl (Element, encode_index, max_key4).
+// Bindings, params and float accessors: declared in src/programs/max_pool_overlap_tiled.ts, written by
+// src/programs/storage.ts; include: layout.wgsl (Element, encode_index, max_key4, rule_key4, rule_limit4).
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
-// The kernel height, fixed per pipeline so the loop over window rows has a static bound (equals
-// params.kernel_h; the width is 3).
+// NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl): the keys and limits of `take`.
+override NAN_RULE: u32 = 0u;
+// The kernel height, fixed per pipeline so the loop over window rows has a static bound (the width
+// is 3).
 override KERNEL_H: u32 = 3u;
 // Output rows per invocation.
 override ROWS: u32 = 16u;
 
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> values: array<u32>;
-// end vector float storage
-@group(0) @binding(3) var<storage, read_write> indices: array<i32>;
-
 struct Best {
   bits: vec4<u32>,
   pos: vec4<u32>,
-  // min(max_key4(bits), MAX_KEY_LIMIT) (layout.wgsl); MAX_KEY_UNSET until the first in-bounds tap.
+  // rule_limit4(max_key4(bits), NAN_RULE) (layout.wgsl); MAX_KEY_UNSET until the first in-bounds tap.
   limit: vec4<i32>,
 }
 
 // Lane by lane: an in-bounds tap `bits` at `pos` replaces the maximum when none is seeded yet (the
-// window's first in-bounds tap: every key exceeds MAX_KEY_UNSET), when it is NaN, or when the maximum
-// is not NaN and the tap is strictly greater; all three are one signed comparison of max_key4 with
-// the kept limit.
+// window's first in-bounds tap: every key exceeds MAX_KEY_UNSET), or when its key under NAN_RULE
+// exceeds the kept limit (by default: when it is NaN, or when the maximum is not NaN and the tap is
+// strictly greater); one signed comparison of max_key4 with the kept limit.
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>, inside: vec4<bool>) -> Best {
-  let key = stored_key4(bits);
+  let raw = stored_key4(bits);
+  let key = rule_key4(raw, NAN_RULE);
   let wins = inside & (key > best.limit);
   return Best(select(best.bits, bits, wins), select(best.pos, pos, wins),
-      select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
+      select(best.limit, rule_limit4(raw, NAN_RULE), wins));
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)

@@ -12,19 +12,21 @@
 // Index convention, ties, NaN, -inf, bit copies: exactly as max_pool.wgsl, whose results this kernel
 //   must reproduce bit for bit (lane j of the vectors is output ow + j). The maximum is seeded with
 //   the window's first tap (a limit below every key); each later tap in window order (depth, row,
-//   column) replaces it when it is NaN, or when the maximum is not NaN and the tap is strictly
-//   greater: one signed comparison of
-//   max_key4 against the kept limit (layout.wgsl), which orders values as order_key4 does (-0 ties
-//   +0, subnormals ordered, never a float comparison) with NaN above everything.
-// float16 tensors: the same code on float16 bits, one half per u32 lane (the storage block's
-//   accessors, see specialiseVectorFloat in src/shaders.ts): keys by max_key4_half, which orders halves
+//   column) replaces it when it is strictly greater, NaN taking its place per NAN_RULE: one signed
+//   comparison of max_key4 against the kept limit (layout.wgsl's rule_key4 and rule_limit4), which
+//   orders values as order_key4 does (-0 ties +0, subnormals ordered, never a float comparison).
+// float16 tensors: the same code on float16 bits, one half per u32 lane (the 'stored' float accessors
+//   of src/programs/storage.ts): keys by max_key4_half, which orders halves
 //   as max_key4 orders their widened values, so results equal the float32 path's narrowed back.
-// Prepended by the host: params.wgsl and layout.wgsl (encode_index, max_key4).
+// Bindings, params and float accessors: declared in src/programs/max_pool_tiled.ts, written by
+// src/programs/storage.ts; include: layout.wgsl (encode_index, max_key4, rule_key4, rule_limit4).
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
+// NaN rule (NAN_PROPAGATE, NAN_IGNORE or NAN_FIRST, layout.wgsl): the keys and limits of `take`.
+override NAN_RULE: u32 = 0u;
 // The kernel, fixed per pipeline so loops and lane shuffles are static: width 1, 2 or 4, any height
-// and depth (these equal params.kernel_*).
+// and depth.
 override KERNEL_W: u32 = 2u;
 override KERNEL_H: u32 = 2u;
 override KERNEL_D: u32 = 1u;
@@ -33,27 +35,21 @@ override KERNEL_D: u32 = 1u;
 override ROWS: u32 = 16u;
 override COLUMNS: bool = false;
 
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> input: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> values: array<vec4<u32>>;
-// end vector float storage
-@group(0) @binding(3) var<storage, read_write> indices: array<vec4<i32>>;
-
 struct Best {
   bits: vec4<u32>,
   pos: vec4<u32>,
-  // min(max_key(bits), MAX_KEY_LIMIT) (layout.wgsl): a tap wins when its max_key is greater.
+  // rule_limit4(max_key4(bits), NAN_RULE) (layout.wgsl): a tap wins when its rule_key4 is greater.
   limit: vec4<i32>,
 }
 
-// Lane by lane: tap `bits` at `pos` replaces the maximum when it is NaN, or when the maximum is not
-// NaN and the tap is strictly greater (max_key4 against the kept limit).
+// Lane by lane: tap `bits` at `pos` replaces the maximum when its key under NAN_RULE exceeds the kept
+// limit (by default: when it is NaN, or when the maximum is not NaN and the tap is strictly greater).
 fn take(best: Best, bits: vec4<u32>, pos: vec4<u32>) -> Best {
-  let key = stored_key4(bits);
+  let raw = stored_key4(bits);
+  let key = rule_key4(raw, NAN_RULE);
   let wins = key > best.limit;
   return Best(select(best.bits, bits, wins), select(best.pos, pos, wins),
-      select(best.limit, min(key, vec4<i32>(MAX_KEY_LIMIT)), wins));
+      select(best.limit, rule_limit4(raw, NAN_RULE), wins));
 }
 
 // All taps of one input row for the four windows, in column order; `at` is the row segment's first

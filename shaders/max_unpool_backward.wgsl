@@ -2,27 +2,12 @@
 // gradient at the position its index names (a gather: one read and one write per element).
 //
 // Layout and index convention: as in max_unpool_claim.wgsl; grad_output has the unpooled shape,
-//   grad_values the shape of indices. Values are copied as bits. Prepended by the host: params.wgsl and layout.wgsl.
+//   grad_values the shape of indices. Values are copied as bits.
+// Bindings, params and float accessors: src/programs/max_unpool_backward.ts; include: layout.wgsl.
 // Faults: an index that names no position of its plane gives 0 and sets status[0] to the atomic
 //   maximum of ~t (the first bad element in memory order is ~status[0]).
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: UnpoolParams;
-// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
-// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
-@group(0) @binding(1) var<storage, read> grad_output: array<u32>;
-@group(0) @binding(3) var<storage, read_write> grad_values: array<u32>;
-fn grad_output_load(i: u32) -> u32 {
-  return grad_output[i];
-}
-fn grad_values_store(i: u32, bits: u32) {
-  grad_values[i] = bits;
-}
-// end float storage
-
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
-@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 2>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -31,7 +16,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (t >= params.total) {
     return;
   }
-  let target_offset = unpool_target(params, t, indices[t]);
+  let target_offset = unpool_target(t, indices[t], params.channels, params.in_d * params.in_h * params.in_w,
+      params.out_d * params.out_h * params.out_w, params.channels_last != 0u,
+      vec3<u32>(params.index_stride_n, params.index_stride_c, params.index_stride_s));
   if (target_offset < 0) {
     atomicMax(&status[0], ~t);
     grad_values_store(t, 0u);

@@ -17,9 +17,9 @@
 // WINDOW_TAPS: the indices are 'window' taps (one byte each, four to a 32-bit word, least
 //   significant byte first; the host sizes the buffer to whole vec4s): the four channels' taps are
 //   one word, and element (kd, kh, kw) of a window is named by tap (kd*KERNEL_H + kh)*KERNEL_W + kw.
-// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (see
-//   specialiseVectorFloat in src/shaders.ts).
-// Prepended by the host: params.wgsl and layout.wgsl.
+// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (the
+//   'stored' float accessors of src/programs/storage.ts).
+// Bindings, params and float accessors: src/programs/max_unpool_channels_last.ts; include: layout.wgsl.
 
 override WORKGROUP_X: u32 = 8u;
 override WORKGROUP_Y: u32 = 8u;
@@ -28,13 +28,6 @@ override KERNEL_H: u32 = 2u;
 override KERNEL_D: u32 = 1u;
 override GRADIENT: bool = false;
 override WINDOW_TAPS: bool = false;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> values: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
-// end vector float storage
-@group(0) @binding(2) var<storage, read> indices: array<vec4<i32>>;
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

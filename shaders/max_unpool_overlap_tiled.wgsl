@@ -7,7 +7,7 @@
 // one vec4 store: no clear, no atomics, no scattered stores.
 //
 // Grid: x = group of four input columns, y = group of ROWS input rows, z = plane (n*C + c).
-// Layout: PoolParams as for the pooling ("in" the unpooled size, "out" the pooled size), dense
+// Layout: params as for the pooling ("in" the unpooled size, "out" the pooled size), dense
 //   channels-first tensors; element (plane*in_h + y)*in_w + x.
 // Windows: pooled (oh, ow) covers input rows 2*oh - 1 .. 2*oh + 1 and columns 2*ow - 1 .. 2*ow + 1.
 //   An even row y lies in window row y/2 only (tap row 1); an odd one in (y-1)/2 (tap row 2) and then
@@ -18,21 +18,14 @@
 // Index convention: as max_pool.wgsl ('spatial', 'flat', 'flat-no-batch'). WINDOW_TAPS: the indices
 //   are 'window' taps (one byte each, four to a 32-bit word, least significant byte first): the
 //   element's tap in a window is (tap row)*3 + (tap column).
-// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (see
-//   specialiseVectorFloat in src/shaders.ts).
-// Prepended by the host: params.wgsl and layout.wgsl.
+// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (the
+//   'stored' float accessors of src/programs/storage.ts).
+// Bindings, params and float accessors: src/programs/max_unpool_overlap_tiled.ts; include: layout.wgsl.
 
 override WORKGROUP_X: u32 = 64u;
 override WORKGROUP_Y: u32 = 1u;
 override ROWS: u32 = 16u;
 override WINDOW_TAPS: bool = false;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> values: array<u32>;
-@group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
-// end vector float storage
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
 
 // What pooled element k says about the elements it may name: its index, or with WINDOW_TAPS its tap.
 fn named(k: u32) -> i32 {

@@ -4,14 +4,15 @@
 // four adjacent windows in each of ROWS pooled rows, once, with vec4 stores: no zero-fill pass, no
 // atomics.
 //
-// Grid, layout, PoolParams and the KERNEL_* and ROWS constants: as max_pool_tiled.wgsl, with "in" the
+// Grid, layout, params and the KERNEL_* and ROWS constants: as max_pool_tiled.wgsl, with "in" the
 //   unpooled (pooling input) size and "out" the pooled size. `values` are the pooled values (or output
 //   gradients), `output` the unpooled tensor (or input gradient).
 // Element q of window k holds values[k] when indices[k] names q, else +0.0. With GRADIENT, the
 //   element is the f32 sum 0.0 + values[k], so -0.0 becomes +0.0, as in a scatter-add from zero.
-// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (see
-//   specialiseVectorFloat in src/shaders.ts); the first sum is first_sum_bits4_half.
-// Values are copied as bits otherwise. Prepended by the host: params.wgsl and layout.wgsl (for encode_index).
+// float16 tensors: the same code on float16 bits, one half per u32 lane, whole words stored (the
+//   'stored' float accessors of src/programs/storage.ts); the first sum is first_sum_bits4_half.
+// Values are copied as bits otherwise. Bindings, params and float accessors:
+//   src/programs/max_unpool_tiled.ts; include: layout.wgsl (for encode_index).
 // WINDOW_TAPS: the indices are 'window' taps (one byte each, four to a 32-bit word, least significant
 //   byte first; the host sizes the buffer to whole vec4s): the four windows' taps are one word, and
 //   element (k, kw) of a window is named by tap k*KERNEL_W + kw.
@@ -24,13 +25,6 @@ override KERNEL_D: u32 = 1u;
 override ROWS: u32 = 16u;
 override GRADIENT: bool = false;
 override WINDOW_TAPS: bool = false;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// vector float storage: specialiseVectorFloat (src/shaders.ts) adds these bindings' accessors.
-@group(0) @binding(1) var<storage, read> values: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
-// end vector float storage
-@group(0) @binding(2) var<storage, read> indices: array<vec4<i32>>;
 
 // One row of the four windows' blocks: element kw of window j is bits[j] where chosen[j] == want[j] + kw*step.
 fn write_row(at: u32, bits: vec4<u32>, chosen: vec4<i32>, want: vec4<i32>, step: i32) {

@@ -12,27 +12,12 @@
 //                 two taps weighted (1 - l, l), both taken even when l = 0, as PyTorch does, so an
 //                 infinity beside a zero weight gives NaN there too. Computed in f32: it matches a
 //                 float64 reference to a small tolerance, not bit for bit.
-// Prepended by the host: params.wgsl and layout.wgsl.
+// Bindings, params and float accessors: src/programs/max_unpool_write.ts; include: layout.wgsl.
 
 const FILL_NEAREST: u32 = 1u;
 const FILL_BILINEAR: u32 = 2u;
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: UnpoolParams;
-// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
-// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
-@group(0) @binding(1) var<storage, read> values: array<u32>;
-@group(0) @binding(3) var<storage, read_write> output: array<u32>;
-fn values_load(i: u32) -> u32 {
-  return values[i];
-}
-fn output_store(i: u32, bits: u32) {
-  output[i] = bits;
-}
-// end float storage
-
-@group(0) @binding(2) var<storage, read> owner: array<u32>;
 
 fn pooled_value(n: u32, c: u32, p: u32) -> u32 {
   let in_volume = params.in_d * params.in_h * params.in_w;

@@ -9,14 +9,6 @@
 
 override WORKGROUP_SIZE: u32 = 64u;
 
-struct NarrowParams {
-  count: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: NarrowParams;
-@group(0) @binding(1) var<storage, read> wide: array<vec2<u32>>;
-@group(0) @binding(2) var<storage, read_write> indices: array<i32>;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

@@ -13,17 +13,6 @@
 override WORKGROUP_SIZE: u32 = 64u;
 override COLUMN_MAJOR: u32 = 0u;
 
-struct WidenParams {
-  count: u32,
-  in_d: u32,
-  in_h: u32,
-  in_w: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: WidenParams;
-@group(0) @binding(1) var<storage, read> indices: array<i32>;
-@group(0) @binding(2) var<storage, read_write> wide: array<vec2<u32>>;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

@@ -15,8 +15,8 @@
 //   pooling produced, or after max_pool_backward_check.wgsl, which reports such indices.
 //
 // Layout and index convention: as in max_pool.wgsl (`pooled`, the gradients or values, and `indices`
-//   have the pooled shape, `result` the pooling input's shape, all in one layout); prepended by the
-//   host: params.wgsl and layout.wgsl.
+//   have the pooled shape, `result` the pooling input's shape, all in one layout). Bindings, params
+//   and float accessors: src/programs/window_gather.ts; include: layout.wgsl.
 // Grid: channels-first x = column, y = group of ROWS rows, z = plane * in_d + depth; channels-last x = channel,
 //   y = column, z = (n * in_d + depth) * in_h + row. Every dimension walks in steps of the grid's
 //   size along it (grid-stride loops), so the host folds any size into maxComputeWorkgroupsPerDimension. The window (KERNEL_*, STRIDE_*, DILATION_*) is fixed per pipeline: the
@@ -37,21 +37,6 @@ override DILATION_D: u32 = 1u;
 override DILATION_H: u32 = 1u;
 override DILATION_W: u32 = 1u;
 override LAST_MATCH: bool = false;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
-// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
-@group(0) @binding(1) var<storage, read> pooled: array<u32>;
-@group(0) @binding(3) var<storage, read_write> result: array<u32>;
-fn pooled_load(i: u32) -> u32 {
-  return pooled[i];
-}
-fn result_store(i: u32, bits: u32) {
-  result[i] = bits;
-}
-// end float storage
-
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
 
 // What element e, at coordinates (x, y, z), receives from the outputs whose windows hold it;
 // `range_w` and `range_d` are its candidate outputs along the width and depth.

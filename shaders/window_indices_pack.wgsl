@@ -8,13 +8,9 @@
 //   the tap number is (k_d*kernel_h + k_h)*kernel_w + k_w, taps over padding counted. The spatial
 //   index always names an input element of its own window here (the pooling wrote it), so the
 //   division by the dilation is exact.
-// Prepended by the host: params.wgsl and layout.wgsl.
+// Bindings and params: src/programs/window_indices_pack.ts; include: layout.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-@group(0) @binding(1) var<storage, read> spatial: array<i32>;
-@group(0) @binding(2) var<storage, read_write> taps: array<u32>;
 
 fn tap_of(x: u32, o: u32, stride: u32, pad: u32, dilation: u32) -> u32 {
   return u32(i32(x) - (i32(o * stride) - i32(pad))) / dilation;

@@ -2,7 +2,7 @@
 // 32-bit word, least significant byte first) into spatial indices (scratch, int32) that the spatial
 // kernels then read. One invocation per word.
 //
-// Params: PoolParams of the pooling that the taps number: "out" is the pooled size (the shape of the
+// Params: the pooling fields of the pooling that the taps number: "out" is the pooled size (the shape of the
 //   taps), "in" the size the taps point into (the pooling input, or the unpooled output).
 // Taps: tap k = (k_d*kernel_h + k_h)*kernel_w + k_w of output o names position
 //   o*stride - pad + k*dilation per dimension.
@@ -10,14 +10,9 @@
 //   size), becomes -1, which names no element, and status[0] takes the atomic maximum of ~t, so
 //   ~status[0] is the first bad element in memory order (0: none). The spatial kernels that follow
 //   fault on the same elements.
-// Prepended by the host: params.wgsl and layout.wgsl.
+// Bindings and params: src/programs/window_indices_unpack.ts; include: layout.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-@group(0) @binding(1) var<storage, read> taps: array<u32>;
-@group(0) @binding(2) var<storage, read_write> spatial: array<i32>;
-@group(0) @binding(3) var<storage, read_write> status: array<atomic<u32>, 2>;
 
 // The input coordinate of tap k of output o along one dimension, or -1 when it falls on padding.
 fn coordinate(o: u32, k: u32, stride: u32, pad: u32, dilation: u32, size: u32) -> i32 {

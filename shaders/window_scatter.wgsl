@@ -16,7 +16,8 @@
 //   others added with add_exact: the sequence of roundings of a sequential scatter-add.
 //
 // Layout and index convention: as in max_pool.wgsl (`pooled` and `indices` have the pooled shape,
-//   `result` the pooling input's shape, one layout); prepended by the host: params.wgsl and layout.wgsl.
+//   `result` the pooling input's shape, one layout). Bindings, params and
+//   float accessors: src/programs/window_scatter.ts; include: layout.wgsl.
 // Grid: flat over the pooled elements (folded 2-D/3-D by the host).
 // OVERLAP = false (windows that share no element): each target has one window, so the invocation
 //   writes it at once (the value, or 0.0 + gradient), with no search.
@@ -40,21 +41,6 @@ override WINDOW_TAPS: bool = false;
 // False when no two windows share an element along any dimension ((kernel - 1) * dilation < stride):
 // a target then lies in its own window only, so no other window is looked for.
 override OVERLAP: bool = true;
-
-@group(0) @binding(0) var<uniform> params: PoolParams;
-// float storage: float32, one u32 of bits per element. For float16 src/shaders.ts rewrites this block
-// (bindings and accessors of the same names, see float16.wgsl). Accessors take and give float32 bits.
-@group(0) @binding(1) var<storage, read> pooled: array<u32>;
-@group(0) @binding(3) var<storage, read_write> result: array<u32>;
-fn pooled_load(i: u32) -> u32 {
-  return pooled[i];
-}
-fn result_store(i: u32, bits: u32) {
-  result[i] = bits;
-}
-// end float storage
-
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
 
 // Tap number of pooled element k ('window' indices).
 fn tap_at(k: u32) -> i32 {

@@ -3,16 +3,16 @@
  * submission, reads: src/session.ts), faults (src/faults.ts), profiling (src/profiling.ts) and the
  * operations (src/operations.ts), which plan every call (src/plan.ts) before recording it.
  */
-import { decodeStatus } from './kernels.js';
+import { logicalCoordinates } from './faults.js';
+import { decodeStatus } from './record.js';
 import { resolveLaunchProfile, type LaunchProfile, type LaunchProfileName } from './launch.js';
-import * as operations from './operations.js';
 import { float16ArrayConstructor, isFloat16Array, narrowToFloat16, type Float16ArrayType } from './float16.js';
-import { checkTensor, describeValue, type FloatOf, type IndexOf, type OperationHost, type PoolResult } from './operations.js';
-import { product, show, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from './options.js';
+import { checkTensor, describeValue, OPERATIONS, runOperation, type FloatOf, type IndexOf, type OperationHost, type PoolResult } from './operations.js';
+import { product, show, type PoolBackwardOptions, type PoolOptions, type SpatialRank, type UnpoolOptions } from './options.js';
 import { STATUS_BYTES } from './plan.js';
 import { Profiler, type Measurement } from './profiling.js';
 import { MAX_DISPATCHES_PER_SUBMIT, Session } from './session.js';
-import { storageBytes, Tensor, type DType } from './tensor.js';
+import { storageBytes, Tensor, type DType, type FloatDType, type IndexDType } from './tensor.js';
 import { BufferUsage } from './webgpu_constants.js';
 
 export type { Measurement } from './profiling.js';
@@ -117,7 +117,7 @@ export class ArgPool {
   ) {
     this.session = new Session(device);
     this.profiler = new Profiler(this.session);
-    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, memos: new WeakMap(), recentOptions: { objects: [], next: 0 }, float16 };
+    this.host = { session: this.session, profiler: this.profiler, specialised, launch: launchProfile, owner: this, float16, calls: new Map() };
   }
 
   /**
@@ -237,7 +237,9 @@ export class ArgPool {
     this.checkBindingSize(op, 'data', words.byteLength);
     const buffer = this.session.allocateStorage(`tensor ${show(dims)}`, words.byteLength);
     this.device.queue.writeBuffer(buffer, 0, words as Int32Array<ArrayBuffer>);
-    return new Tensor(this, buffer, dims, kind, true);
+    const tensor = new Tensor(this, buffer, dims, kind, true);
+    this.session.hold(tensor);
+    return tensor;
   }
 
   /**
@@ -277,30 +279,30 @@ export class ArgPool {
    * 'uint8'>` when it does not say which).
    */
   maxPool<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
-    return operations.maxPool(this.host, 'maxPool', input, options) as PoolResult<IndexOf<O>, FloatOf<T>>;
+    return this.pool(input, options) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
   maxPool1d<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
-    return operations.maxPool(this.host, 'maxPool', input, options, 1) as PoolResult<IndexOf<O>, FloatOf<T>>;
+    return this.pool(input, options, 1) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
   maxPool2d<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
-    return operations.maxPool(this.host, 'maxPool', input, options, 2) as PoolResult<IndexOf<O>, FloatOf<T>>;
+    return this.pool(input, options, 2) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
   maxPool3d<T extends Tensor, O extends PoolOptions>(input: T, options: O): PoolResult<IndexOf<O>, FloatOf<T>> {
-    return operations.maxPool(this.host, 'maxPool', input, options, 3) as PoolResult<IndexOf<O>, FloatOf<T>>;
+    return this.pool(input, options, 3) as PoolResult<IndexOf<O>, FloatOf<T>>;
   }
 
   /** Max unpooling; the result has the dtype of `values`. */
   maxUnpool<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options) as Tensor<FloatOf<T>>;
+    return runOperation(this.host, OPERATIONS.maxUnpool, 'maxUnpool', [values, indices], options)[0] as Tensor<FloatOf<T>>;
   }
   maxUnpool1d<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 1) as Tensor<FloatOf<T>>;
+    return runOperation(this.host, OPERATIONS.maxUnpool, 'maxUnpool', [values, indices], options, 1)[0] as Tensor<FloatOf<T>>;
   }
   maxUnpool2d<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 2) as Tensor<FloatOf<T>>;
+    return runOperation(this.host, OPERATIONS.maxUnpool, 'maxUnpool', [values, indices], options, 2)[0] as Tensor<FloatOf<T>>;
   }
   maxUnpool3d<T extends Tensor>(values: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
-    return operations.maxUnpool(this.host, 'maxUnpool', values, indices, options, 3) as Tensor<FloatOf<T>>;
+    return runOperation(this.host, OPERATIONS.maxUnpool, 'maxUnpool', [values, indices], options, 3)[0] as Tensor<FloatOf<T>>;
   }
 
   /**
@@ -311,7 +313,7 @@ export class ArgPool {
    * summed in float32 and each sum is rounded once to float16; the result has gradOutput's dtype.
    */
   maxPoolBackward<T extends Tensor>(gradOutput: T, indices: Tensor, options: PoolBackwardOptions): Tensor<FloatOf<T>> {
-    return operations.maxPoolBackward(this.host, gradOutput, indices, options) as Tensor<FloatOf<T>>;
+    return runOperation(this.host, OPERATIONS.maxPoolBackward, 'maxPoolBackward', [gradOutput, indices], options)[0] as Tensor<FloatOf<T>>;
   }
 
   /**
@@ -319,7 +321,12 @@ export class ArgPool {
    * position. The result has the shape of `indices` and the dtype of `gradOutput`.
    */
   maxUnpoolBackward<T extends Tensor>(gradOutput: T, indices: Tensor, options: UnpoolOptions): Tensor<FloatOf<T>> {
-    return operations.maxUnpoolBackward(this.host, gradOutput, indices, options) as Tensor<FloatOf<T>>;
+    return runOperation(this.host, OPERATIONS.maxUnpoolBackward, 'maxUnpoolBackward', [gradOutput, indices], options)[0] as Tensor<FloatOf<T>>;
+  }
+
+  private pool(input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<IndexDType, FloatDType> {
+    const [values, indices] = runOperation(this.host, OPERATIONS.maxPool, 'maxPool', [input], options, rank);
+    return { values, indices } as PoolResult<IndexDType, FloatDType>;
   }
 
   /** Submits pending work and resolves when the GPU has finished it. */
@@ -369,14 +376,14 @@ export class ArgPool {
     });
     faults.forEach((fault, i) => {
       const found = decodeStatus(new Uint32Array(mapped, bytes + i * STATUS_BYTES, 2));
-      if (found) throw new RangeError(fault.describe(found.position, found.index));
+      if (found) throw new RangeError(fault.message(found.index, logicalCoordinates(fault.shape, fault.layout, found.position)));
     });
     return mapped.slice(0, bytes);
   }
 
   /** @internal */
   releaseTensor(tensor: Tensor): void {
-    if (tensor.owned) this.session.release(tensor.buffer);
+    if (tensor.owned) this.session.release(tensor);
     for (const fault of tensor.faults) {
       if (--fault.refs === 0) this.session.releaseFault(fault);
     }

@@ -16,15 +16,20 @@ export const DEFAULT_MAX_IDLE_BYTES = 128 * 1024 * 1024;
 interface Entry {
   size: number;
   usage: number;
-  label: string;
+  /** The idle list of its size and usage. */
+  list: GPUBuffer[];
+  /** When it last became idle (a counter), for destroying the least recently idled first. */
+  idleSince: number;
 }
 
 export class BufferPool {
-  /** Idle buffers by usage, then size; each list is used last-in first-out. */
+  /**
+   * Idle buffers by usage, then size; each list is used last-in first-out, so it is ordered by when
+   * its buffers became idle, the least recent first.
+   */
   private readonly free = new Map<number, Map<number, GPUBuffer[]>>();
-  /** Every idle buffer, least recently idled first (Map keeps insertion order). */
-  private readonly idleOrder = new Map<GPUBuffer, Entry>();
   private readonly entries = new WeakMap<GPUBuffer, Entry>();
+  private idleCounter = 0;
   private retiring: GPUBuffer[] = [];
   private allocations = 0;
   private destructions = 0;
@@ -72,24 +77,32 @@ export class BufferPool {
     return this.entries.has(buffer);
   }
 
+  /**
+   * A buffer of at least `descriptor.size` bytes (rounded up to 16) with its usage: an idle one, or a
+   * new one. A pooled buffer serves many tensors in turn, so its label names the pool and the first
+   * use (relabelling it at each reuse would cost a call into the implementation every time).
+   */
   acquire(descriptor: GPUBufferDescriptor): GPUBuffer {
     const size = Math.max(16, Math.ceil(descriptor.size / 16) * 16);
-    const label = descriptor.label ?? '';
-    const reused = this.free.get(descriptor.usage)?.get(size)?.pop();
+    const list = this.listOf(descriptor.usage, size);
+    const reused = list.pop();
     if (reused) {
-      const entry = this.idleOrder.get(reused)!;
-      this.idleOrder.delete(reused);
       this.idle -= size;
-      if (entry.label !== label) {
-        reused.label = label;
-        entry.label = label;
-      }
       return reused;
     }
     this.allocations++;
-    const buffer = this.create({ ...descriptor, size });
-    this.entries.set(buffer, { size, usage: descriptor.usage, label });
+    const buffer = this.create({ ...descriptor, size, label: `argpool pooled buffer, first for ${descriptor.label ?? 'an operation'}` });
+    this.entries.set(buffer, { size, usage: descriptor.usage, list, idleSince: 0 });
     return buffer;
+  }
+
+  /** The idle list of a size and usage. */
+  private listOf(usage: number, size: number): GPUBuffer[] {
+    let bySize = this.free.get(usage);
+    if (!bySize) this.free.set(usage, (bySize = new Map()));
+    let list = bySize.get(size);
+    if (!list) bySize.set(size, (list = []));
+    return list;
   }
 
   release(buffer: GPUBuffer): void {
@@ -103,7 +116,7 @@ export class BufferPool {
       let entry = this.entries.get(buffer);
       if (!entry) {
         // Made elsewhere and given to the pool: learn it once.
-        entry = { size: buffer.size, usage: buffer.usage, label: buffer.label };
+        entry = { size: buffer.size, usage: buffer.usage, list: this.listOf(buffer.usage, buffer.size), idleSince: 0 };
         this.entries.set(buffer, entry);
       }
       if (entry.size > this.cap) {
@@ -111,27 +124,33 @@ export class BufferPool {
         this.destroy1(buffer);
         continue;
       }
-      let bySize = this.free.get(entry.usage);
-      if (!bySize) this.free.set(entry.usage, (bySize = new Map()));
-      let list = bySize.get(entry.size);
-      if (!list) bySize.set(entry.size, (list = []));
-      list.push(buffer);
-      this.idleOrder.set(buffer, entry);
+      entry.list.push(buffer);
+      entry.idleSince = this.idleCounter++;
       this.idle += entry.size;
     }
     this.retiring = [];
     this.shrink();
   }
 
-  /** Destroys the least recently idled buffers until the idle bytes fit the cap. */
+  /**
+   * Destroys the least recently idled buffers until the idle bytes fit the cap: the oldest of the
+   * lists' first buffers, in turn (rare, so a scan over the lists costs less than keeping an order).
+   */
   private shrink(): void {
-    if (this.idle <= this.cap) return;
-    for (const [buffer, entry] of this.idleOrder) {
-      if (this.idle <= this.cap) break;
-      const list = this.free.get(entry.usage)!.get(entry.size)!;
-      list.splice(list.indexOf(buffer), 1);
-      this.idleOrder.delete(buffer);
-      this.idle -= entry.size;
+    while (this.idle > this.cap) {
+      let oldest: GPUBuffer[] | null = null;
+      let since = Infinity;
+      for (const bySize of this.free.values()) {
+        for (const list of bySize.values()) {
+          if (list.length > 0 && this.entries.get(list[0])!.idleSince < since) {
+            since = this.entries.get(list[0])!.idleSince;
+            oldest = list;
+          }
+        }
+      }
+      if (!oldest) return;
+      const buffer = oldest.shift()!;
+      this.idle -= this.entries.get(buffer)!.size;
       this.destroy1(buffer);
     }
   }
@@ -144,9 +163,9 @@ export class BufferPool {
 
   /** Destroys every idle buffer. */
   trim(): void {
-    for (const buffer of this.idleOrder.keys()) this.destroy1(buffer);
-    this.idleOrder.clear();
-    this.free.clear();
+    for (const bySize of this.free.values()) {
+      for (const list of bySize.values()) for (const buffer of list.splice(0)) this.destroy1(buffer);
+    }
     this.idle = 0;
   }
 

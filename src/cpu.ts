@@ -11,8 +11,9 @@
  *   k = 0..kernel-1. Positions outside the input are padding and never win.
  * - A window is walked depth, then height, then width. The maximum starts as the window's first
  *   in-bounds element; a later element v replaces it when `v > max || isNaN(v)`. So the first maximum
- *   wins a tie, a NaN always wins and is never displaced (v > NaN is false), and a window of -inf keeps
- *   its first in-bounds element.
+ *   wins a tie, a NaN always wins (the last NaN of a window, as v > NaN is false but isNaN(v) is
+ *   true), and a window of -inf keeps its first in-bounds element. The `nan` option selects the other
+ *   engines' NaN rules instead (see `replaces`).
  * - Values are copied as bit patterns, so NaN payloads and -0 come through unchanged.
  * - Indices name the maximum's position in its (n, c) plane ('spatial'), its memory offset ('flat',
  *   'flat-no-batch'), or its tap inside its own window ('window': taps numbered in window order
@@ -49,6 +50,7 @@ import {
   show,
   type IndexFormat,
   type Layout,
+  type NanRule,
   type PoolBackwardOptions,
   type PoolGeometry,
   type PoolOptions,
@@ -369,6 +371,22 @@ function invalidTapMessage(tap: number, where: number[], taps: number, targetNam
 // Max pooling
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Whether tap value `v` replaces the window's maximum `max` so far (the first in-bounds tap is taken
+ * without asking). Strict > keeps the first of equal maxima everywhere; the rules differ on NaN:
+ * - 'propagate', PyTorch's CPU loop (`v > max || isnan(v)`): a NaN always takes over, and once the
+ *   maximum is NaN nothing is > it, but a later NaN still takes over: the last NaN wins.
+ * - 'ignore', TensorFlow.js's `pixel > maxValue`: a NaN never replaces; a number replaces a NaN
+ *   maximum (which only the first tap can have).
+ * - 'first', TensorFlow's CPU kernel (`output < input`) and ONNX Runtime's CPU MaxPool with Indices:
+ *   every comparison with a NaN is false, so a NaN first tap stays and a later NaN never enters.
+ */
+function replaces(v: number, max: number, nan: NanRule): boolean {
+  if (nan === 'propagate') return v > max || Number.isNaN(v);
+  if (nan === 'ignore') return !Number.isNaN(v) && (v > max || Number.isNaN(max));
+  return v > max;
+}
+
 export function maxPool<V extends FloatData = Float32Array>(
   input: TensorInput<V>,
   opts: PoolOptions & WindowIndexOptions,
@@ -385,7 +403,7 @@ export function maxPool(
   expectedRank?: SpatialRank,
 ): MaxPoolResult<Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>, OwnedFloat32 | OwnedFloat16Bits> {
   const geometry = resolvePoolGeometry('maxPool', given?.shape, opts, expectedRank);
-  const { op, layout, indexFormat, batch, channels } = geometry;
+  const { op, layout, indexFormat, batch, channels, nan } = geometry;
   const float = readFloatData(op, 'input', given);
   const input = { data: float.data, shape: given.shape };
   checkDataLength(op, 'input', input.data.length, input.shape);
@@ -427,9 +445,7 @@ export function maxPool(
                   const position = (id * inH + ih) * inW + iw;
                   const offset = elementOffset(layout, channels, inVolume, n, c, position);
                   const v = input.data[offset];
-                  // PyTorch's CPU loop: strict > keeps the first of equal maxima; NaN always takes
-                  // over, and once max is NaN nothing is > it, so the last NaN of the window wins.
-                  if (!found || v > max || Number.isNaN(v)) {
+                  if (!found || replaces(v, max, nan)) {
                     found = true;
                     max = v;
                     maxOffset = offset;

@@ -7,19 +7,22 @@
  *   MAX_DISPATCHES_PER_SUBMIT dispatches (tfjs submits every 15, ONNX Runtime Web every 16), so work
  *   recorded by several contexts runs in the order it was recorded;
  * - one buffer pool (src/buffer_pool.ts) with a cap on idle bytes;
- * - one uniform arena: every plan's params live in a slot written once, when the plan is prepared;
+ * - one uniform arena: every program's params live in a slot written once, when its plan is prepared;
  * - one fault arena: the 8-byte fault status of every index-reading operation is a slot of it;
  * - the plans already made, keyed by operation, geometry and context (planning checks and decides
  *   everything, so a plan depends on nothing else), and their bind groups per set of buffers;
- * - the pipelines, through the per-device cache of src/pipelines.ts (the low-level record functions
- *   use the same one);
+ * - the pipelines, through the per-device cache of src/pipelines.ts;
  * - error scopes and device loss.
+ *
+ * It is the one way anything is encoded: the tensor-level API and the adapters record plans into its
+ * batch (`record`), and the low-level record functions record a plan into a caller's encoder with
+ * the caller's buffers (`recordInto`), through the same bind group and dispatch code.
  *
  * Executors live in a WeakMap keyed by device, so a destroyed or lost device is not kept alive.
  */
 import { BufferPool } from './buffer_pool.js';
 import { getPipeline, hasPipeline } from './pipelines.js';
-import type { OperationPlan, ScratchPlan } from './plan.js';
+import { STATUS_BYTES, type OperationPlan, type ProgramPlan } from './plan.js';
 import { BufferUsage, MapMode } from './webgpu_constants.js';
 
 /** Dispatches recorded before the pending work is submitted without being asked. */
@@ -38,8 +41,11 @@ const LOSS_GRACE_MS = 200;
 /** Plans kept per device; the oldest goes (its uniform slots with it) when a new one would pass this. */
 export const MAX_CACHED_PLANS = 512;
 
-/** Bind groups kept per device; past this the cache starts over (they are cheap to make again). */
-export const MAX_CACHED_BIND_GROUPS = 4096;
+/**
+ * Bind groups kept per program of a prepared plan: a loop cycles through the buffers that the pool
+ * hands out between two submits, so a program meets a few dozen sets of buffers again and again.
+ */
+export const BIND_GROUPS_PER_PROGRAM = 64;
 
 /** Slots per page of the uniform and fault arenas. */
 const SLOTS_PER_PAGE = 256;
@@ -133,17 +139,51 @@ export class SlotArena {
   }
 }
 
-/** A plan ready to record on one device: its uniforms in the arena, its pipelines once compiled. */
+/** A plan ready to record on one device: its programs' params in the arena, its pipelines once compiled. */
 export interface PreparedPlan {
   readonly id: number;
   readonly plan: OperationPlan;
-  /** Uniform scratch, by role, as slots of the uniform arena (written when the plan was prepared). */
-  readonly uniforms: ReadonlyArray<readonly [string, Binding]>;
-  /** Scratch that comes from the pool at each recording. */
-  readonly pooled: readonly ScratchPlan[];
+  /** Each program's params, as a slot of the uniform arena (written when the plan was prepared), or null. */
+  readonly uniforms: ReadonlyArray<Binding | null>;
   pipelines: GPUComputePipeline[] | null;
   /** Set when the cache let the plan go: its uniform slots may hold another plan's params now. */
   evicted: boolean;
+  /** @internal Each program's bind groups on sets of the executor's own buffers, by the buffer of its last binding. */
+  readonly groups: Map<GPUBuffer, BindGroupEntry[]>[];
+}
+
+/** A cached bind group and the buffer ranges it binds, by binding number. */
+interface BindGroupEntry {
+  buffers: GPUBuffer[];
+  offsets: number[];
+  group: GPUBindGroup;
+}
+
+/**
+ * What the low-level API gives of a device's executor (`programManager` in `argpool/low-level`), for
+ * code that runs argpool's programs beside its own on one device (the ONNX Runtime adapter): plans
+ * cached by key, recorded into the device's batch after the work recorded there before, buffers from
+ * the device's pool, reads after everything recorded.
+ */
+export interface ProgramManager {
+  readonly device: GPUDevice;
+  /** The plan under `key`, made by `build` the first time; `key` must hold everything the plan depends on. */
+  prepare(key: string, build: () => OperationPlan): PreparedPlan;
+  /** Records a prepared plan into the device's batch with buffers by role. Does not throw. */
+  record(prepared: PreparedPlan, buffers: Readonly<Record<string, GPUBuffer | Binding>>): void;
+  /** A pooled buffer of `bytes` with STORAGE | COPY_SRC | COPY_DST usage. */
+  allocateStorage(label: string, bytes: number): GPUBuffer;
+  /** Gives a pooled buffer back once no unsubmitted command can read it. */
+  release(buffer: GPUBuffer): void;
+  /** Copies with `record` into a MAP_READ buffer of `bytes`, submits everything pending, and resolves with the copy. */
+  readBack(op: string, bytes: number, record: (encoder: GPUCommandEncoder, staging: GPUBuffer) => void): Promise<ArrayBuffer>;
+  /** Submits pending work; returns the error scopes the next read checks. */
+  flush(): Promise<GPUError | null>[];
+}
+
+/** The program manager of a device: its executor, through the part of it that `argpool/low-level` offers. */
+export function programManager(device: GPUDevice): ProgramManager {
+  return executorFor(device);
 }
 
 const executors = new WeakMap<GPUDevice, Executor>();
@@ -179,11 +219,9 @@ export class Executor {
   private dispatches = 0;
   private readonly plans = new Map<string, PreparedPlan>();
   private nextPlanId = 1;
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
-  /** Bind group keys by the ids of the buffers they bind, to forget them when the pool destroys one. */
-  private readonly bindGroupKeys = new Map<number, string[]>();
-  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
-  private nextBufferId = 1;
+  /** The cached bind groups that bind each buffer, with their lists, to forget them when the pool destroys it. */
+  private readonly groupsByBuffer = new WeakMap<GPUBuffer, [Map<GPUBuffer, BindGroupEntry[]>, BindGroupEntry][]>();
+  private groupCount = 0;
 
   constructor(readonly device: GPUDevice) {
     this.pool = new BufferPool(
@@ -198,7 +236,7 @@ export class Executor {
       'argpool fault statuses',
       BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
       Math.max(16, minStorageBufferOffsetAlignment),
-      STATUS_SLOT_BYTES,
+      STATUS_BYTES,
       true,
     );
     this.lostPromise = device.lost.then((info) => {
@@ -214,7 +252,7 @@ export class Executor {
 
   /** Bind groups kept. */
   get cachedBindGroups(): number {
-    return this.bindGroups.size;
+    return this.groupCount;
   }
 
   /** Dispatches recorded and not yet submitted. */
@@ -244,22 +282,23 @@ export class Executor {
     const found = this.plans.get(key);
     if (found) return found;
     const plan = build();
-    const uniforms: [string, Binding][] = [];
-    const pooled: ScratchPlan[] = [];
-    for (const s of plan.scratch) {
-      if (s.uniform && s.uniform.byteLength <= this.uniforms.slotBytes) {
-        const slot = this.uniforms.acquire();
-        this.device.queue.writeBuffer(slot.buffer, slot.offset, s.uniform);
-        uniforms.push([s.role, { buffer: slot.buffer, offset: slot.offset, size: s.uniform.byteLength }]);
-      } else pooled.push(s);
-    }
+    const uniforms = plan.programs.map((p) => {
+      if (!p.uniform) return null;
+      const slot = this.uniforms.acquire();
+      this.device.queue.writeBuffer(slot.buffer, slot.offset, p.uniform);
+      return { buffer: slot.buffer, offset: slot.offset, size: p.uniform.byteLength };
+    });
     if (this.plans.size >= MAX_CACHED_PLANS) {
       const [oldKey, old] = this.plans.entries().next().value!;
       this.plans.delete(oldKey);
       old.evicted = true;
-      for (const [, slot] of old.uniforms) this.uniforms.release({ buffer: slot.buffer, offset: slot.offset, size: this.uniforms.slotBytes });
+      for (const slot of old.uniforms) if (slot) this.uniforms.release({ buffer: slot.buffer, offset: slot.offset, size: this.uniforms.slotBytes });
+      for (const groups of old.groups) {
+        for (const list of groups.values()) this.groupCount -= list.length;
+        groups.clear();
+      }
     }
-    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pooled, pipelines: null, evicted: false };
+    const prepared: PreparedPlan = { id: this.nextPlanId++, plan, uniforms, pipelines: null, evicted: false, groups: plan.programs.map(() => new Map()) };
     this.plans.set(key, prepared);
     return prepared;
   }
@@ -278,17 +317,15 @@ export class Executor {
    */
   record(prepared: PreparedPlan, given: Readonly<Record<string, GPUBuffer | Binding>>, timestampWrites?: GPUComputePassTimestampWrites): void {
     const { plan } = prepared;
-    const bindings: Record<string, Binding> = {};
-    for (const need of plan.needs) {
-      const b = given[need.role];
-      bindings[need.role] = 'offset' in b ? (b as Binding) : { buffer: b as GPUBuffer, offset: 0, size: need.bytes };
-    }
-    for (const [role, slot] of prepared.uniforms) bindings[role] = slot;
-    for (const s of prepared.pooled) {
-      const buffer = this.pool.acquire({ label: s.label, size: s.bytes, usage: s.usage });
-      if (s.uniform) this.device.queue.writeBuffer(buffer, 0, s.uniform);
-      this.scratch.push(buffer);
-      bindings[s.role] = { buffer, offset: 0, size: s.bytes };
+    let bindings = given;
+    if (plan.scratch.length > 0) {
+      const withScratch: Record<string, GPUBuffer | Binding> = { ...given };
+      for (const s of plan.scratch) {
+        const buffer = this.pool.acquire({ label: s.label, size: s.bytes, usage: s.usage });
+        this.scratch.push(buffer);
+        withScratch[s.role] = buffer;
+      }
+      bindings = withScratch;
     }
     if (prepared.pipelines) this.encode(prepared, bindings, timestampWrites);
     else if (plan.programs.every((p) => hasPipeline(this.device, p.cacheKey))) {
@@ -312,21 +349,18 @@ export class Executor {
    * with the timestamp writes), or the submit. Fault slots need no clear here: the arena's recycled
    * slots are cleared when the next encoder starts, before any operation can use them.
    */
-  private encode(prepared: PreparedPlan, bindings: Record<string, Binding>, timestampWrites?: GPUComputePassTimestampWrites): void {
+  private encode(prepared: PreparedPlan, bindings: Readonly<Record<string, GPUBuffer | Binding>>, timestampWrites?: GPUComputePassTimestampWrites): void {
     const { plan } = prepared;
     const pipelines = prepared.pipelines!;
     for (const clear of plan.clears) {
       const b = bindings[clear.role];
-      if (!this.faults.owns(b.buffer)) this.currentEncoder().clearBuffer(b.buffer, b.offset, clear.bytes);
+      if (isBinding(b)) {
+        if (!this.faults.owns(b.buffer)) this.currentEncoder().clearBuffer(b.buffer, b.offset, clear.bytes);
+      } else this.currentEncoder().clearBuffer(b, 0, clear.bytes);
     }
     if (timestampWrites) {
       const pass = this.currentEncoder().beginComputePass({ label: plan.op, timestampWrites });
-      for (let i = 0; i < plan.programs.length; i++) {
-        const program = plan.programs[i];
-        pass.setPipeline(pipelines[i]);
-        pass.setBindGroup(0, this.bindGroup(prepared, i, bindings));
-        pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
-      }
+      for (let i = 0; i < plan.programs.length; i++) dispatch(pass, plan.programs[i], pipelines[i], this.bindGroup(prepared, i, bindings));
       pass.end();
       return;
     }
@@ -347,66 +381,126 @@ export class Executor {
   }
 
   /**
+   * Records a plan into a caller's encoder (the low-level API), in a compute pass of its own, with the
+   * caller's buffers by role; its scratch and its programs' params come from `allocate` (the params
+   * written on the queue now), and are returned: the caller releases them after submitting the
+   * encoder. Pipelines come from the device's cache. Every check happened in planning and in the
+   * caller's buffer check, so nothing here throws: the pass that begins here ends here.
+   */
+  recordInto(
+    encoder: GPUCommandEncoder,
+    plan: OperationPlan,
+    buffers: Readonly<Record<string, GPUBuffer>>,
+    allocate: (descriptor: GPUBufferDescriptor) => GPUBuffer,
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): GPUBuffer[] {
+    const scratch: GPUBuffer[] = [];
+    const bindings: Record<string, Binding> = {};
+    for (const need of plan.needs) bindings[need.role] = { buffer: buffers[need.role], offset: 0, size: need.bytes };
+    for (const s of plan.scratch) {
+      const buffer = allocate({ label: s.label, size: s.bytes, usage: s.usage });
+      scratch.push(buffer);
+      bindings[s.role] = { buffer, offset: 0, size: s.bytes };
+    }
+    const uniforms = plan.programs.map((p) => {
+      if (!p.uniform) return null;
+      const buffer = allocate({ label: `${p.label} params`, size: p.uniform.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      this.device.queue.writeBuffer(buffer, 0, p.uniform);
+      scratch.push(buffer);
+      return { buffer, offset: 0, size: p.uniform.byteLength };
+    });
+    for (const clear of plan.clears) encoder.clearBuffer(bindings[clear.role].buffer, bindings[clear.role].offset, clear.bytes);
+    const pass = encoder.beginComputePass({ label: plan.op, timestampWrites });
+    for (let i = 0; i < plan.programs.length; i++) {
+      const program = plan.programs[i];
+      const pipeline = getPipeline(this.device, program);
+      const ranges = program.bindings.map((role) => (role === 'params' ? uniforms[i]! : bindings[role]));
+      dispatch(pass, program, pipeline, createBindGroup(this.device, program, pipeline, ranges));
+    }
+    pass.end();
+    return scratch;
+  }
+
+  /**
    * The bind group of program `i` of a plan on these buffers: made once per set of buffers when every
-   * buffer is the executor's own (pooled or an arena page), which it forgets when the pool destroys
-   * one. A caller's buffer (`fromBuffer`, an adapter's) gets a bind group of its own each time: a
+   * buffer is the executor's own (pooled or an arena page), and found again by the identity of the
+   * buffers (a loop gets the same few sets back from the pool); forgotten when the pool destroys one
+   * of them. A caller's buffer (`fromBuffer`, an adapter's) gets a bind group of its own each time: a
    * cached group would keep a buffer that its owner dropped without `destroy()` from being collected.
    */
-  private bindGroup(prepared: PreparedPlan, i: number, bindings: Record<string, Binding>): GPUBindGroup {
+  private bindGroup(prepared: PreparedPlan, i: number, bindings: Readonly<Record<string, GPUBuffer | Binding>>): GPUBindGroup {
     const program = prepared.plan.programs[i];
-    let key = `${prepared.id}.${i}`;
-    let cacheable = true;
-    for (const role of program.bindings) {
-      const b = bindings[role];
-      if (!this.pool.owns(b.buffer) && !this.faults.owns(b.buffer) && !this.uniforms.owns(b.buffer)) {
-        cacheable = false;
-        break;
+    const roles = program.bindings;
+    const uniform = prepared.uniforms[i];
+    const groups = prepared.groups[i];
+    const lastRole = roles[roles.length - 1];
+    const last = lastRole === 'params' ? uniform! : bindings[lastRole];
+    const key = isBinding(last) ? last.buffer : last;
+    const candidates = groups.get(key);
+    if (candidates) {
+      search: for (const entry of candidates) {
+        for (let j = 0; j < roles.length; j++) {
+          const b = roles[j] === 'params' ? uniform! : bindings[roles[j]];
+          if (isBinding(b) ? entry.buffers[j] !== b.buffer || entry.offsets[j] !== b.offset : entry.buffers[j] !== b || entry.offsets[j] !== 0) continue search;
+        }
+        return entry.group;
       }
-      key += `,${this.bufferId(b.buffer)}@${b.offset}`;
     }
-    let group = cacheable ? this.bindGroups.get(key) : undefined;
-    if (group) return group;
-    if (this.bindGroups.size >= MAX_CACHED_BIND_GROUPS) {
-      this.bindGroups.clear();
-      this.bindGroupKeys.clear();
-    }
-    const pipeline = prepared.pipelines![i];
-    group = this.device.createBindGroup({
-      label: program.label,
-      layout: pipeline.getBindGroupLayout(0),
-      // Bind the bytes the operation uses, not the whole buffer: a caller's buffer may be larger
-      // than the binding limit that the plan checked.
-      entries: program.bindings.map((role, binding) => {
-        const b = bindings[role];
-        return { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
-      }),
+    const buffers = roles.map((role) => {
+      const b = role === 'params' ? uniform! : bindings[role];
+      return isBinding(b) ? b.buffer : b;
     });
-    if (!cacheable) return group;
-    this.bindGroups.set(key, group);
-    for (const role of program.bindings) {
-      const id = this.bufferId(bindings[role].buffer);
-      let keys = this.bindGroupKeys.get(id);
-      if (!keys) this.bindGroupKeys.set(id, (keys = []));
-      keys.push(key);
+    const offsets = roles.map((role) => {
+      const b = role === 'params' ? uniform! : bindings[role];
+      return isBinding(b) ? b.offset : 0;
+    });
+    const ranges = roles.map((role, j): Binding => (role === 'params' ? uniform! : { buffer: buffers[j], offset: offsets[j], size: isBinding(bindings[role]) ? (bindings[role] as Binding).size : this.neededBytes(prepared.plan, role) }));
+    const group = createBindGroup(this.device, program, prepared.pipelines![i], ranges);
+    if (!buffers.every((b) => this.pool.owns(b) || this.faults.owns(b) || this.uniforms.owns(b))) return group;
+    if (this.groupCountOf(groups) >= BIND_GROUPS_PER_PROGRAM) {
+      // The groups of the oldest key go (a Map keeps insertion order).
+      const [oldKey, oldList] = groups.entries().next().value!;
+      for (const entry of oldList.slice()) this.dropGroup(groups, oldKey, entry);
+    }
+    const entry: BindGroupEntry = { buffers, offsets, group };
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(entry);
+    this.groupCount++;
+    for (const buffer of new Set(buffers)) {
+      let uses = this.groupsByBuffer.get(buffer);
+      if (!uses) this.groupsByBuffer.set(buffer, (uses = []));
+      uses.push([groups, entry]);
     }
     return group;
   }
 
-  private bufferId(buffer: GPUBuffer): number {
-    let id = this.bufferIds.get(buffer);
-    if (id === undefined) {
-      id = this.nextBufferId++;
-      this.bufferIds.set(buffer, id);
-    }
-    return id;
+  private groupCountOf(groups: Map<GPUBuffer, BindGroupEntry[]>): number {
+    let count = 0;
+    for (const list of groups.values()) count += list.length;
+    return count;
+  }
+
+  /** Bytes the plan binds of a buffer role (the plan's need, or its scratch). */
+  private neededBytes(plan: OperationPlan, role: string): number {
+    for (const need of plan.needs) if (need.role === role) return need.bytes;
+    for (const s of plan.scratch) if (s.role === role) return s.bytes;
+    throw new Error(`${plan.op}: internal: no size for ${role}`);
+  }
+
+  private dropGroup(groups: Map<GPUBuffer, BindGroupEntry[]>, key: GPUBuffer, entry: BindGroupEntry): void {
+    const list = groups.get(key);
+    const at = list ? list.indexOf(entry) : -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    if (list!.length === 0) groups.delete(key);
+    this.groupCount--;
   }
 
   /** Drops the bind groups that bind a buffer about to be destroyed. */
   forgetBuffer(buffer: GPUBuffer): void {
-    const id = this.bufferIds.get(buffer);
-    if (id === undefined) return;
-    for (const key of this.bindGroupKeys.get(id) ?? []) this.bindGroups.delete(key);
-    this.bindGroupKeys.delete(id);
+    for (const [groups, entry] of this.groupsByBuffer.get(buffer) ?? []) this.dropGroup(groups, entry.buffers[entry.buffers.length - 1], entry);
+    this.groupsByBuffer.delete(buffer);
   }
 
   /** A pooled buffer of `bytes` with STORAGE | COPY_SRC | COPY_DST usage, for a tensor. */
@@ -564,8 +658,28 @@ function bufferOrder(buffer: GPUBuffer): number {
   return order;
 }
 
-/** Bytes a fault status slot binds: two u32 words (see STATUS_BYTES in src/plan.ts). */
-const STATUS_SLOT_BYTES = 8;
+/**
+ * A program's bind group on buffer ranges by binding number: the bytes the operation uses, not the
+ * whole buffer (a caller's buffer may be larger than the binding limit that the plan checked).
+ */
+function createBindGroup(device: GPUDevice, program: ProgramPlan, pipeline: GPUComputePipeline, ranges: readonly Binding[]): GPUBindGroup {
+  return device.createBindGroup({
+    label: program.label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: ranges.map((b, binding) => ({ binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } })),
+  });
+}
+
+/** Whether a buffer argument is a range of a buffer (a fault or uniform slot) rather than a whole buffer. */
+function isBinding(b: GPUBuffer | Binding): b is Binding {
+  return typeof (b as Binding).offset === 'number';
+}
+
+function dispatch(pass: GPUComputePassEncoder, program: ProgramPlan, pipeline: GPUComputePipeline, group: GPUBindGroup): void {
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(program.grid[0], program.grid[1], program.grid[2]);
+}
 
 export function lostError(op: string, info: GPUDeviceLostInfo): Error {
   return new Error(`${op}: the GPU device was lost (${info.reason}): ${info.message}`, { cause: info });

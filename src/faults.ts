@@ -18,11 +18,11 @@ export function newFault(
   message: (index: number, where: number[]) => string,
 ): FaultStatus {
   const shape = indices.shape;
-  return session.acquireFault((position, index) => message(index, logicalCoordinates(shape, layout, position)));
+  return session.acquireFault(message, shape, layout);
 }
 
 /** The faults a result carries: those of the tensors it was computed from, and its own. */
-export function carriedFaults(inputs: Tensor[], own: FaultStatus): FaultStatus[] {
+export function carriedFaults(inputs: readonly Tensor[], own: FaultStatus): FaultStatus[] {
   // Most inputs carry none (a pooling's results carry only its input's): skip the set then.
   if (inputs.every((t) => t.faults.length === 0)) return [own];
   return [...new Set([...inputs.flatMap((t) => t.faults), own])];

@@ -27,6 +27,7 @@ export {
   type Layout,
   type IndexFormat,
   type FillMode,
+  type NanRule,
   type PerDim,
   type SpatialRank,
   type WindowIndexOptions,

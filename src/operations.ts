@@ -1,9 +1,13 @@
 /**
- * Operations on tensors: check the arguments, plan (every other check, src/plan.ts), reserve a timed
- * pass if a measurement runs, then allocate the results and record. Nothing after planning throws,
- * so a refused call leaves the batch and every earlier result as they were.
+ * Operations on tensors, table-driven: each operation is a spec (its tensor arguments, how its
+ * geometry resolves, how it plans, what it returns, what its faults say), and one runner does for
+ * every operation what a call needs: check the arguments, resolve and plan (every other check,
+ * src/plan.ts), reserve a timed pass if a measurement runs, then allocate the results and record.
+ * Nothing after planning throws, so a refused call leaves the batch and every earlier result as they
+ * were.
  */
 import { carriedFaults, invalidIndex, invalidTap, newFault, poolBackwardFault } from './faults.js';
+import type { Binding, PreparedPlan } from './executor.js';
 import type { LaunchProfile } from './launch.js';
 import {
   joinShape,
@@ -21,11 +25,10 @@ import {
   type UnpoolGeometry,
   type UnpoolOptions,
 } from './options.js';
-import { floatBytes, planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, type OperationPlan, type PlanContext, limitsOf, windowIndexBytes } from './plan.js';
-import type { PreparedPlan } from './executor.js';
+import { floatBytes, limitsOf, planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, windowIndexBytes, type OperationPlan, type PlanContext } from './plan.js';
+import type { FloatStorage } from './programs/program.js';
 import type { Profiler } from './profiling.js';
 import { faultBinding, type Session } from './session.js';
-import type { FloatStorage } from './shaders.js';
 import { Tensor, type DType, type FloatDType, type IndexDType, type TensorHost } from './tensor.js';
 
 /**
@@ -54,49 +57,6 @@ export type IndexOf<O> = O extends { indexFormat: 'window' }
       : 'int32'
     : 'int32';
 
-/** Checks that `tensor` holds values (float32 or float16) and returns its dtype. */
-function floatDType(op: string, argument: string, tensor: Tensor): FloatDType {
-  if (tensor.dtype === 'float32' || tensor.dtype === 'float16') return tensor.dtype;
-  throw new TypeError(`${op}: ${argument} must be a float32 or float16 tensor, got ${tensor.dtype}`);
-}
-
-/**
- * Refuses mixed float dtypes: indices from a pooling remember the dtype of the values it pooled, and
- * the values or gradients that go with them must have that dtype.
- */
-function checkSameFloat(op: string, argument: string, dtype: FloatDType, indices: Tensor): void {
-  const pooled = indices.pooledDType;
-  if (pooled && pooled !== dtype) {
-    throw new TypeError(
-      `${op}: ${argument} is ${dtype} but indices come from a pooling of ${pooled} values; mixed float dtypes are not supported (pass ${pooled} ${argument})`,
-    );
-  }
-}
-
-/** How this context stores tensors of a float dtype. */
-function storageOf(host: OperationHost, dtype: FloatDType): FloatStorage {
-  return dtype === 'float16' ? host.float16 : 'float32';
-}
-
-/** The plan cache's kind of an operation on a float storage (float32 keeps the bare kind). */
-function floatKind(kind: string, storage: FloatStorage): string {
-  return storage === 'float32' ? kind : `${kind}@${storage}`;
-}
-
-/** The dtype of the indices of an index format. */
-function indexDType(format: IndexFormat): 'int32' | 'uint8' {
-  return format === 'window' ? 'uint8' : 'int32';
-}
-
-/** Checks the indices tensor's dtype against the index format (uint8 for 'window', int32 otherwise). */
-function checkIndexDType(op: string, indices: Tensor, format: IndexFormat): void {
-  const dtype = indexDType(format);
-  if (indices.dtype === dtype) return;
-  if (format === 'window') throw new TypeError(`${op}: indices must be a uint8 tensor for indexFormat 'window', got ${indices.dtype}`);
-  const hint = indices.dtype === 'uint8' ? " (uint8 taps need indexFormat 'window')" : '';
-  throw new TypeError(`${op}: indices must be a int32 tensor, got ${indices.dtype}${hint}`);
-}
-
 /** What an operation needs from its context. */
 export interface OperationHost {
   session: Session;
@@ -105,15 +65,19 @@ export interface OperationHost {
   launch: LaunchProfile;
   /** The owner of the tensors (ArgPool). */
   owner: TensorHost;
-  /**
-   * Recent calls by options object (see `CallMemo`). Kept by the context, so an options object that
-   * outlives the context does not keep it, or its device, alive.
-   */
-  memos: CallMemos;
-  /** The options objects of recent calls (see `seenRecently`). */
-  recentOptions: RecentOptions;
   /** How float16 tensors are stored: native where the device has 'shader-f16' (unless forced packed). */
   float16: 'float16-packed' | 'float16-native';
+  /** Recent calls by signature (see `callSignature`); kept by the context. */
+  calls: Map<string, Call>;
+}
+
+/** A call already resolved and planned: a later call with the same signature takes all of it. */
+export interface Call {
+  geometry: PoolGeometry | UnpoolGeometry;
+  plan: PreparedPlan;
+  outputs: Output[];
+  /** Index-reading operations: the message of a bad index. */
+  fault?: (index: number, where: number[]) => string;
 }
 
 export function describeValue(value: unknown): string {
@@ -122,7 +86,7 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-export function checkTensor(host: OperationHost, op: string, argument: string, tensor: Tensor, dtype?: DType): void {
+export function checkTensor(host: Pick<OperationHost, 'owner'>, op: string, argument: string, tensor: Tensor, dtype?: DType): void {
   if (!(tensor instanceof Tensor)) {
     throw new TypeError(`${op}: ${argument} must be a Tensor from this ArgPool, got ${describeValue(tensor)}`);
   }
@@ -133,303 +97,231 @@ export function checkTensor(host: OperationHost, op: string, argument: string, t
   }
 }
 
-function planContext(host: OperationHost, float: FloatStorage, indices?: Tensor): PlanContext {
-  return {
-    limits: limitsOf(host.session.device),
-    launch: host.launch,
-    specialised: host.specialised,
-    pooledBy: indices?.pooledBy,
-    float,
-  };
+/** The dtype of the indices of an index format. */
+function indexDType(format: IndexFormat): IndexDType {
+  return format === 'window' ? 'uint8' : 'int32';
 }
 
-/**
- * The key of a plan in the device's cache: the operation, every field of its geometry, and what the
- * context adds (kernel choice, launch profile, the pooling that produced the indices). The device's
- * limits are the executor's own, so they need no place in it.
- */
-export function planKey(kind: string, host: Pick<OperationHost, 'specialised' | 'launch'>, geometry: PoolGeometry | UnpoolGeometry, pooledBy?: PoolGeometry): string {
-  const context = `${host.specialised ? 's' : 'g'}${host.launch.name}`;
-  return pooledBy ? `${kind}|${context}|${geometryKey(geometry)}|${geometryKey(pooledBy)}` : `${kind}|${context}|${geometryKey(geometry)}`;
+/** Checks the indices tensor's dtype against the index format (uint8 for 'window', int32 otherwise). */
+function checkIndexDType(op: string, indices: Tensor, format: IndexFormat): void {
+  if (indices.dtype === indexDType(format)) return;
+  if (format === 'window') throw new TypeError(`${op}: indices must be a uint8 tensor for indexFormat 'window', got ${indices.dtype}`);
+  const hint = indices.dtype === 'uint8' ? " (uint8 taps need indexFormat 'window')" : '';
+  throw new TypeError(`${op}: indices must be a int32 tensor, got ${indices.dtype}${hint}`);
 }
 
-/** Keys of geometries already keyed: the pooling behind a tensor's indices is keyed when it runs. */
-const geometryKeys = new WeakMap<PoolGeometry | UnpoolGeometry, string>();
+/** A result tensor of an operation: its role in the plan, shape, dtype ('float': the float argument's) and bytes. */
+export interface Output {
+  role: string;
+  /** The label of its buffer. */
+  label: string;
+  shape: number[];
+  dtype: IndexDType | 'float';
+  bytes: number;
+}
+
+/** One operation, as the runner needs it. */
+interface OperationSpec<G extends PoolGeometry | UnpoolGeometry> {
+  /** The name of the plans' kind (and of the op, for the backward ones). */
+  kind: string;
+  /** The tensor arguments, in order; the first holds the floats, `indices` (if any) the second. */
+  tensors: readonly [string, ...string[]];
+  /** The rank the op's name shows (`maxPool2d`), from the arguments. */
+  rank(args: readonly Tensor[], options: unknown): number;
+  resolve(base: string, shapes: readonly (readonly number[])[], options: unknown, rank: SpatialRank | undefined): G;
+  plan(geometry: G, context: PlanContext): OperationPlan;
+  outputs(geometry: G, float: FloatStorage, args: readonly Tensor[]): Omit<Output, 'label'>[];
+  /** Index-reading operations: the message of a bad index at logical coordinates `where`. */
+  fault?(op: string, geometry: G): (index: number, where: number[]) => string;
+}
+
+/** The fault of an index-reading operation that writes an unpooled tensor: a bad index, or a bad 'window' tap. */
+function unpooledFault(op: string, g: UnpoolGeometry): (index: number, where: number[]) => string {
+  const volume = product(g.outSpatial);
+  return (index, where) =>
+    g.indexFormat === 'window' ? invalidTap(op, index, where, g.kernel, 'unpooled output', g.outSpatial) : invalidIndex(op, index, where, volume);
+}
+
+const shapeRank = (shape: readonly number[] | undefined): number => (shape ? shape.length - 2 : NaN);
+
+const MAX_POOL: OperationSpec<PoolGeometry> = {
+  kind: 'maxPool',
+  tensors: ['input'],
+  rank: ([input]) => shapeRank(input?.shape),
+  resolve: (base, [shape], options, rank) => resolvePoolGeometry(base, shape, options as PoolOptions, rank),
+  plan: planMaxPool,
+  outputs: (g, float) => {
+    const shape = joinShape(g.batch, g.channels, g.outSpatial, g.layout);
+    const count = product(shape);
+    const windowed = g.indexFormat === 'window';
+    return [
+      { role: 'values', shape, dtype: 'float', bytes: floatBytes(float, count) },
+      { role: 'indices', shape, dtype: indexDType(g.indexFormat), bytes: windowed ? windowIndexBytes(count) : count * 4 },
+    ];
+  },
+};
+
+const MAX_UNPOOL: OperationSpec<UnpoolGeometry> = {
+  kind: 'maxUnpool',
+  tensors: ['values', 'indices'],
+  rank: ([values]) => shapeRank(values?.shape),
+  resolve: (base, [values, indices], options, rank) => resolveUnpoolGeometry(base, values, indices, options as UnpoolOptions, rank),
+  plan: planMaxUnpool,
+  outputs: (g, float) => {
+    const shape = joinShape(g.batch, g.channels, g.outSpatial, g.layout);
+    return [{ role: 'output', shape, dtype: 'float', bytes: floatBytes(float, product(shape)) }]
+  },
+  fault: unpooledFault,
+};
+
+const MAX_POOL_BACKWARD: OperationSpec<PoolGeometry> = {
+  kind: 'maxPoolBackward',
+  tensors: ['gradOutput', 'indices'],
+  rank: (_, options) => shapeRank((options as PoolBackwardOptions | undefined)?.inputShape),
+  resolve: (_, [gradOutput, indices], options) => resolvePoolBackwardGeometry(gradOutput, indices, options as PoolBackwardOptions),
+  plan: planMaxPoolBackward,
+  outputs: (g, float) => {
+    const shape = joinShape(g.batch, g.channels, g.inSpatial, g.layout);
+    return [{ role: 'gradInput', shape, dtype: 'float', bytes: floatBytes(float, product(shape)) }]
+  },
+  fault: (op, g) => (index, where) =>
+    g.indexFormat === 'window' ? invalidTap(op, index, where, g.kernel, 'pooling input', g.inSpatial) : poolBackwardFault(g, index, where),
+};
+
+const MAX_UNPOOL_BACKWARD: OperationSpec<UnpoolGeometry> = {
+  kind: 'maxUnpoolBackward',
+  tensors: ['gradOutput', 'indices'],
+  rank: ([, indices]) => shapeRank(indices?.shape),
+  resolve: (_, [gradOutput, indices], options) => resolveUnpoolBackwardGeometry(gradOutput, indices, options as UnpoolOptions),
+  plan: planMaxUnpoolBackward,
+  outputs: (g, float, [, indices]) => [{ role: 'gradValues', shape: indices.shape.slice(), dtype: 'float', bytes: floatBytes(float, indices.size) }],
+  fault: unpooledFault,
+};
+
+/** The operations, by kind. */
+export const OPERATIONS = { maxPool: MAX_POOL, maxUnpool: MAX_UNPOOL, maxPoolBackward: MAX_POOL_BACKWARD, maxUnpoolBackward: MAX_UNPOOL_BACKWARD } as const;
+
+/** Calls remembered per context; past this the oldest goes. */
+const MAX_REMEMBERED_CALLS = 256;
+
+/** Small ids for the geometries behind indices tensors, for call signatures. */
+const geometryIds = new WeakMap<object, number>();
+let nextGeometryId = 1;
 
 /**
- * Every field of a geometry, in the resolver's order (arrays as comma lists). Built by hand: this runs
- * for every call, and concatenation is several times faster than `Object.values(g).join('|')`.
+ * A string that equals another call's exactly when the calls resolve and plan the same way: the
+ * operation, the rank asked for, the context's float storage, the shapes, the pooling behind the
+ * indices, and every option with its type (a number 2 and a string '2' differ; so do arrays of other
+ * lengths). Null for options this cannot read simply (anything but a plain object of numbers,
+ * strings, booleans and arrays of numbers): such a call resolves every time. Built with few and short
+ * pieces: it is made on every call.
  */
-function geometryKey(geometry: PoolGeometry | UnpoolGeometry): string {
-  let key = geometryKeys.get(geometry);
-  if (key !== undefined) return key;
-  key = '';
-  const fields = geometry as unknown as Record<string, string | number | boolean | readonly number[]>;
-  for (const name in fields) {
-    const value = fields[name];
-    if (typeof value === 'object') {
-      for (let i = 0; i < value.length; i++) key += `${value[i]},`;
-      key += '|';
-    } else key += `${value}|`;
+function callSignature(kind: string, rank: SpatialRank | undefined, float: FloatStorage, args: readonly Tensor[], options: unknown): string | null {
+  if (options === null || typeof options !== 'object') return null;
+  const proto = Object.getPrototypeOf(options);
+  if (proto !== Object.prototype && proto !== null) return null;
+  let key = kind + (rank ?? '') + float;
+  for (let i = 0; i < args.length; i++) {
+    const shape = args[i].shape;
+    for (let j = 0; j < shape.length; j++) key += ',' + shape[j];
+    key += '|';
   }
-  geometryKeys.set(geometry, key);
+  const pooledBy = args.length > 1 ? args[1].pooledBy : undefined;
+  if (pooledBy) {
+    let id = geometryIds.get(pooledBy);
+    if (id === undefined) geometryIds.set(pooledBy, (id = nextGeometryId++));
+    key += 'p' + id;
+  }
+  for (const name in options) {
+    if (!Object.prototype.hasOwnProperty.call(options, name)) return null;
+    const value = (options as Record<string, unknown>)[name];
+    const type = typeof value;
+    if (type === 'number') key += name + ':' + value;
+    else if (type === 'string') key += name + '"' + value;
+    else if (type === 'boolean') key += name + (value ? '!' : '?');
+    else if (value === undefined) key += name + '~';
+    else if (Array.isArray(value)) {
+      key += name + '[';
+      for (let i = 0; i < value.length; i++) {
+        if (typeof value[i] !== 'number') return null;
+        key += value[i] + ',';
+      }
+    } else return null;
+  }
   return key;
 }
 
-/**
- * The last call made with an options object, so that a loop passing the same options to the same
- * shapes skips resolving them and building the plan key again. It is used only while everything the
- * resolver read is unchanged: the same operation, context, input shapes, pooling behind the indices,
- * and options equal key for key and element for element (mutating the object in place, adding a
- * key or changing an array is noticed), and while its plan is still cached. Anything else resolves
- * and checks the call from the start.
- */
-interface CallMemo<G> {
-  kind: string;
-  shapes: (readonly number[])[];
-  pooledBy: PoolGeometry | undefined;
-  keys: string[];
-  /** Each key's value: a primitive, or a copy of an array of numbers. */
-  values: unknown[];
-  geometry: G;
-  plan: PreparedPlan;
-}
-
-/** Memos of one options object, newest first (one loop may pass it to several operations and shapes). */
-export type CallMemos = WeakMap<object, CallMemo<unknown>[]>;
-
-/** Memos kept per options object. */
-const MEMOS_PER_OPTIONS = 8;
-
-/** A copy of the options' values for `CallMemo`, or null when they hold something else than primitives and arrays of numbers. */
-function snapshotOptions(options: object): { keys: string[]; values: unknown[] } | null {
-  const proto = Object.getPrototypeOf(options);
-  if (proto !== Object.prototype && proto !== null) return null;
-  const keys = Object.keys(options);
-  const values: unknown[] = [];
-  for (const key of keys) {
-    const value = (options as Record<string, unknown>)[key];
-    if (Array.isArray(value)) {
-      if (!value.every((v) => typeof v === 'number')) return null;
-      values.push(value.slice());
-    } else if (value !== null && typeof value === 'object') return null;
-    else if (typeof value === 'function') return null;
-    else values.push(value);
-  }
-  return { keys, values };
-}
-
-function sameShapes(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.length !== y.length) return false;
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-  }
-  return true;
-}
-
-function sameOptions(options: object, memo: CallMemo<unknown>): boolean {
-  const { keys, values } = memo;
-  let count = 0;
-  for (const key in options) {
-    if (!Object.prototype.hasOwnProperty.call(options, key)) return false;
-    count++;
-  }
-  if (count !== keys.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const value = (options as Record<string, unknown>)[keys[i]];
-    const known = values[i];
-    if (Array.isArray(known)) {
-      if (!Array.isArray(value) || value.length !== known.length) return false;
-      for (let j = 0; j < known.length; j++) if (value[j] !== known[j]) return false;
-    } else if (value !== known) return false;
-  }
-  return true;
-}
-
-/** The memo of an earlier call that this one repeats exactly, or undefined. */
-function recall<G>(kind: string, host: Pick<OperationHost, 'memos'>, options: unknown, shapes: (readonly number[])[], pooledBy?: PoolGeometry): CallMemo<G> | undefined {
-  if (options === null || typeof options !== 'object') return undefined;
-  const memos = host.memos.get(options);
-  if (memos === undefined) return undefined;
-  for (const memo of memos) {
-    if (memo.kind === kind && memo.pooledBy === pooledBy && !memo.plan.evicted && sameShapes(shapes, memo.shapes)) {
-      return sameOptions(options, memo) ? (memo as CallMemo<G>) : undefined;
-    }
-  }
-  return undefined;
-}
-
-/** Remembers a call that resolved and planned without error (see `CallMemo`). */
-function remember<G>(kind: string, host: Pick<OperationHost, 'memos'>, options: unknown, shapes: (readonly number[])[], pooledBy: PoolGeometry | undefined, geometry: G, plan: PreparedPlan): void {
-  if (options === null || typeof options !== 'object') return;
-  const snapshot = snapshotOptions(options);
-  if (!snapshot) return;
-  const memo: CallMemo<unknown> = { kind, shapes: shapes.map((shape) => shape.slice()), pooledBy, ...snapshot, geometry, plan };
-  // Memos made from an older state of the options are dropped; the rest stay, newest first.
-  const kept = (host.memos.get(options) ?? []).filter(
-    (m) => !m.plan.evicted && sameOptions(options, m) && !(m.kind === kind && m.pooledBy === pooledBy && sameShapes(shapes, m.shapes)),
-  );
-  host.memos.set(options, [memo, ...kept].slice(0, MEMOS_PER_OPTIONS));
+/** The key of a plan in the device's cache: the operation, every field of its geometry, and the context's choices. */
+export function planKey(kind: string, host: Pick<OperationHost, 'specialised' | 'launch'>, geometry: PoolGeometry | UnpoolGeometry, pooledBy?: PoolGeometry): string {
+  const context = `${host.specialised ? 's' : 'g'}${host.launch.name}`;
+  return pooledBy ? `${kind}|${context}|${JSON.stringify(geometry)}|${JSON.stringify(pooledBy)}` : `${kind}|${context}|${JSON.stringify(geometry)}`;
 }
 
 /**
- * Resolves the geometry and prepares the plan of a call, or takes both from the memo of an identical
- * earlier call.
+ * Runs operation `spec` on `args` with `options`: checks the tensors, resolves and plans (or takes
+ * both from an identical earlier call), then allocates the results and records the plan.
  */
-function resolveAndPrepare<G extends PoolGeometry | UnpoolGeometry>(
+export function runOperation<G extends PoolGeometry | UnpoolGeometry>(
   host: OperationHost,
-  kind: string,
+  spec: OperationSpec<G>,
+  base: string,
+  args: readonly Tensor[],
   options: unknown,
-  shapes: (readonly number[])[],
-  pooledBy: PoolGeometry | undefined,
-  resolve: () => G,
-  plan: (geometry: G) => OperationPlan,
-): { geometry: G; plan: PreparedPlan } {
-  const memo = recall<G>(kind, host, options, shapes, pooledBy);
-  if (memo) return memo;
-  const geometry = resolve();
-  const prepared = host.session.prepare(planKey(kind.split('|')[0], host, geometry, pooledBy), () => plan(geometry));
-  // Options written in the call are a new object every time: remembering those would only cost.
-  // An object seen among the last few calls' options is one that a loop passes again.
-  if (seenRecently(host, options)) remember(kind, host, options, shapes, pooledBy, geometry, prepared);
-  return { geometry, plan: prepared };
-}
-
-/** Options objects of the last calls that were not recognised, newest overwriting oldest. */
-export interface RecentOptions {
-  objects: unknown[];
-  next: number;
-}
-
-/** How many unrecognised options objects a context keeps in view. */
-const RECENT_OPTIONS = 16;
-
-/** Whether `options` was passed to one of the last calls; notes it for the next ones if not. */
-function seenRecently(host: Pick<OperationHost, 'recentOptions'>, options: unknown): boolean {
-  const recent = host.recentOptions;
-  if (recent.objects.includes(options)) return true;
-  recent.objects[recent.next] = options;
-  recent.next = (recent.next + 1) % RECENT_OPTIONS;
-  return false;
-}
-
-export function maxPool(host: OperationHost, base: string, input: Tensor, options: PoolOptions, rank?: SpatialRank): PoolResult<IndexDType, FloatDType> {
-  const op = opName(base, rank ?? input?.shape?.length - 2);
+  rank?: SpatialRank,
+): Tensor[] {
+  const op = opName(base, rank ?? spec.rank(args, options));
   const { session } = host;
   session.checkUsable(op);
-  checkTensor(host, op, 'input', input);
-  const dtype = floatDType(op, 'input', input);
-  const float = storageOf(host, dtype);
-  const { geometry, plan } = resolveAndPrepare(
-    host, `${floatKind('maxPool', float)}|${base}|${rank}`, options, [input.shape], undefined,
-    () => resolvePoolGeometry(base, input.shape, options, rank),
-    (g) => planMaxPool(g, planContext(host, float)),
-  );
+  for (let i = 0; i < spec.tensors.length; i++) checkTensor(host, op, spec.tensors[i], args[i]);
+  const floatTensor = args[0];
+  const dtype = floatTensor.dtype;
+  if (dtype !== 'float32' && dtype !== 'float16') throw new TypeError(`${op}: ${spec.tensors[0]} must be a float32 or float16 tensor, got ${dtype}`);
+  const indices = args.length > 1 ? args[1] : undefined;
+  if (indices?.pooledDType && indices.pooledDType !== dtype) {
+    const argument = spec.tensors[0];
+    throw new TypeError(
+      `${op}: ${argument} is ${dtype} but indices come from a pooling of ${indices.pooledDType} values; mixed float dtypes are not supported (pass ${indices.pooledDType} ${argument})`,
+    );
+  }
+  const float: FloatStorage = dtype === 'float16' ? host.float16 : 'float32';
+
+  const signature = callSignature(spec.kind, rank, float, args, options);
+  let call = signature === null ? undefined : host.calls.get(signature);
+  if (call === undefined || call.plan.evicted) {
+    const geometry = spec.resolve(base, args.map((t) => t.shape), options, rank);
+    if (indices) checkIndexDType(op, indices, geometry.indexFormat);
+    const pooledBy = spec.kind === 'maxUnpoolBackward' ? undefined : indices?.pooledBy;
+    const context: PlanContext = { limits: limitsOf(session.device), launch: host.launch, specialised: host.specialised, pooledBy, float };
+    const plan = session.prepare(planKey(`${spec.kind}@${float}`, host, geometry, pooledBy), () => spec.plan(geometry as G, context));
+    const outputs = spec.outputs(geometry as G, float, args).map((o) => ({ ...o, label: `${op} ${o.role}` }));
+    call = { geometry, plan, outputs, fault: spec.fault?.(op, geometry as G) };
+    if (signature !== null) remember(host.calls, signature, call);
+  }
+  const geometry = call.geometry as G;
+  if (indices) checkIndexDType(op, indices, geometry.indexFormat);
   const timestampWrites = host.profiler.reservePass(op);
-  const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
-  const count = product(outShape);
-  const windowed = geometry.indexFormat === 'window';
-  const values = session.allocateStorage(`${op} values`, floatBytes(float, count));
-  const indices = session.allocateStorage(`${op} indices`, windowed ? windowIndexBytes(count) : count * 4);
-  session.record(plan, { input: input.buffer, values, indices }, timestampWrites);
-  return {
-    values: new Tensor(host.owner, values, outShape, dtype, true, input.faults),
-    indices: new Tensor(host.owner, indices, outShape, indexDType(geometry.indexFormat), true, input.faults, geometry, dtype),
-  };
+
+  const given: Record<string, GPUBuffer | Binding> = {};
+  for (let i = 0; i < args.length; i++) given[spec.tensors[i]] = args[i].buffer;
+  const outputs = call.outputs;
+  const buffers = outputs.map((o) => (given[o.role] = session.allocateStorage(o.label, o.bytes)));
+  const fault = call.fault && indices ? newFault(session, indices, geometry.layout, call.fault) : undefined;
+  if (fault) given.status = faultBinding(fault);
+  session.record(call.plan, given, timestampWrites);
+
+  const faults = fault ? carriedFaults(args, fault) : floatTensor.faults;
+  return outputs.map((o, i) => {
+    const tensor =
+      o.dtype !== 'float'
+        ? new Tensor(host.owner, buffers[i], o.shape, o.dtype, true, faults, geometry as PoolGeometry, dtype)
+        : new Tensor(host.owner, buffers[i], o.shape, dtype, true, faults);
+    session.hold(tensor);
+    return tensor;
+  });
 }
 
-export function maxUnpool(host: OperationHost, base: string, values: Tensor, indices: Tensor, options: UnpoolOptions, rank?: SpatialRank): Tensor<FloatDType> {
-  const op = opName(base, rank ?? values?.shape?.length - 2);
-  const { session } = host;
-  session.checkUsable(op);
-  checkTensor(host, op, 'values', values);
-  checkTensor(host, op, 'indices', indices);
-  const dtype = floatDType(op, 'values', values);
-  const float = storageOf(host, dtype);
-  checkSameFloat(op, 'values', dtype, indices);
-  const { geometry, plan } = resolveAndPrepare(
-    host, `${floatKind('maxUnpool', float)}|${base}|${rank}`, options, [values.shape, indices.shape], indices.pooledBy,
-    () => {
-      const g = resolveUnpoolGeometry(base, values.shape, indices.shape, options, rank);
-      checkIndexDType(op, indices, g.indexFormat);
-      return g;
-    },
-    (g) => planMaxUnpool(g, planContext(host, float, indices)),
-  );
-  checkIndexDType(op, indices, geometry.indexFormat);
-  const timestampWrites = host.profiler.reservePass(op);
-  const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
-  const output = session.allocateStorage(`${op} output`, floatBytes(float, product(outShape)));
-  const outVolume = product(geometry.outSpatial);
-  const fault = newFault(session, indices, geometry.layout, (index, where) =>
-    geometry.indexFormat === 'window'
-      ? invalidTap(op, index, where, geometry.kernel, 'unpooled output', geometry.outSpatial)
-      : invalidIndex(op, index, where, outVolume),
-  );
-  session.record(plan, { values: values.buffer, indices: indices.buffer, output, status: faultBinding(fault) }, timestampWrites);
-  return new Tensor(host.owner, output, outShape, dtype, true, carriedFaults([values, indices], fault));
-}
-
-export function maxPoolBackward(host: OperationHost, gradOutput: Tensor, indices: Tensor, options: PoolBackwardOptions): Tensor<FloatDType> {
-  const op = opName('maxPoolBackward', options?.inputShape?.length - 2);
-  const { session } = host;
-  session.checkUsable(op);
-  checkTensor(host, op, 'gradOutput', gradOutput);
-  checkTensor(host, op, 'indices', indices);
-  const dtype = floatDType(op, 'gradOutput', gradOutput);
-  const float = storageOf(host, dtype);
-  checkSameFloat(op, 'gradOutput', dtype, indices);
-  const { geometry, plan } = resolveAndPrepare(
-    host, floatKind('maxPoolBackward', float), options, [gradOutput.shape, indices.shape], indices.pooledBy,
-    () => {
-      const g = resolvePoolBackwardGeometry(gradOutput.shape, indices.shape, options);
-      checkIndexDType(op, indices, g.indexFormat);
-      return g;
-    },
-    (g) => planMaxPoolBackward(g, planContext(host, float, indices)),
-  );
-  checkIndexDType(op, indices, geometry.indexFormat);
-  const timestampWrites = host.profiler.reservePass(op);
-  const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
-  const gradInput = session.allocateStorage(`${op} gradInput`, floatBytes(float, product(inShape)));
-  const fault = newFault(session, indices, geometry.layout, (index, where) =>
-    geometry.indexFormat === 'window'
-      ? invalidTap(op, index, where, geometry.kernel, 'pooling input', geometry.inSpatial)
-      : poolBackwardFault(geometry, index, where),
-  );
-  session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradInput, status: faultBinding(fault) }, timestampWrites);
-  return new Tensor(host.owner, gradInput, inShape, dtype, true, carriedFaults([gradOutput, indices], fault));
-}
-
-export function maxUnpoolBackward(host: OperationHost, gradOutput: Tensor, indices: Tensor, options: UnpoolOptions): Tensor<FloatDType> {
-  const op = opName('maxUnpoolBackward', indices?.shape?.length - 2);
-  const { session } = host;
-  session.checkUsable(op);
-  checkTensor(host, op, 'gradOutput', gradOutput);
-  checkTensor(host, op, 'indices', indices);
-  const dtype = floatDType(op, 'gradOutput', gradOutput);
-  const float = storageOf(host, dtype);
-  checkSameFloat(op, 'gradOutput', dtype, indices);
-  const { geometry, plan } = resolveAndPrepare(
-    host, floatKind('maxUnpoolBackward', float), options, [gradOutput.shape, indices.shape], undefined,
-    () => {
-      const g = resolveUnpoolBackwardGeometry(gradOutput.shape, indices.shape, options);
-      checkIndexDType(op, indices, g.indexFormat);
-      return g;
-    },
-    (g) => planMaxUnpoolBackward(g, planContext(host, float)),
-  );
-  checkIndexDType(op, indices, geometry.indexFormat);
-  const timestampWrites = host.profiler.reservePass(op);
-  const gradValues = session.allocateStorage(`${op} gradValues`, floatBytes(float, indices.size));
-  const outVolume = product(geometry.outSpatial);
-  const fault = newFault(session, indices, geometry.layout, (index, where) =>
-    geometry.indexFormat === 'window'
-      ? invalidTap(op, index, where, geometry.kernel, 'unpooled output', geometry.outSpatial)
-      : invalidIndex(op, index, where, outVolume),
-  );
-  session.record(plan, { gradOutput: gradOutput.buffer, indices: indices.buffer, gradValues, status: faultBinding(fault) }, timestampWrites);
-  return new Tensor(host.owner, gradValues, indices.shape, dtype, true, carriedFaults([gradOutput, indices], fault));
+/** Remembers a call, forgetting the oldest past MAX_REMEMBERED_CALLS. */
+function remember(calls: Map<string, Call>, signature: string, call: Call): void {
+  if (calls.size >= MAX_REMEMBERED_CALLS) calls.delete(calls.keys().next().value!);
+  calls.set(signature, call);
 }

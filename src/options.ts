@@ -16,6 +16,16 @@ export type Layout = 'NCHW' | 'NHWC';
 export type IndexFormat = 'spatial' | 'flat' | 'flat-no-batch' | 'window';
 export type SpatialRank = 1 | 2 | 3;
 export type FillMode = 'zero' | 'nearest' | 'bilinear';
+/**
+ * What a NaN in a pooling window does (ties always go to the first maximum in window order):
+ * - 'propagate' (PyTorch, the default): a NaN always takes over the maximum, so a window holding a
+ *   NaN gives NaN, with the index of its last NaN in window order.
+ * - 'ignore' (TensorFlow.js): a NaN never wins over a number; a window of only NaN keeps its first
+ *   in-bounds tap (NaN, that tap's index), where tfjs's cpu backend gives -Infinity and index -1.
+ * - 'first' (ONNX Runtime's CPU MaxPool with Indices, TensorFlow's CPU kernel): a NaN wins only as the
+ *   window's first in-bounds tap, and then nothing replaces it.
+ */
+export type NanRule = 'propagate' | 'ignore' | 'first';
 
 /** Options whose indexFormat is 'window': pooling then returns uint8 tap numbers. */
 export type WindowIndexOptions = { indexFormat: 'window' };
@@ -36,6 +46,8 @@ export interface PoolOptions {
   ceilMode?: boolean;
   layout?: Layout;
   indexFormat?: IndexFormat;
+  /** What a NaN in a window does (default 'propagate', PyTorch's rule); see `NanRule`. */
+  nan?: NanRule;
 }
 
 export interface UnpoolOptions {
@@ -78,6 +90,7 @@ export interface PoolGeometry {
   padEnd: number[];
   dilation: number[];
   ceilMode: boolean;
+  nan: NanRule;
 }
 
 /** Resolved unpooling call: `inSpatial` is the pooled size, `outSpatial` the unpooled size. */
@@ -183,6 +196,12 @@ function parseIndexFormat(op: string, format: unknown): IndexFormat {
   return fail(op, `indexFormat must be 'spatial', 'flat', 'flat-no-batch' or 'window', got ${show(format)}`);
 }
 
+function parseNanRule(op: string, rule: unknown): NanRule {
+  if (rule === undefined) return 'propagate';
+  if (rule === 'propagate' || rule === 'ignore' || rule === 'first') return rule;
+  return fail(op, `nan must be 'propagate', 'ignore' or 'first', got ${show(rule)}`);
+}
+
 function checkOptionsObject(op: string, options: unknown, known: readonly string[]): void {
   if (options === null || typeof options !== 'object') {
     fail(op, `options must be an object with at least kernelSize, got ${show(options)}`);
@@ -193,7 +212,7 @@ function checkOptionsObject(op: string, options: unknown, known: readonly string
   if ((options as { kernelSize?: unknown }).kernelSize === undefined) fail(op, 'kernelSize is required');
 }
 
-const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat'] as const;
+const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat', 'nan'] as const;
 const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
 
 /** Validates the unpooling `fill` option (default 'zero'). */
@@ -285,6 +304,7 @@ export function resolvePoolGeometry(
   checkOptionsObject(op, options, POOL_KEYS);
   const layout = parseLayout(op, options.layout);
   const indexFormat = parseIndexFormat(op, options.indexFormat);
+  const nan = parseNanRule(op, options.nan);
   const { batch, channels, spatial: inSpatial } = splitShape(op, 'input', inputShape, layout, expectedRank);
   const rank = inSpatial.length as SpatialRank;
   const kernel = perDim(op, 'kernelSize', options.kernelSize, rank, 1);
@@ -321,7 +341,7 @@ export function resolvePoolGeometry(
     }
   }
   checkIndexRange(op, batch, channels, inSpatial, indexFormat, kernel);
-  return { op, rank, layout, indexFormat, batch, channels, inSpatial, outSpatial, kernel, stride, padBegin, padEnd, dilation, ceilMode };
+  return { op, rank, layout, indexFormat, batch, channels, inSpatial, outSpatial, kernel, stride, padBegin, padEnd, dilation, ceilMode, nan };
 }
 
 /**

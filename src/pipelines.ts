@@ -1,14 +1,14 @@
 /**
- * Per-device compute pipeline cache. The key (a plan's `cacheKey`) holds only what changes the
- * compiled shader: the shader's file name, its float storage and its override constants. A WeakMap keeps a destroyed
- * device collectable.
+ * Per-device compute pipeline cache. The key (a program plan's `cacheKey`) holds only what changes the
+ * compiled pipeline: the program, the text its float storage gives (src/programs/storage.ts) and its
+ * override constants. A WeakMap keeps a destroyed device collectable.
  */
-import type { ProgramPlan, ShaderName } from './plan.js';
-import { shaderCode } from './shaders.js';
+import { programOf, type ProgramPlan } from './plan.js';
+import { programWgsl } from './programs/storage.js';
 
 const cache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'code' | 'constants' | 'cacheKey' | 'float'>): GPUComputePipeline {
+export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shader' | 'float' | 'constants' | 'cacheKey'>): GPUComputePipeline {
   let perDevice = cache.get(device);
   if (!perDevice) {
     perDevice = new Map();
@@ -16,9 +16,8 @@ export function getPipeline(device: GPUDevice, program: Pick<ProgramPlan, 'shade
   }
   let pipeline = perDevice.get(program.cacheKey);
   if (!pipeline) {
-    const code = program.code ?? shaderCode(program.shader as ShaderName, program.float);
-    const label = program.float && program.float !== 'float32' ? `${program.shader} (${program.float})` : program.shader;
-    const module = device.createShaderModule({ label, code });
+    const name = program.shader;
+    const module = device.createShaderModule({ label: program.float === 'float32' ? name : `${name} (${program.float})`, code: programWgsl(programOf(program), program.float) });
     pipeline = device.createComputePipeline({
       label: program.cacheKey,
       layout: 'auto',

@@ -1,51 +1,86 @@
 /**
  * Planning: each operation becomes a plan, plain data that says everything the GPU will be asked to do
  * (ONNX Runtime Web's ProgramInfo is the model): the buffers it reads and writes with their sizes, the
- * scratch buffers it needs with their packed uniforms, the buffers to clear, and its programs (shader
- * file, override constants, pipeline cache key, bindings by role, a dispatch already folded to the
- * device's limits). Every decision and every check happens here, so a plan that comes back can be
- * recorded without failing (src/encode.ts), and node tests can inspect plans without a GPU.
+ * scratch buffers it needs, the buffers to clear, and its programs (the program, its override
+ * constants and params, the pipeline cache key, bindings by role, a dispatch already folded to the
+ * device's limits). Where several kernels can run an operation, an ordered list of candidate programs
+ * (src/programs/) decides: the first whose `applies` gives a launch runs. Every decision and every
+ * check happens here, so a plan that comes back can be recorded without failing (src/executor.ts),
+ * and node tests can inspect plans without a GPU.
  */
-import { dispatchGrid } from './dispatch.js';
-import { LAUNCH_PROFILES, rowsPerInvocation, type LaunchProfile } from './launch.js';
-import { product, show, type PoolGeometry, type UnpoolGeometry } from './options.js';
-import { packPoolParams, packUnpoolParams, toDHW } from './params.js';
-import { FLOAT16_SHADERS, VECTOR_FLOAT_SHADERS, floatBindings, type FloatStorage } from './shaders.js';
+import { LAUNCH_PROFILES, type LaunchProfile } from './launch.js';
+import { show, type PoolGeometry, type UnpoolGeometry } from './options.js';
+import { packFields, poolFieldValues, unpoolFieldValues } from './params.js';
+import type { FlatWork } from './programs/flat.js';
+import { elements } from './programs/grids.js';
+import { indexFault } from './programs/index_fault.js';
+import { maxPool } from './programs/max_pool.js';
+import { maxPoolBackwardCheck } from './programs/max_pool_backward_check.js';
+import { maxPoolChannelsLast } from './programs/max_pool_channels_last.js';
+import { maxPoolGlobal } from './programs/max_pool_global.js';
+import { maxPoolOverlapTiled } from './programs/max_pool_overlap_tiled.js';
+import { maxPoolTiled } from './programs/max_pool_tiled.js';
+import { maxUnpoolBackward } from './programs/max_unpool_backward.js';
+import { maxUnpoolChannelsLast } from './programs/max_unpool_channels_last.js';
+import { maxUnpoolClaim } from './programs/max_unpool_claim.js';
+import { maxUnpoolOverlapTiled } from './programs/max_unpool_overlap_tiled.js';
+import { maxUnpoolTiled } from './programs/max_unpool_tiled.js';
+import { maxUnpoolWrite } from './programs/max_unpool_write.js';
+import { onnxIndicesNarrow, onnxIndicesWiden } from './programs/onnx_indices.js';
+import { hasFloats, shaderFile, type DeviceFacts, type FloatStorage, type Launch, type PlanLimits, type Program } from './programs/program.js';
+import { atomicFloatWrites, storageKey } from './programs/storage.js';
+import { windowGather } from './programs/window_gather.js';
+import { windowIndicesPack } from './programs/window_indices_pack.js';
+import { windowIndicesUnpack } from './programs/window_indices_unpack.js';
+import { windowScatter } from './programs/window_scatter.js';
 import { BufferUsage } from './webgpu_constants.js';
 
-/** Invocations per workgroup of the kernels that take one invocation per element of a flat count. */
-export const WORKGROUP_SIZE = 64;
+export type { FloatStorage, PlanLimits } from './programs/program.js';
+
+/** Pooling: the first candidate that applies runs; the last, the general kernel, applies everywhere. */
+export const POOLING_CANDIDATES = [maxPoolTiled, maxPoolOverlapTiled, maxPoolGlobal, maxPoolChannelsLast, maxPool] as const;
+
+/**
+ * Unpooling indices from a known pooling, and the pooling gradient: the gathering programs, in order.
+ * Specialised contexts end at window_scatter (any geometry); the general kernel is window_gather.
+ */
+export const WINDOW_GATHER_CANDIDATES = [maxUnpoolTiled, maxUnpoolChannelsLast, maxUnpoolOverlapTiled, windowScatter, windowGather] as const;
+
+/** The passes that are not chosen among candidates: index conversions, checks, the general scatter. */
+const FIXED_PASSES = [
+  windowIndicesPack,
+  windowIndicesUnpack,
+  maxPoolBackwardCheck,
+  maxUnpoolClaim,
+  maxUnpoolWrite,
+  maxUnpoolBackward,
+  indexFault,
+  onnxIndicesWiden,
+  onnxIndicesNarrow,
+] as const;
+
+const ALL_PROGRAMS = [...POOLING_CANDIDATES, ...WINDOW_GATHER_CANDIDATES, ...FIXED_PASSES] as const;
+
+/** Every program the planner can run. */
+export const PROGRAMS: readonly Program<never>[] = ALL_PROGRAMS;
+
+/** The kernel files of the programs, as plans name them. */
+export type ShaderName = `${(typeof ALL_PROGRAMS)[number]['name']}.wgsl`;
+
+const PROGRAM_BY_SHADER = new Map<string, Program<never>>(PROGRAMS.map((p) => [shaderFile(p), p]));
+
+/** The program a plan's dispatch runs. */
+export function programOf(plan: Pick<ProgramPlan, 'shader'>): Program<never> {
+  const program = PROGRAM_BY_SHADER.get(plan.shader);
+  if (!program) throw new Error(`internal: no program runs ${plan.shader}`);
+  return program;
+}
 
 /** Bytes of the fault status an unpooling (or any index-reading) kernel writes: two u32 words. */
 export const STATUS_BYTES = 8;
 
-export type ShaderName =
-  | 'index_fault.wgsl'
-  | 'max_pool.wgsl'
-  | 'max_pool_backward_check.wgsl'
-  | 'max_pool_channels_last.wgsl'
-  | 'max_pool_tiled.wgsl'
-  | 'max_pool_overlap_tiled.wgsl'
-  | 'max_unpool_backward.wgsl'
-  | 'max_unpool_channels_last.wgsl'
-  | 'max_unpool_claim.wgsl'
-  | 'max_unpool_overlap_tiled.wgsl'
-  | 'max_unpool_tiled.wgsl'
-  | 'max_unpool_write.wgsl'
-  | 'window_gather.wgsl'
-  | 'window_scatter.wgsl'
-  | 'window_indices_pack.wgsl'
-  | 'window_indices_unpack.wgsl';
-
-/** The kernels of the adapters: their plans carry their WGSL (`ProgramPlan.code`). */
-export type AdapterShaderName = 'onnx_indices_widen.wgsl' | 'onnx_indices_narrow.wgsl';
-
-/** The device limits a plan respects. */
-export interface PlanLimits {
-  maxComputeWorkgroupsPerDimension: number;
-  maxStorageBufferBindingSize: number;
-  maxBufferSize: number;
-}
+/** Bytes of a program's params uniform at most (a slot of the executor's uniform arena). */
+export const MAX_UNIFORM_BYTES = 256;
 
 export function limitsOf(device: GPUDevice): PlanLimits {
   const { maxComputeWorkgroupsPerDimension, maxStorageBufferBindingSize, maxBufferSize } = device.limits;
@@ -69,60 +104,37 @@ export function floatBytes(storage: FloatStorage | undefined, count: number): nu
   return !storage || storage === 'float32' ? count * 4 : Math.ceil(count / 2) * 4;
 }
 
-/** Whether the float tensors are float16 (either storage). */
-function halfFloats(context: PlanContext): boolean {
-  return (context.float ?? 'float32') !== 'float32';
-}
-
-/**
- * The plan with its float storage applied: programs whose kernel moves float data get `float` and a
- * cache key that holds it; for 'float16-packed', whose stores are atomicOr into zero words, the buffer
- * each such program writes floats to is cleared first (unless the plan clears it already). The vector
- * kernels store whole words and need no clear.
- */
-function withFloatStorage(plan: OperationPlan, storage: FloatStorage | undefined): OperationPlan {
-  if (!storage || storage === 'float32') return plan;
-  const clears = [...plan.clears];
-  const bytes = new Map<string, number>([...plan.needs, ...plan.scratch].map((b) => [b.role, b.bytes]));
-  const programs = plan.programs.map((p) => {
-    const shader = p.shader as ShaderName;
-    if (!FLOAT16_SHADERS.has(shader) && !VECTOR_FLOAT_SHADERS.has(shader)) return p;
-    if (storage === 'float16-packed' && FLOAT16_SHADERS.has(shader)) {
-      const role = p.bindings[floatBindings(shader)!.write];
-      if (!clears.some((c) => c.role === role)) clears.push({ role, bytes: bytes.get(role)! });
-    }
-    return { ...p, float: storage, cacheKey: cacheKeyOf(p.shader, p.constants, storage) };
-  });
-  return { ...plan, clears, programs };
-}
-
 /** A buffer the caller provides (a tensor): at least `bytes` long, with STORAGE usage. */
 export interface BufferNeed {
   role: string;
   bytes: number;
 }
 
-/** A buffer the operation allocates for itself; `uniform` holds the words written into it. */
+/** A buffer the operation allocates for itself. */
 export interface ScratchPlan {
   role: string;
   label: string;
   bytes: number;
   usage: number;
-  uniform?: Uint32Array<ArrayBuffer>;
 }
 
-/** One dispatch: a pipeline (shader + constants), its bindings 0, 1, 2, ... by role, and its grid. */
+/**
+ * One dispatch, as plain data: a program (named by its kernel file), its pipeline's storage and
+ * constants, its params, its bindings by role, its grid.
+ */
 export interface ProgramPlan {
   label: string;
-  shader: ShaderName | AdapterShaderName;
-  /** The WGSL of an adapter's kernel (core kernels come from SHADER_CODE by file name). */
-  code?: string;
+  /** The program's kernel file, shaders/<name>.wgsl (see `programOf`). */
+  shader: ShaderName;
   constants: Record<string, number>;
-  /** Holds exactly what changes the compiled pipeline: the shader, its float storage and its override constants. */
+  /** The float storage the program is compiled for ('float32' for programs that move no float data). */
+  float: FloatStorage;
+  /** Holds exactly what changes the compiled pipeline: the program, its storage's text and its constants. */
   cacheKey: string;
-  /** How the shader stores float data (src/shaders.ts); absent: float32. */
-  float?: FloatStorage;
+  /** The buffer role of each binding, by binding number; the uniform binding's role is 'params' (`uniform`). */
   bindings: string[];
+  /** The words of the program's params uniform (its declared fields), or null when it has none. */
+  uniform: Uint32Array<ArrayBuffer> | null;
   grid: [number, number, number];
 }
 
@@ -136,27 +148,70 @@ export interface OperationPlan {
   programs: ProgramPlan[];
 }
 
-export function cacheKeyOf(shader: ShaderName | AdapterShaderName, constants: Record<string, number>, float?: FloatStorage): string {
-  const storage = float && float !== 'float32' ? `|${float}` : '';
-  return `${shader}${storage}|${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+/** The pipeline cache key of a program on a float storage with its constants. */
+export function cacheKeyOf(program: Program<never>, constants: Record<string, number>, float: FloatStorage = 'float32'): string {
+  const storage = storageKey(program, float);
+  let key = storage === 'float32' ? program.name : `${program.name}|${storage}`;
+  key += '|';
+  for (const name in constants) key += `${name}=${constants[name]},`;
+  return key;
 }
 
-function program(label: string, shader: ShaderName, constants: Record<string, number>, bindings: string[], grid: [number, number, number]): ProgramPlan {
-  return { label, shader, constants, cacheKey: cacheKeyOf(shader, constants), bindings, grid };
+/**
+ * A program's dispatch: `roles` names the buffer of each binding other than the params uniform, in
+ * binding order; `fields` gives the values of its params.
+ */
+export function programPlan(
+  label: string,
+  program: Program<never>,
+  launch: Launch,
+  float: FloatStorage,
+  roles: readonly string[],
+  fields?: Readonly<Record<string, number>>,
+): ProgramPlan {
+  let next = 0;
+  const bindings = program.bindings.map((b) => (b.kind === 'uniform' ? 'params' : roles[next++]));
+  if (next !== roles.length || bindings.includes(undefined as never)) {
+    throw new Error(`internal: ${program.name} has ${next} buffer bindings, given roles ${show(roles)}`);
+  }
+  const storage = hasFloats(program) ? float : 'float32';
+  return {
+    label,
+    shader: shaderFile(program) as ShaderName,
+    constants: launch.constants,
+    float: storage,
+    cacheKey: cacheKeyOf(program, launch.constants, storage),
+    bindings,
+    uniform: program.uniforms.length > 0 ? packFields(program.uniforms, fields ?? {}) : null,
+    grid: launch.grid,
+  };
 }
 
-/** A kernel with one invocation per item of a flat count, folded into a 1-, 2- or 3-D grid. */
-function flatProgram(op: string, label: string, shader: ShaderName, bindings: string[], invocations: number, limits: PlanLimits): ProgramPlan {
-  const grid = dispatchGrid(invocations, WORKGROUP_SIZE, limits.maxComputeWorkgroupsPerDimension, op);
-  return program(label, shader, { WORKGROUP_SIZE }, bindings, grid);
+/** The first candidate that applies (only the general ones when `specialised` is false). */
+function choose<G>(candidates: readonly Program<G>[], geometry: G, facts: DeviceFacts, specialised: boolean): { program: Program<G>; launch: Launch } {
+  for (const program of candidates) {
+    if (!specialised && !program.general) continue;
+    const launch = program.applies!(geometry, facts);
+    if (launch) return { program, launch };
+  }
+  throw new Error(`internal: no program applies (candidates ${candidates.map((p) => p.name).join(', ')})`);
+}
+
+/** A fixed pass of one invocation per item of a flat count. */
+function flatPass(label: string, program: Program<FlatWork>, op: string, count: number, facts: DeviceFacts, roles: readonly string[], fields?: Record<string, number>): ProgramPlan {
+  return programPlan(label, program as Program<never>, program.applies!({ op, count }, facts)!, facts.float, roles, fields);
 }
 
 /**
  * Copies the first bad element's index next to its position in the status (index_fault.wgsl);
- * `packed`: the indices are 'window' taps, one byte each.
+ * `packedTaps`: the indices are 'window' taps, one byte each.
  */
-function faultProgram(op: string, packed = false): ProgramPlan {
-  return program(`${op} fault`, 'index_fault.wgsl', packed ? { PACKED_BYTES: 1 } : {}, ['indices', 'status'], [1, 1, 1]);
+function faultPass(op: string, facts: DeviceFacts, packedTaps = false): ProgramPlan {
+  return programPlan(`${op}: index_fault`, indexFault as Program<never>, indexFault.applies!({ packedTaps }, facts)!, facts.float, ['indices', 'status']);
+}
+
+function deviceFacts(context: PlanContext): DeviceFacts {
+  return { limits: context.limits, launch: context.launch ?? LAUNCH_PROFILES.emulated, float: context.float ?? 'float32' };
 }
 
 /**
@@ -180,7 +235,7 @@ function unpoolWindows(g: UnpoolGeometry): PoolGeometry {
   return {
     op: g.op, rank: g.rank, layout: g.layout, indexFormat: 'spatial', batch: g.batch, channels: g.channels,
     inSpatial: g.outSpatial, outSpatial: g.inSpatial, kernel: g.kernel, stride: g.stride,
-    padBegin: g.padBegin, padEnd: g.padEnd, dilation: g.dilation, ceilMode: false,
+    padBegin: g.padBegin, padEnd: g.padEnd, dilation: g.dilation, ceilMode: false, nan: 'propagate',
   };
 }
 
@@ -197,23 +252,20 @@ function sameWindows(windows: PoolGeometry, source: PoolGeometry | undefined): b
 }
 
 /**
- * Runs a plan of an index-reading operation on 'window' taps: first window_indices_unpack.wgsl turns
- * the taps into spatial indices (scratch), faulting on bad taps; then the spatial plan's programs read
- * those; its fault program reports the tap itself.
+ * Runs a plan of an index-reading operation on 'window' taps: where its one program reads taps
+ * directly (taps from this very pooling, which none can be invalid), with WINDOW_TAPS; otherwise
+ * window_indices_unpack.wgsl first turns the taps into spatial indices (scratch), faulting on bad
+ * taps, the spatial plan's programs read those, and its fault pass reports the tap itself.
  */
-function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, limits: PlanLimits): OperationPlan {
+function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCount: number, facts: DeviceFacts): OperationPlan {
   const op = plan.op;
   const needs = plan.needs.map((need) => (need.role === 'indices' ? { role: 'indices', bytes: windowIndexBytes(pooledCount) } : need));
-  if (plan.programs.length === 1 && ['window_scatter.wgsl', 'max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl', 'max_unpool_overlap_tiled.wgsl'].includes(plan.programs[0].shader)) {
-    // Taps from this very pooling: the scatter and the tiled kernels read them as they are, and none can be invalid.
-    const scatter = plan.programs[0];
-    const constants = { ...scatter.constants, WINDOW_TAPS: 1 };
-    return finishPlan({ ...plan, needs, programs: [{ ...scatter, constants, cacheKey: cacheKeyOf(scatter.shader, constants) }] }, limits);
+  const only = plan.programs.length === 1 ? plan.programs[0] : null;
+  if (only && programOf(only).windowTaps) {
+    const constants = { ...only.constants, WINDOW_TAPS: 1 };
+    return finishPlan({ ...plan, needs, programs: [{ ...only, constants, cacheKey: cacheKeyOf(programOf(only), constants, only.float) }] }, facts.limits);
   }
-  const unpack = flatProgram(
-    op, `${op} window indices`, 'window_indices_unpack.wgsl',
-    ['windowParams', 'indices', 'spatialIndices', 'status'], Math.ceil(pooledCount / 4), limits,
-  );
+  const unpack = flatPass(`${op}: window_indices_unpack`, windowIndicesUnpack, op, Math.ceil(pooledCount / 4), facts, ['indices', 'spatialIndices', 'status'], poolFieldValues(windows));
   const programs = plan.programs
     .filter((p) => p.shader !== 'index_fault.wgsl')
     .map((p) => ({ ...p, bindings: p.bindings.map((role) => (role === 'indices' ? 'spatialIndices' : role)) }));
@@ -221,262 +273,18 @@ function readingWindowTaps(plan: OperationPlan, windows: PoolGeometry, pooledCou
     {
       op,
       needs,
-      scratch: [
-        ...plan.scratch,
-        { ...paramsScratch(op, packPoolParams(windows)), role: 'windowParams', label: `${op} window params` },
-        { role: 'spatialIndices', label: `${op} spatial indices`, bytes: pooledCount * 4, usage: BufferUsage.STORAGE },
-      ],
+      scratch: [...plan.scratch, { role: 'spatialIndices', label: `${op} spatial indices`, bytes: pooledCount * 4, usage: BufferUsage.STORAGE }],
       clears: plan.clears,
-      programs: [unpack, ...programs, faultProgram(op, true)],
+      programs: [unpack, ...programs, faultPass(op, facts, true)],
     },
-    limits,
+    facts.limits,
   );
 }
 
-/** Workgroup width (a power of two up to 64) for `count` items along x; the rest of 64 goes to y. */
-function workgroupShape(count: number): { WORKGROUP_X: number; WORKGROUP_Y: number } {
-  const x = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(1, count))));
-  return { WORKGROUP_X: x, WORKGROUP_Y: 64 / x };
-}
-
-/** Elements of a [batch, channels, ...spatial] tensor. */
-function elements(g: { batch: number; channels: number }, spatial: readonly number[]): number {
-  return g.batch * g.channels * product(spatial);
-}
-
 /**
- * How max_pool_channels_last.wgsl covers a pooling: channels-last with a channel count that is a
- * multiple of 4 (four channels per invocation), any window geometry. Null when it does not apply or
- * its grid would not fit (the general kernel then runs, on a folded grid).
- */
-export function channelsLastPlan(
-  g: PoolGeometry,
-  maxPerDimension: number,
-): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number } } | null {
-  if (g.layout !== 'NHWC' || g.channels % 4 !== 0) return null;
-  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
-  const constants = workgroupShape(g.channels / 4);
-  const grid: [number, number, number] = [
-    Math.ceil(g.channels / 4 / constants.WORKGROUP_X),
-    Math.ceil(outW / constants.WORKGROUP_Y),
-    g.batch * outD * outH,
-  ];
-  return grid.some((n) => n > maxPerDimension) ? null : { grid, constants };
-}
-
-/** Whether the windows tile the input exactly: stride = kernel, no padding or dilation, each input size its output size times the kernel. */
-function windowsTile(g: PoolGeometry): boolean {
-  return g.kernel.every((k, i) => g.stride[i] === k && g.dilation[i] === 1 && g.padBegin[i] === 0 && g.padEnd[i] === 0 && g.inSpatial[i] === g.outSpatial[i] * k);
-}
-
-/**
- * How max_unpool_channels_last.wgsl covers the unpooling (or gradient) of a channels-last pooling
- * whose windows tile the input, with a channel count that is a multiple of 4: one pooled position and
- * four channels per invocation. Null when it does not apply or its grid would not fit.
- */
-export function channelsLastTiledPlan(
-  g: PoolGeometry,
-  maxPerDimension: number,
-): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number; KERNEL_H: number; KERNEL_D: number } } | null {
-  if (g.layout !== 'NHWC' || !windowsTile(g)) return null;
-  const plan = channelsLastPlan(g, maxPerDimension);
-  if (!plan) return null;
-  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
-  return { grid: plan.grid, constants: { ...plan.constants, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD } };
-}
-
-/**
- * max_pool_channels_last.wgsl's plan; where the windows tile the input, with TILES, the kernel's size
- * and several output columns per invocation (up to 8, and the launch profile's tiled rows, fewer
- * where that would leave fewer invocations than the profile wants).
- */
-function channelsLastPoolPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile): { grid: [number, number, number]; constants: Record<string, number> } | null {
-  const tiles = channelsLastTiledPlan(g, maxPerDimension);
-  if (!tiles) return channelsLastPlan(g, maxPerDimension);
-  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
-  const positions = (g.channels / 4) * g.batch * outD * outH;
-  const columns = rowsPerInvocation(Math.min(8, launch.tiledRows), launch.minInvocations, (c) => positions * Math.ceil(outW / c));
-  const grid: [number, number, number] = [tiles.grid[0], Math.ceil(outW / (columns * tiles.constants.WORKGROUP_Y)), tiles.grid[2]];
-  return { grid, constants: { ...tiles.constants, TILES: 1, COLUMNS: columns } };
-}
-
-/**
- * The grid of a kernel that takes four columns of several rows per invocation: `groupsPerRow` groups
- * of four columns across x, rows (the launch profile's tiled rows, fewer where that would leave fewer
- * invocations than the profile wants) down y, `planes` along z. Null where it does not fit.
- */
-function rowGroupsGrid(
-  groupsPerRow: number,
-  height: number,
-  planes: number,
-  maxPerDimension: number,
-  launch: LaunchProfile,
-): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; ROWS: number } } | null {
-  const rows = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => groupsPerRow * Math.ceil(height / r) * planes);
-  const shape = workgroupShape(groupsPerRow);
-  const grid: [number, number, number] = [Math.ceil(groupsPerRow / shape.WORKGROUP_X), Math.ceil(height / (rows * shape.WORKGROUP_Y)), planes];
-  return grid.some((n) => n > maxPerDimension) ? null : { grid, constants: { ...shape, ROWS: rows } };
-}
-
-/** How max_pool_tiled.wgsl covers a pooling: its grid and specialisation, or null when it does not apply. */
-export interface TiledPlan {
-  grid: [number, number, number];
-  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_W: number; KERNEL_H: number; KERNEL_D: number; ROWS: number };
-}
-
-/**
- * The tiled kernel applies when windows tile the input exactly (channels-first, stride = kernel, no
- * padding or dilation, each input size a multiple of its kernel) and each output row splits into
- * groups of four that one vec4 load per kernel column serves; and when its grid fits.
- */
-export function tiledPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): TiledPlan | null {
-  const last = g.rank - 1;
-  const [kernelD, kernelH, kernelW] = toDHW(g.kernel, 1);
-  if (g.layout !== 'NCHW' || !windowsTile(g) || ![1, 2, 4].includes(kernelW) || g.outSpatial[last] % 4 !== 0) return null;
-  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
-  const rows = rowGroupsGrid(outW / 4, outH, g.batch * g.channels * outD, maxPerDimension, launch);
-  return rows && { grid: rows.grid, constants: { ...rows.constants, KERNEL_W: kernelW, KERNEL_H: kernelH, KERNEL_D: kernelD } };
-}
-
-/**
- * max_pool_tiled.wgsl on a single output row per plane (1-D, or height and depth 1): each invocation
- * takes a run of groups of four columns along the row (COLUMNS) instead of rows, so 1-D pooling
- * amortises its addressing as 2-D does. Null where tiledPlan does not apply or the output has rows.
- */
-export function tiledColumnsPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): (TiledPlan & { constants: { COLUMNS: number } }) | null {
-  const base = tiledPlan(g, maxPerDimension, launch);
-  const [outD, outH, outW] = toDHW(g.outSpatial, 1);
-  if (!base || outD !== 1 || outH !== 1) return null;
-  const groupsPerRow = outW / 4;
-  const planes = g.batch * g.channels;
-  const runs = rowsPerInvocation(launch.tiledRows, launch.minInvocations, (r) => Math.ceil(groupsPerRow / r) * planes);
-  const shape = workgroupShape(Math.ceil(groupsPerRow / runs));
-  const grid: [number, number, number] = [Math.ceil(groupsPerRow / runs / shape.WORKGROUP_X), 1, planes];
-  if (grid.some((n) => n > maxPerDimension)) return null;
-  return { grid, constants: { ...base.constants, ...shape, ROWS: runs, COLUMNS: 1 } };
-}
-
-/** Whether dimension i has the ResNet stem's windows: 3 wide, stride 2, padding 1 before, dilation 1. */
-function stemWindows(g: PoolGeometry, i: number): boolean {
-  return g.kernel[i] === 3 && g.stride[i] === 2 && g.padBegin[i] === 1 && g.dilation[i] === 1;
-}
-
-/**
- * How max_unpool_overlap_tiled.wgsl covers the unpooling of a 2-D channels-first pooling with 3x3
- * windows, stride 2, padding 1 at the start and dilation 1 in both dimensions, the input width a
- * multiple of 4: four input columns of several input rows per invocation. Null when it does not apply
- * or its grid would not fit.
- */
-export function overlapUnpoolPlan(
-  g: PoolGeometry,
-  maxPerDimension: number,
-  launch: LaunchProfile = LAUNCH_PROFILES.emulated,
-): { grid: [number, number, number]; constants: { WORKGROUP_X: number; WORKGROUP_Y: number; ROWS: number } } | null {
-  if (g.layout !== 'NCHW' || g.rank !== 2 || !stemWindows(g, 0) || !stemWindows(g, 1) || g.inSpatial[1] % 4 !== 0) return null;
-  const [inH, inW] = g.inSpatial;
-  return rowGroupsGrid(inW / 4, inH, g.batch * g.channels, maxPerDimension, launch);
-}
-
-/** How max_pool_overlap_tiled.wgsl covers a pooling: its grid and specialisation. */
-export interface OverlapTiledPlan {
-  grid: [number, number, number];
-  constants: { WORKGROUP_X: number; WORKGROUP_Y: number; KERNEL_H: number; ROWS: number };
-}
-
-/**
- * The overlapping-window tiled kernel applies to 2-D channels-first poolings whose windows are 3 wide
- * with stride 2, padding 1 (before) and dilation 1 along the width (the 3x3/2 ResNet stem), any kernel
- * height, stride, padding and dilation, ceil mode included, on inputs whose width is a multiple of 4
- * (so each row starts on a whole vec4); and when its grid fits. Null otherwise.
- */
-export function overlapTiledPlan(g: PoolGeometry, maxPerDimension: number, launch: LaunchProfile = LAUNCH_PROFILES.emulated): OverlapTiledPlan | null {
-  if (g.layout !== 'NCHW' || g.rank !== 2 || !stemWindows(g, 1) || g.inSpatial[1] % 4 !== 0) return null;
-  const [outH, outW] = g.outSpatial;
-  const rows = rowGroupsGrid(Math.ceil(outW / 4), outH, g.batch * g.channels, maxPerDimension, launch);
-  return rows && { grid: rows.grid, constants: { ...rows.constants, KERNEL_H: g.kernel[0] } };
-}
-
-/**
- * How window_gather.wgsl (the general kernel behind unpooling from a known pooling and the pooling
- * gradient) covers a pooling input: channels-first, several input rows per invocation (fewer where
- * the input is small); channels-last, one. The kernel loops over every grid dimension in steps of the
- * grid (grid-stride loops), so each dimension is clamped to the limit and any size fits.
- */
-export function windowGatherPlan(
-  pooling: PoolGeometry,
-  limit: number,
-  launch: LaunchProfile = LAUNCH_PROFILES.emulated,
-  lastMatch = false,
-): { shader: ShaderName; grid: [number, number, number]; constants: Record<string, number> } {
-  const [kernelD, kernelH, kernelW] = toDHW(pooling.kernel, 1);
-  const [strideD, strideH, strideW] = toDHW(pooling.stride, 1);
-  const [dilationD, dilationH, dilationW] = toDHW(pooling.dilation, 1);
-  const window = {
-    KERNEL_D: kernelD, KERNEL_H: kernelH, KERNEL_W: kernelW,
-    STRIDE_D: strideD, STRIDE_H: strideH, STRIDE_W: strideW,
-    DILATION_D: dilationD, DILATION_H: dilationH, DILATION_W: dilationW,
-    LAST_MATCH: lastMatch ? 1 : 0,
-  };
-  const [inD, inH, inW] = toDHW(pooling.inSpatial, 1);
-  const planes = pooling.layout === 'NCHW' ? pooling.batch * pooling.channels * inD : pooling.batch * inD;
-  const rows =
-    pooling.layout === 'NCHW' ? rowsPerInvocation(launch.gatherRows, launch.minInvocations, (r) => inW * Math.ceil(inH / r) * planes) : 1;
-  const [countX, countY, countZ] =
-    pooling.layout === 'NCHW' ? [inW, Math.ceil(inH / rows), planes] : [pooling.channels, inW, planes * inH];
-  const shape = workgroupShape(countX);
-  const grid: [number, number, number] = [
-    Math.min(Math.ceil(countX / shape.WORKGROUP_X), limit),
-    Math.min(Math.ceil(countY / shape.WORKGROUP_Y), limit),
-    Math.min(countZ, limit),
-  ];
-  return { shader: 'window_gather.wgsl', grid, constants: { ...shape, ...window, ROWS: rows } };
-}
-
-/**
- * The program that writes, for every element of the pooling input's shape, what the pooled outputs
- * whose window holds it send there (the gradient sum, or the last value whose index names it).
- * Windows that tile the input take max_unpool_tiled.wgsl (channels-first) or
- * max_unpool_channels_last.wgsl (channels-last, channels a multiple of 4); other windows window_scatter.wgsl, driven
- * by the pooled elements, which needs `result` cleared first (`clear` is then true). The general
- * kernels (specialised false) take a window gather.
- */
-function gatherProgram(
-  op: string,
-  pooling: PoolGeometry,
-  gradient: boolean,
-  context: PlanContext,
-  bindings: string[],
-): { program: ProgramPlan; clear: boolean } {
-  const limit = context.limits.maxComputeWorkgroupsPerDimension;
-  const launch = context.launch ?? LAUNCH_PROFILES.emulated;
-  const specialised = context.specialised !== false;
-  const tiled = specialised ? tiledPlan(pooling, limit, launch) : null;
-  if (tiled) {
-    return { program: program(`${op} tiled`, 'max_unpool_tiled.wgsl', { ...tiled.constants, GRADIENT: gradient ? 1 : 0 }, bindings, tiled.grid), clear: false };
-  }
-  const channelsLast = specialised ? channelsLastTiledPlan(pooling, limit) : null;
-  if (channelsLast) {
-    const constants = { ...channelsLast.constants, GRADIENT: gradient ? 1 : 0 };
-    return { program: program(`${op} tiled`, 'max_unpool_channels_last.wgsl', constants, bindings, channelsLast.grid), clear: false };
-  }
-  const overlap = specialised && !gradient ? overlapUnpoolPlan(pooling, limit, launch) : null;
-  if (overlap) {
-    return { program: program(`${op} overlap`, 'max_unpool_overlap_tiled.wgsl', overlap.constants, bindings, overlap.grid), clear: false };
-  }
-  const plan = windowGatherPlan(pooling, limit, launch, !gradient);
-  if (specialised) {
-    const { KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH } = plan.constants;
-    const overlap = pooling.kernel.some((k, i) => (k - 1) * pooling.dilation[i] >= pooling.stride[i]) ? 1 : 0;
-    const constants = { WORKGROUP_SIZE, KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, DILATION_D, DILATION_H, DILATION_W, LAST_MATCH, OVERLAP: overlap };
-    const grid = dispatchGrid(elements(pooling, pooling.outSpatial), WORKGROUP_SIZE, limit, op);
-    return { program: program(`${op} scatter`, 'window_scatter.wgsl', constants, bindings, grid), clear: true };
-  }
-  return { program: program(`${op} gather`, plan.shader, plan.constants, bindings, plan.grid), clear: false };
-}
-
-/**
- * Checks every buffer the programs bind against the device's limits (binding size, buffer size), so
- * an operation too large for the device is refused with the limit's name before any GPU work.
+ * Completes a plan and checks it against the device's limits: adds the clears its programs need (the
+ * bindings they declare zeroed, and the float buffers packed float16 stores into with atomicOr),
+ * refuses any buffer over the binding or buffer size with the limit's name, before any GPU work.
  */
 export function finishPlan(plan: OperationPlan, limits: PlanLimits): OperationPlan {
   const sizes = new Map<string, { bytes: number; storage: boolean }>();
@@ -490,68 +298,52 @@ export function finishPlan(plan: OperationPlan, limits: PlanLimits): OperationPl
       throw new RangeError(`${plan.op}: ${role} needs ${bytes} bytes, more than this device's maxBufferSize (${limits.maxBufferSize})`);
     }
   }
+  const clears = [...plan.clears];
   for (const p of plan.programs) {
     for (const role of p.bindings) {
-      if (!sizes.has(role)) throw new Error(`${plan.op}: internal: program ${p.label} binds unknown buffer ${role}`);
+      if (role !== 'params' && !sizes.has(role)) throw new Error(`${plan.op}: internal: program ${p.label} binds unknown buffer ${role}`);
     }
+    if (p.uniform && p.uniform.byteLength > MAX_UNIFORM_BYTES) throw new Error(`${plan.op}: internal: ${p.label} has ${p.uniform.byteLength} bytes of params`);
     if (p.grid.some((n) => !Number.isInteger(n) || n < 1 || n > limits.maxComputeWorkgroupsPerDimension)) {
       throw new RangeError(`${plan.op}: grid ${show(p.grid)} does not fit maxComputeWorkgroupsPerDimension (${limits.maxComputeWorkgroupsPerDimension})`);
     }
+    const program = programOf(p);
+    const zeroed = [...(program.zeroed ?? []), ...atomicFloatWrites(program, p.float)];
+    for (const name of zeroed) {
+      const role = p.bindings[program.bindings.findIndex((b) => b.name === name)];
+      if (!clears.some((c) => c.role === role)) clears.push({ role, bytes: sizes.get(role)!.bytes });
+    }
   }
-  return plan;
+  return { ...plan, clears };
 }
 
-function paramsScratch(op: string, words: Uint32Array<ArrayBuffer>): ScratchPlan {
-  return { role: 'params', label: `${op} params`, bytes: words.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, uniform: words };
-}
-
-/** Max pooling with indices: one pass writes both outputs. */
+/** Max pooling with indices: one pass writes both outputs ('window' taps: packed from spatial indices after it). */
 export function planMaxPool(geometry: PoolGeometry, context: PlanContext): OperationPlan {
-  return withFloatStorage(maxPoolPlan(geometry, context), context.float);
-}
-
-function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPlan {
   const op = geometry.op;
-  const { limits } = context;
-  const launch = context.launch ?? LAUNCH_PROFILES.emulated;
+  const facts = deviceFacts(context);
   const outputCount = elements(geometry, geometry.outSpatial);
-  // 'window': the pooling writes spatial indices to scratch, and window_indices_pack.wgsl packs taps.
   const windowed = geometry.indexFormat === 'window';
-  const bindings = ['params', 'input', 'values', windowed ? 'spatialIndices' : 'indices'];
-  const limit = limits.maxComputeWorkgroupsPerDimension;
-  const specialised = context.specialised !== false;
-  const tiled = specialised ? (tiledColumnsPlan(geometry, limit, launch) ?? tiledPlan(geometry, limit, launch)) : null;
-  // float16 stores the overlap kernel's outputs in whole words, two lanes at a time: even widths only.
-  const overlap = specialised && !tiled && (!halfFloats(context) || geometry.outSpatial[1] % 2 === 0) ? overlapTiledPlan(geometry, limit, launch) : null;
-  const channelsLast = specialised && !tiled && !overlap ? channelsLastPoolPlan(geometry, limit, launch) : null;
-  const main = tiled
-    ? program(op, 'max_pool_tiled.wgsl', tiled.constants, bindings, tiled.grid)
-    : overlap
-      ? program(op, 'max_pool_overlap_tiled.wgsl', overlap.constants, bindings, overlap.grid)
-      : channelsLast
-        ? program(op, 'max_pool_channels_last.wgsl', channelsLast.constants, bindings, channelsLast.grid)
-        : flatProgram(op, op, 'max_pool.wgsl', bindings, outputCount, limits);
-  const scratch = [paramsScratch(op, packPoolParams(asSpatial(geometry)))];
-  const programs = [main];
+  const fields = poolFieldValues(asSpatial(geometry));
+  const { program, launch } = choose(POOLING_CANDIDATES, geometry, facts, context.specialised !== false);
+  const programs = [programPlan(`${op}: ${program.name}`, program as Program<never>, launch, facts.float, ['input', 'values', windowed ? 'spatialIndices' : 'indices'], fields)];
+  const scratch: ScratchPlan[] = [];
   if (windowed) {
     scratch.push({ role: 'spatialIndices', label: `${op} spatial indices`, bytes: outputCount * 4, usage: BufferUsage.STORAGE });
-    programs.push(
-      flatProgram(op, `${op} window indices`, 'window_indices_pack.wgsl', ['params', 'spatialIndices', 'indices'], Math.ceil(outputCount / 4), limits),
-    );
+    programs.push(flatPass(`${op}: window_indices_pack`, windowIndicesPack, op, Math.ceil(outputCount / 4), facts, ['spatialIndices', 'indices'], fields));
   }
   return finishPlan(
     {
       op,
       needs: [
-        { role: 'input', bytes: floatBytes(context.float, elements(geometry, geometry.inSpatial)) },
-        { role: 'values', bytes: floatBytes(context.float, outputCount) },
+        { role: 'input', bytes: floatBytes(facts.float, elements(geometry, geometry.inSpatial)) },
+        { role: 'values', bytes: floatBytes(facts.float, outputCount) },
         { role: 'indices', bytes: windowed ? windowIndexBytes(outputCount) : outputCount * 4 },
       ],
       scratch,
       clears: [],
       programs,
     },
-    limits,
+    context.limits,
   );
 }
 
@@ -562,32 +354,28 @@ function maxPoolPlan(geometry: PoolGeometry, context: PlanContext): OperationPla
  * wins), write every output element once, and complete the fault status.
  */
 export function planMaxUnpool(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
-  return withFloatStorage(maxUnpoolPlan(geometry, context), context.float);
-}
-
-function maxUnpoolPlan(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  const facts = deviceFacts(context);
   if (geometry.indexFormat === 'window') {
     const windows = unpoolWindows(geometry);
     const pooledBy = sameWindows(windows, context.pooledBy) ? asSpatial(context.pooledBy!) : undefined;
     const plan = planMaxUnpool(asSpatial(geometry), { ...context, pooledBy });
-    return readingWindowTaps(plan, windows, elements(geometry, geometry.inSpatial), context.limits);
+    return readingWindowTaps(plan, windows, elements(geometry, geometry.inSpatial), facts);
   }
   const op = geometry.op;
-  const { limits } = context;
   const pooledCount = elements(geometry, geometry.inSpatial);
   const outputCount = elements(geometry, geometry.outSpatial);
   const needs = [
-    { role: 'values', bytes: floatBytes(context.float, pooledCount) },
+    { role: 'values', bytes: floatBytes(facts.float, pooledCount) },
     { role: 'indices', bytes: pooledCount * 4 },
-    { role: 'output', bytes: floatBytes(context.float, outputCount) },
+    { role: 'output', bytes: floatBytes(facts.float, outputCount) },
     { role: 'status', bytes: STATUS_BYTES },
   ];
   const clears = [{ role: 'status', bytes: STATUS_BYTES }];
   const source = context.specialised === false ? undefined : context.pooledBy;
   if (source && geometry.fill === 'zero' && unpoolsPooling(geometry, source)) {
-    const gather = gatherProgram(op, source, false, context, ['params', 'values', 'indices', 'output']);
-    const clearOutput = gather.clear ? [{ role: 'output', bytes: floatBytes(context.float, outputCount) }] : [];
-    return finishPlan({ op, needs, scratch: [paramsScratch(op, packPoolParams(source))], clears: [...clears, ...clearOutput], programs: [gather.program] }, limits);
+    const { program, launch } = choose(WINDOW_GATHER_CANDIDATES, { op, pooling: source, gradient: false }, facts, true);
+    const gather = programPlan(`${op}: ${program.name}`, program as Program<never>, launch, facts.float, ['values', 'indices', 'output'], poolFieldValues(source));
+    return finishPlan({ op, needs, scratch: [], clears, programs: [gather] }, context.limits);
   }
   if (geometry.fill !== 'zero') {
     // max_unpool_write.wgsl forms (2*dst + 1) * in = q * (2*out) + r exactly, which needs 2*out < 2^31.
@@ -596,22 +384,20 @@ function maxUnpoolPlan(geometry: UnpoolGeometry, context: PlanContext): Operatio
       throw new RangeError(`${op}: fill '${geometry.fill}' supports output sizes below 2^30, got ${show(geometry.outSpatial)}`);
     }
   }
+  const fields = unpoolFieldValues(geometry);
   return finishPlan(
     {
       op,
       needs,
-      scratch: [
-        paramsScratch(op, packUnpoolParams(geometry)),
-        { role: 'owner', label: `${op} owner map`, bytes: outputCount * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST },
-      ],
-      clears: [...clears, { role: 'owner', bytes: outputCount * 4 }],
+      scratch: [{ role: 'owner', label: `${op} owner map`, bytes: outputCount * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST }],
+      clears,
       programs: [
-        flatProgram(op, `${op} claim`, 'max_unpool_claim.wgsl', ['params', 'indices', 'owner', 'status'], pooledCount, limits),
-        flatProgram(op, `${op} write`, 'max_unpool_write.wgsl', ['params', 'values', 'owner', 'output'], outputCount, limits),
-        faultProgram(op),
+        flatPass(`${op}: max_unpool_claim`, maxUnpoolClaim, op, pooledCount, facts, ['indices', 'owner', 'status'], fields),
+        flatPass(`${op}: max_unpool_write`, maxUnpoolWrite, op, outputCount, facts, ['values', 'owner', 'output'], fields),
+        faultPass(op, facts),
       ],
     },
-    limits,
+    context.limits,
   );
 }
 
@@ -621,74 +407,89 @@ function maxUnpoolPlan(geometry: UnpoolGeometry, context: PlanContext): Operatio
  * outputs that chose it. `geometry` is the forward pooling's (input shape and options).
  */
 export function planMaxPoolBackward(geometry: PoolGeometry, context: PlanContext): OperationPlan {
-  return withFloatStorage(maxPoolBackwardPlan(geometry, context), context.float);
-}
-
-function maxPoolBackwardPlan(geometry: PoolGeometry, context: PlanContext): OperationPlan {
+  const facts = deviceFacts(context);
   if (geometry.indexFormat === 'window') {
     const windows = asSpatial(geometry);
     const pooledBy = sameWindows(windows, context.pooledBy) ? asSpatial(context.pooledBy!) : undefined;
     const plan = planMaxPoolBackward(windows, { ...context, pooledBy });
-    return readingWindowTaps(plan, windows, elements(geometry, geometry.outSpatial), context.limits);
+    return readingWindowTaps(plan, windows, elements(geometry, geometry.outSpatial), facts);
   }
   const op = geometry.op;
-  const { limits } = context;
   const pooledCount = elements(geometry, geometry.outSpatial);
+  const inputCount = elements(geometry, geometry.inSpatial);
+  const fields = poolFieldValues(geometry);
+  const { program, launch } = choose(WINDOW_GATHER_CANDIDATES, { op, pooling: geometry, gradient: true }, facts, context.specialised !== false);
+  const gather = programPlan(`${op}: ${program.name}`, program as Program<never>, launch, facts.float, ['gradOutput', 'indices', 'gradInput'], fields);
   const source = context.specialised === false ? undefined : context.pooledBy;
-  const gather = gatherProgram(op, geometry, true, context, ['params', 'gradOutput', 'indices', 'gradInput']);
   const programs =
     source && samePooling(geometry, source)
-      ? [gather.program]
-      : [flatProgram(op, `${op} check`, 'max_pool_backward_check.wgsl', ['params', 'indices', 'status'], pooledCount, limits), gather.program, faultProgram(op)];
-  const inputCount = elements(geometry, geometry.inSpatial);
+      ? [gather]
+      : [flatPass(`${op}: max_pool_backward_check`, maxPoolBackwardCheck, op, pooledCount, facts, ['indices', 'status'], fields), gather, faultPass(op, facts)];
   return finishPlan(
     {
       op,
       needs: [
-        { role: 'gradOutput', bytes: floatBytes(context.float, pooledCount) },
+        { role: 'gradOutput', bytes: floatBytes(facts.float, pooledCount) },
         { role: 'indices', bytes: pooledCount * 4 },
-        { role: 'gradInput', bytes: floatBytes(context.float, inputCount) },
+        { role: 'gradInput', bytes: floatBytes(facts.float, inputCount) },
         { role: 'status', bytes: STATUS_BYTES },
       ],
-      scratch: [paramsScratch(op, packPoolParams(asSpatial(geometry)))],
-      clears: [{ role: 'status', bytes: STATUS_BYTES }, ...(gather.clear ? [{ role: 'gradInput', bytes: floatBytes(context.float, inputCount) }] : [])],
+      scratch: [],
+      clears: [{ role: 'status', bytes: STATUS_BYTES }],
       programs,
     },
-    limits,
+    context.limits,
   );
 }
 
 /** Gradient of max unpooling with respect to the pooled values: a gather at each index. */
 export function planMaxUnpoolBackward(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
-  return withFloatStorage(maxUnpoolBackwardPlan(geometry, context), context.float);
-}
-
-function maxUnpoolBackwardPlan(geometry: UnpoolGeometry, context: PlanContext): OperationPlan {
+  const facts = deviceFacts(context);
   if (geometry.indexFormat === 'window') {
     const plan = planMaxUnpoolBackward(asSpatial(geometry), context);
-    return readingWindowTaps(plan, unpoolWindows(geometry), elements(geometry, geometry.inSpatial), context.limits);
+    return readingWindowTaps(plan, unpoolWindows(geometry), elements(geometry, geometry.inSpatial), facts);
   }
   const op = geometry.op;
-  const { limits } = context;
   const pooledCount = elements(geometry, geometry.inSpatial);
   return finishPlan(
     {
       op,
       needs: [
-        { role: 'gradOutput', bytes: floatBytes(context.float, elements(geometry, geometry.outSpatial)) },
+        { role: 'gradOutput', bytes: floatBytes(facts.float, elements(geometry, geometry.outSpatial)) },
         { role: 'indices', bytes: pooledCount * 4 },
-        { role: 'gradValues', bytes: floatBytes(context.float, pooledCount) },
+        { role: 'gradValues', bytes: floatBytes(facts.float, pooledCount) },
         { role: 'status', bytes: STATUS_BYTES },
       ],
-      scratch: [paramsScratch(op, packUnpoolParams(geometry))],
+      scratch: [],
       clears: [{ role: 'status', bytes: STATUS_BYTES }],
       programs: [
-        flatProgram(op, op, 'max_unpool_backward.wgsl', ['params', 'gradOutput', 'indices', 'gradValues', 'status'], pooledCount, limits),
-        faultProgram(op),
+        flatPass(`${op}: max_unpool_backward`, maxUnpoolBackward, op, pooledCount, facts, ['gradOutput', 'indices', 'gradValues', 'status'], unpoolFieldValues(geometry)),
+        faultPass(op, facts),
       ],
     },
-    limits,
+    context.limits,
   );
+}
+
+/**
+ * ONNX's int64 indices from argpool's int32 'flat' ones: `count` indices of a pooling whose input has
+ * the spatial size `inSpatial`, column-major in the spatial part when `columnMajor` (ONNX's
+ * storage_order 1). Buffers: 'indices' (int32) and 'wide' (int64, two u32 words each).
+ */
+export function planWidenIndices(limits: PlanLimits, count: number, inSpatial: readonly number[], columnMajor: boolean): OperationPlan {
+  const op = 'widen indices to int64';
+  const facts: DeviceFacts = { limits, launch: LAUNCH_PROFILES.emulated, float: 'float32' };
+  const [in_d, in_h, in_w] = [1, 1, 1, ...inSpatial].slice(-3);
+  const program = programPlan(op, onnxIndicesWiden as Program<never>, onnxIndicesWiden.applies!({ op, count, columnMajor }, facts)!, 'float32', ['indices', 'wide'], { count, in_d, in_h, in_w });
+  return finishPlan({ op, needs: [{ role: 'indices', bytes: count * 4 }, { role: 'wide', bytes: count * 8 }], scratch: [], clears: [], programs: [program] }, limits);
+}
+
+/** argpool's int32 indices from `count` int64 ones ('wide'); a value outside int32 becomes -1, which names no element. */
+export function planNarrowIndices(limits: PlanLimits, count: number): OperationPlan {
+  const op = 'narrow indices to int32';
+  const facts: DeviceFacts = { limits, launch: LAUNCH_PROFILES.emulated, float: 'float32' };
+  const program = programPlan(op, onnxIndicesNarrow as Program<never>, onnxIndicesNarrow.applies!({ op, count }, facts)!, 'float32', ['wide', 'indices'], { count });
+  return finishPlan({ op, needs: [{ role: 'wide', bytes: count * 8 }, { role: 'indices', bytes: count * 4 }], scratch: [], clears: [], programs: [program] }, limits);
 }
 
 /** Whether an unpooling puts back exactly what a pooling took: its output is that pooling's input. */

@@ -6,17 +6,48 @@
  */
 import { executorFor, lostError, type Binding, type Executor, type PreparedPlan, type ScopeResult } from './executor.js';
 import { STATUS_BYTES, type OperationPlan } from './plan.js';
-import type { FaultStatus } from './tensor.js';
+import type { FaultStatus, Tensor } from './tensor.js';
 
 export { MAX_DISPATCHES_PER_SUBMIT } from './executor.js';
+
+/**
+ * Items a context holds, each knowing its place in the list (`heldAt`), so that adding and removing one
+ * costs no hashing: these change with every tensor made and destroyed.
+ */
+class Holdings<T extends { heldAt: number }> {
+  private readonly items: T[] = [];
+
+  add(item: T): void {
+    item.heldAt = this.items.length;
+    this.items.push(item);
+  }
+
+  delete(item: T): void {
+    const at = item.heldAt;
+    if (at < 0 || this.items[at] !== item) return;
+    const last = this.items.pop()!;
+    if (last !== item) {
+      this.items[at] = last;
+      last.heldAt = at;
+    }
+    item.heldAt = -1;
+  }
+
+  /** Every item, and empties the list. */
+  take(): T[] {
+    const items = this.items.splice(0);
+    for (const item of items) item.heldAt = -1;
+    return items;
+  }
+}
 
 export class Session {
   disposed = false;
   readonly executor: Executor;
-  /** Pooled buffers this context handed to its tensors and has not had back. */
-  private readonly owned = new Set<GPUBuffer>();
+  /** Tensors on pooled buffers that this context made and has not had back. */
+  private readonly tensors = new Holdings<Tensor>();
   /** Fault statuses this context's tensors hold. */
-  private readonly faults = new Set<FaultStatus>();
+  private readonly faults = new Holdings<FaultStatus>();
 
   constructor(readonly device: GPUDevice) {
     this.executor = executorFor(device);
@@ -34,27 +65,30 @@ export class Session {
     if (lost) throw lostError(op, lost);
   }
 
-  /** A pooled buffer of `bytes` with STORAGE | COPY_SRC | COPY_DST usage, for a tensor. */
+  /** A pooled buffer of `bytes` with STORAGE | COPY_SRC | COPY_DST usage, for a tensor (see `hold`). */
   allocateStorage(label: string, bytes: number): GPUBuffer {
-    const buffer = this.executor.allocateStorage(label, bytes);
-    this.owned.add(buffer);
-    return buffer;
+    return this.executor.allocateStorage(label, bytes);
   }
 
-  /** Gives a buffer back to the pool once no unsubmitted command can read it. */
-  release(buffer: GPUBuffer): void {
+  /** Holds a tensor made on a pooled buffer of `allocateStorage`, until `release` or `destroy`. */
+  hold(tensor: Tensor): void {
+    this.tensors.add(tensor);
+  }
+
+  /** Gives a held tensor's buffer back to the pool once no unsubmitted command can read it. */
+  release(tensor: Tensor): void {
     if (this.disposed) return;
-    this.owned.delete(buffer);
-    this.executor.release(buffer);
+    this.tensors.delete(tensor);
+    this.executor.release(tensor.buffer);
   }
 
   /**
    * A fault status in a slot of the device's fault arena (the operation that writes it clears it
-   * first); `describe` turns what it found into the error message.
+   * first); `message` turns what it found into the error message, at coordinates of `shape` in `layout`.
    */
-  acquireFault(describe: FaultStatus['describe']): FaultStatus {
+  acquireFault(message: FaultStatus['message'], shape: readonly number[], layout: FaultStatus['layout']): FaultStatus {
     const slot = this.executor.faults.acquire();
-    const fault: FaultStatus = { buffer: slot.buffer, offset: slot.offset, refs: 0, describe };
+    const fault: FaultStatus = { buffer: slot.buffer, offset: slot.offset, refs: 0, message, shape, layout, heldAt: -1 };
     this.faults.add(fault);
     return fault;
   }
@@ -98,10 +132,8 @@ export class Session {
     const { executor } = this;
     executor.flush();
     this.disposed = true;
-    for (const buffer of this.owned) executor.release(buffer);
-    for (const fault of this.faults) executor.releaseFault(faultBinding(fault));
-    this.owned.clear();
-    this.faults.clear();
+    for (const tensor of this.tensors.take()) executor.release(tensor.buffer);
+    for (const fault of this.faults.take()) executor.releaseFault(faultBinding(fault));
     executor.detach();
   }
 }

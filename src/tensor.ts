@@ -61,8 +61,13 @@ export interface FaultStatus {
   buffer: GPUBuffer;
   offset: number;
   refs: number;
-  /** Turns a bad element's flat position and index into the error message. */
-  describe(position: number, index: number): string;
+  /** The message of a bad index at logical coordinates `where` of the indices tensor. */
+  message: (index: number, where: number[]) => string;
+  /** The indices tensor's shape and layout, to turn a flat position into coordinates. */
+  shape: readonly number[];
+  layout: 'NCHW' | 'NHWC';
+  /** Its place among its context's fault statuses. */
+  heldAt: number;
 }
 
 /** What a tensor's owner does for it; implemented by ArgPool. */
@@ -74,6 +79,8 @@ export interface TensorHost {
 /** A float32, int32 or uint8 tensor on the GPU. Create it with `ArgPool.tensor` or `ArgPool.fromBuffer`. */
 export class Tensor<D extends DType = DType> {
   private alive = true;
+  /** @internal Its place among its context's tensors (-1: not held). */
+  heldAt = -1;
 
   /** @internal */
   constructor(

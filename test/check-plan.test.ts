@@ -67,12 +67,34 @@ describe('the conformance plan', () => {
         pooling.add(planMaxPool(g, { limits: LIMITS, float: 'float16-packed' }).programs[0].shader);
         for (const p of planMaxPoolBackward(g, { limits: LIMITS, float: 'float16-packed', pooledBy: g }).programs) unpooling.add(p.shader);
       }
-      expect([...pooling].sort()).toEqual(['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']);
+      expect([...pooling].sort()).toEqual(['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_global.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']);
       for (const shader of ['max_unpool_tiled.wgsl', 'max_unpool_channels_last.wgsl', 'window_scatter.wgsl']) expect(unpooling.has(shader), shader).toBe(true);
       for (const kind of ['special', 'nan']) expect(half.some((c) => c.kind === kind), kind).toBe(true);
       expect(half.some((c) => c.pool.indexFormat === 'window')).toBe(true);
       // The other contexts never take a float32 case.
       expect(plan.filter((c) => c.dtype !== 'float16' && c.contexts.includes('float16-packed'))).toEqual([]);
+    }
+  });
+
+  it("runs the 'ignore' and 'first' NaN rules through every pooling kernel family, on float32 and float16, on NaN values", () => {
+    const LIMITS = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+    for (const plan of [full, quick]) {
+      const seen = new Set<string>();
+      for (const c of plan.filter((c) => c.pool.nan !== undefined)) {
+        expect(c.kind, c.id).toBe('nan');
+        const float = c.dtype === 'float16' ? 'float16-packed' : 'float32';
+        const g = resolvePoolGeometry('maxPool', c.shape, c.pool);
+        seen.add(`${c.pool.nan} ${float} ${planMaxPool(g, { limits: LIMITS, float }).programs[0].shader}`);
+      }
+      for (const nan of ['ignore', 'first']) {
+        for (const float of ['float32', 'float16-packed']) {
+          const families = [...seen].filter((s) => s.startsWith(`${nan} ${float} `)).length;
+          expect(families, `${nan} ${float}`).toBeGreaterThanOrEqual(2);
+        }
+        for (const shader of ['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_global.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']) {
+          expect([...seen].some((s) => s.startsWith(`${nan} `) && s.endsWith(` ${shader}`)), `${nan} ${shader}`).toBe(true);
+        }
+      }
     }
   });
 

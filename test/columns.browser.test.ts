@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type IndexFormat, type PoolOptions } from '../src/index';
 import { LAUNCH_PROFILES } from '../src/launch';
 import { resolvePoolGeometry } from '../src/options';
-import { tiledColumnsPlan } from '../src/plan';
+
 import { expectBitsEqual, guardErrorScopes } from './compare';
 import { makeValues, VALUE_KINDS } from './data';
+import { tiledColumnsLaunch } from '../src/programs/max_pool_tiled';
 
 let emulated: ArgPool;
 let gpuLaunch: ArgPool;
@@ -35,13 +36,13 @@ describe('1-D tiled pooling by runs of columns', () => {
   it('is planned for single-row outputs only', () => {
     for (const { shape, kernelSize } of SHAPES) {
       const g = resolvePoolGeometry('maxPool', shape, { kernelSize });
-      const plan = tiledColumnsPlan(g, 65535, LAUNCH_PROFILES.emulated);
+      const plan = tiledColumnsLaunch(g, 65535, LAUNCH_PROFILES.emulated);
       expect(plan, JSON.stringify(shape)).not.toBeNull();
       expect(plan!.constants.COLUMNS).toBe(1);
     }
-    expect(tiledColumnsPlan(resolvePoolGeometry('maxPool', [1, 2, 8, 16], { kernelSize: 2 }), 65535)).toBeNull();
+    expect(tiledColumnsLaunch(resolvePoolGeometry('maxPool', [1, 2, 8, 16], { kernelSize: 2 }), 65535)).toBeNull();
     // Large enough for runs of 16 on the emulated profile: 64 planes of 4096 groups.
-    expect(tiledColumnsPlan(resolvePoolGeometry('maxPool', [1, 64, 65536], { kernelSize: 4 }), 65535, LAUNCH_PROFILES.emulated)!.constants.ROWS).toBe(16);
+    expect(tiledColumnsLaunch(resolvePoolGeometry('maxPool', [1, 64, 65536], { kernelSize: 4 }), 65535, LAUNCH_PROFILES.emulated)!.constants.ROWS).toBe(16);
   });
 
   for (const [name, context] of [['emulated', () => emulated], ['gpu', () => gpuLaunch]] as const) {

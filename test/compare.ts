@@ -1,60 +1,23 @@
 /**
  * Result checks that explain themselves: on a mismatch they throw an error holding a table of the
- * first differing elements (position, coordinates, actual, expected) instead of a bare boolean.
+ * first differing elements (position, coordinates, actual, expected) instead of a bare boolean. The
+ * tables are the conformance check's (src/check/compare.ts).
  */
 import { afterEach, beforeEach, expect } from 'vitest';
+import { compareBits, compareClose, compareHalfBits, compareInts } from '../src/check/compare';
 
-function coordinates(shape: readonly number[], position: number): string {
-  const coords: number[] = [];
-  let rest = position;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    coords.unshift(rest % shape[axis]);
-    rest = Math.floor(rest / shape[axis]);
-  }
-  return `[${coords.join(', ')}]`;
+function fail(label: string, difference: string | null): void {
+  if (difference) throw new Error(`${label}: ${difference}`);
 }
-
-function showFloat(bits: number): string {
-  const value = new Float32Array(new Uint32Array([bits]).buffer)[0];
-  const text = Object.is(value, -0) ? '-0' : String(value);
-  return `${text} (0x${bits.toString(16).padStart(8, '0')})`;
-}
-
-function report(label: string, shape: readonly number[], rows: string[], mismatches: number, total: number): never {
-  throw new Error(
-    `${label}: ${mismatches} of ${total} elements differ (shape [${shape.join(', ')}]); first ones:\n` +
-      ['position  coordinates  actual  expected', ...rows].join('\n'),
-  );
-}
-
-const SHOWN = 8;
 
 /** float32 arrays equal bit for bit (NaN payloads and the sign of zero included). */
 export function expectBitsEqual(actual: Float32Array, expected: Float32Array, shape: readonly number[], label: string): void {
-  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== e[i]) {
-      if (mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${showFloat(a[i])}  ${showFloat(e[i])}`);
-    }
-  }
-  if (mismatches) report(label, shape, rows, mismatches, a.length);
+  fail(label, compareBits(actual, expected, { shape }));
 }
 
 /** Integer arrays equal exactly. */
 export function expectIntsEqual(actual: Int32Array | Uint8Array, expected: Int32Array | Uint8Array, shape: readonly number[], label: string): void {
-  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) {
-      if (mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${actual[i]}  ${expected[i]}`);
-    }
-  }
-  if (mismatches) report(label, shape, rows, mismatches, actual.length);
+  fail(label, compareInts(actual, expected, { shape }));
 }
 
 /**
@@ -70,20 +33,7 @@ export function expectClose(
   label: string,
   scale = 1,
 ): void {
-  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    const same = Number.isNaN(e)
-      ? Number.isNaN(a)
-      : Number.isFinite(e)
-        ? Math.abs(a - e) <= tolerance * Math.max(scale, Math.abs(e))
-        : a === e;
-    if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${a}  ${e}`);
-  }
-  if (mismatches) report(`${label} (tolerance ${tolerance}, scale ${scale})`, shape, rows, mismatches, actual.length);
+  fail(label, compareClose(actual, expected, scale, { shape, tolerance }));
 }
 
 /**
@@ -91,16 +41,7 @@ export function expectClose(
  * differ (IEEE leaves the payload of an arithmetic NaN open), so any NaN matches any NaN.
  */
 export function expectSumBitsEqual(actual: Float32Array, expected: Float32Array, shape: readonly number[], label: string): void {
-  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < a.length; i++) {
-    const same = a[i] === e[i] || (Number.isNaN(actual[i]) && Number.isNaN(expected[i]));
-    if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${showFloat(a[i])}  ${showFloat(e[i])}`);
-  }
-  if (mismatches) report(label, shape, rows, mismatches, a.length);
+  fail(label, compareBits(actual, expected, { shape, anyNaN: true }));
 }
 
 /**
@@ -121,23 +62,10 @@ export function guardErrorScopes(device: () => GPUDevice): void {
   });
 }
 
-function showHalf(bits: number): string {
-  return `0x${bits.toString(16).padStart(4, '0')}`;
-}
-
-const isHalfNaN = (bits: number) => (bits & 0x7c00) === 0x7c00 && (bits & 0x3ff) !== 0;
-
 /**
  * float16 bit patterns equal (NaN payloads and the sign of zero included). `sums`: results that add,
  * where any NaN matches any NaN (IEEE leaves the payload of a sum's NaN open), as in expectSumBitsEqual.
  */
 export function expectHalfBitsEqual(actual: Uint16Array, expected: Uint16Array, shape: readonly number[], label: string, sums = false): void {
-  if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
-  const rows: string[] = [];
-  let mismatches = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const same = actual[i] === expected[i] || (sums && isHalfNaN(actual[i]) && isHalfNaN(expected[i]));
-    if (!same && mismatches++ < SHOWN) rows.push(`${i}  ${coordinates(shape, i)}  ${showHalf(actual[i])}  ${showHalf(expected[i])}`);
-  }
-  if (mismatches) report(label, shape, rows, mismatches, actual.length);
+  fail(label, compareHalfBits(actual, expected, { shape, anyNaN: sums }));
 }

@@ -1,7 +1,7 @@
 /** The ArgPool context on a real WebGPU adapter: errors, faults, batching, buffers, limits, device loss. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseLaunchProfile } from '../src/launch';
-import { limitsOf, planMaxUnpoolBackward, windowGatherPlan } from '../src/plan';
+import { limitsOf, planMaxUnpoolBackward } from '../src/plan';
 // The context's internals (executor, plans, launch profiles) are inspected here, so the context
 // comes from the same modules: src/, not the build.
 import { ArgPool, cpu, type PoolOptions, type UnpoolOptions } from '../src/index';
@@ -11,6 +11,7 @@ import { makeValues } from './data';
 import { BufferUsage, MapMode } from '../src/webgpu_constants';
 import { executorFor } from '../src/executor';
 import { pipelineCount } from '../src/pipelines';
+import { windowGatherLaunch } from '../src/programs/window_gather';
 
 let ap: ArgPool;
 beforeAll(async () => {
@@ -329,6 +330,11 @@ describe('ArgPool', () => {
     expect(() => ap.maxPool2d(x, options as PoolOptions)).toThrow(/^maxPool2d: unknown option "strides"/);
     delete options.strides;
     await check(x, big, 'back to a valid state');
+    // Options written in each call, equal in value to a valid earlier call but not in type: refused.
+    const inline = ap.maxPool2d(x, { kernelSize: 2 });
+    for (const t of [inline.values, inline.indices]) t.destroy();
+    expect(() => ap.maxPool2d(x, { kernelSize: '2' } as unknown as PoolOptions)).toThrow(/^maxPool2d: kernelSize must be a number or 2 numbers, got "2"$/);
+    expect(() => ap.maxPool2d(x, { kernelSize: [2] })).toThrow(/^maxPool2d: kernelSize must be a number or 2 numbers, got \[2\]$/);
     // The same shapes with indices of another dtype: refused even though the call repeats.
     const windowOptions = { kernelSize: 2, indexFormat: 'window' } as const;
     const pooled = ap.maxPool2d(x, windowOptions);
@@ -402,7 +408,7 @@ describe('ArgPool', () => {
       [[1, 70_000, 33], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }, 'unpool'],
     ] as const) {
       const geometry = resolvePoolGeometry('maxPool', [...shape], options);
-      const gather = windowGatherPlan(geometry, ap.device.limits.maxComputeWorkgroupsPerDimension);
+      const gather = windowGatherLaunch(geometry, ap.device.limits.maxComputeWorkgroupsPerDimension);
       expect(gather.grid).toContain(ap.device.limits.maxComputeWorkgroupsPerDimension);
       const data = makeValues('ties', shape[0] * shape[1] * shape[2], 13);
       const ref = cpu.maxPool({ data, shape: [...shape] }, options);

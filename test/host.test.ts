@@ -3,24 +3,13 @@
  * launch profiles, the buffer pool's cap, and the executor's plan cache and uniform arena.
  */
 import { describe, expect, it } from 'vitest';
-import paramsWgsl from '../shaders/params.wgsl?raw';
 import { dispatchGrid } from '../src/dispatch';
 import { chooseLaunchProfile, LAUNCH_PROFILES, type LaunchProfile } from '../src/launch';
 import { resolvePoolGeometry, resolveUnpoolGeometry, type PoolOptions } from '../src/options';
-import {
-  planMaxPool,
-  planMaxPoolBackward,
-  planMaxUnpool,
-  planMaxUnpoolBackward,
-  overlapTiledPlan,
-  tiledPlan,
-  windowGatherPlan,
-  WORKGROUP_SIZE,
-  type OperationPlan,
-  type PlanLimits,
-} from '../src/plan';
-import { SHADER_CODE } from '../src/shaders';
-import { packPoolParams, packUnpoolParams, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS } from '../src/params';
+import { planMaxPool, planMaxPoolBackward, planMaxUnpool, planMaxUnpoolBackward, programOf, PROGRAMS, type OperationPlan, type PlanLimits } from '../src/plan';
+import { packFields, poolFieldValues, POOL_PARAM_FIELDS, UNPOOL_PARAM_FIELDS, unpoolFieldValues } from '../src/params';
+import { WORKGROUP_SIZE } from '../src/programs/grids';
+import { generatedDeclarations } from '../src/programs/storage';
 import { BufferPool, DEFAULT_MAX_IDLE_BYTES } from '../src/buffer_pool';
 import { clearRanges, Executor, executorFor, MAX_CACHED_PLANS } from '../src/executor';
 import { setFlagsFromString } from 'node:v8';
@@ -28,6 +17,9 @@ import { runInNewContext } from 'node:vm';
 import { planKey } from '../src/operations';
 import { ArgPool } from '../src/argpool';
 import { BufferUsage } from '../src/webgpu_constants';
+import { overlapTiledLaunch } from '../src/programs/max_pool_overlap_tiled';
+import { tiledLaunch } from '../src/programs/max_pool_tiled';
+import { windowGatherLaunch } from '../src/programs/window_gather';
 
 /** Field names and types of a WGSL struct, in declaration order. */
 function structFields(wgsl: string, name: string): [string, string][] {
@@ -37,32 +29,39 @@ function structFields(wgsl: string, name: string): [string, string][] {
 }
 
 describe('params uniforms', () => {
-  it('pool params match the WGSL struct field for field, all u32', () => {
-    const fields = structFields(paramsWgsl, 'PoolParams');
-    expect(fields.map(([n]) => n)).toEqual([...POOL_PARAM_FIELDS]);
-    expect(fields.every(([, t]) => t === 'u32')).toBe(true);
+  it("each program's params struct is generated from its declared fields, all u32, which are pooling or unpooling fields", () => {
+    const known = new Set<string>([...POOL_PARAM_FIELDS, ...UNPOOL_PARAM_FIELDS, 'count']);
+    for (const program of PROGRAMS) {
+      if (program.uniforms.length === 0) {
+        expect(generatedDeclarations(program, 'float32'), program.name).not.toMatch(/struct Params/);
+        continue;
+      }
+      const fields = structFields(generatedDeclarations(program, 'float32'), 'Params');
+      expect(fields.map(([n]) => n), program.name).toEqual([...program.uniforms]);
+      expect(fields.every(([, t]) => t === 'u32'), program.name).toBe(true);
+      for (const field of program.uniforms) expect(known.has(field), `${program.name} ${field}`).toBe(true);
+    }
   });
 
-  it('unpool params match the WGSL struct field for field, all u32', () => {
-    const fields = structFields(paramsWgsl, 'UnpoolParams');
-    expect(fields.map(([n]) => n)).toEqual([...UNPOOL_PARAM_FIELDS]);
-    expect(fields.every(([, t]) => t === 'u32')).toBe(true);
+  it('a kernel declares no binding and no params struct of its own, and reads exactly the params fields its program declares', () => {
+    for (const program of PROGRAMS) {
+      expect(program.wgsl, program.name).not.toMatch(/@group|@binding|struct \w*Params/);
+      const code = program.wgsl.replace(/\/\/[^\n]*/g, '');
+      const read = new Set([...code.matchAll(/\bparams\.(\w+)/g)].map((m) => m[1]));
+      expect([...read].sort(), program.name).toEqual([...program.uniforms].sort());
+    }
   });
 
-  it('every kernel declares no params struct of its own (they all get params.wgsl)', () => {
-    const files = import.meta.glob('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-    const kernels = Object.keys(SHADER_CODE);
-    expect(kernels.length).toBeGreaterThan(8);
-    for (const name of [...kernels, 'layout.wgsl']) {
-      const text = files[`../shaders/${name}`];
-      expect(text, name).toBeDefined();
-      expect(text, name).not.toMatch(/struct \w*Params/);
+  it('a value reaches a kernel as an override constant or as a params field, never both', () => {
+    for (const program of PROGRAMS) {
+      const overrides = [...program.wgsl.matchAll(/^override (\w+)/gm)].map((m) => m[1].toLowerCase());
+      for (const field of program.uniforms) expect(overrides, `${program.name} ${field}`).not.toContain(field.toLowerCase());
     }
   });
 
   it('packs a 2-D pooling into 3-D slots with leading size-1 dims, padded to 16 bytes', () => {
     const g = resolvePoolGeometry('maxPool', [2, 3, 10, 9], { kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2] });
-    const words = packPoolParams(g);
+    const words = packFields(POOL_PARAM_FIELDS, poolFieldValues(g));
     expect(words.byteLength % 16).toBe(0);
     const at = (f: (typeof POOL_PARAM_FIELDS)[number]) => words[POOL_PARAM_FIELDS.indexOf(f)];
     expect([at('in_d'), at('in_h'), at('in_w')]).toEqual([1, 10, 9]);
@@ -75,19 +74,25 @@ describe('params uniforms', () => {
     expect([at('index_stride_n'), at('index_stride_c'), at('index_stride_s')]).toEqual([0, 0, 1]);
   });
 
+  it('packs the fields a program declares, in its order, and refuses a missing or non-u32 value', () => {
+    const words = packFields(['out_w', 'total'], { total: 7, out_w: 3, in_h: 9 });
+    expect(Array.from(words)).toEqual([3, 7, 0, 0]);
+    expect(() => packFields(['total', 'rank'], { total: 1 })).toThrow('params field rank must be a u32, got undefined');
+    expect(() => packFields(['total'], { total: -1 })).toThrow('params field total must be a u32, got -1');
+  });
+
   it('packs index strides for ONNX and TensorFlow flat indices', () => {
-    const onnx = packPoolParams(resolvePoolGeometry('maxPool', [2, 3, 4, 5], { kernelSize: 2, indexFormat: 'flat' }));
-    const tf = packPoolParams(resolvePoolGeometry('maxPool', [2, 4, 5, 3], { kernelSize: 2, indexFormat: 'flat-no-batch', layout: 'NHWC' }));
-    const strides = (w: Uint32Array) => ['index_stride_n', 'index_stride_c', 'index_stride_s'].map((f) => w[POOL_PARAM_FIELDS.indexOf(f as never)]);
+    const onnx = poolFieldValues(resolvePoolGeometry('maxPool', [2, 3, 4, 5], { kernelSize: 2, indexFormat: 'flat' }));
+    const tf = poolFieldValues(resolvePoolGeometry('maxPool', [2, 4, 5, 3], { kernelSize: 2, indexFormat: 'flat-no-batch', layout: 'NHWC' }));
+    const strides = (v: Record<string, number>) => [v.index_stride_n, v.index_stride_c, v.index_stride_s];
     expect(strides(onnx)).toEqual([3 * 20, 20, 1]);
     expect(strides(tf)).toEqual([0, 1, 3]);
   });
 
   it('packs unpooling sizes, fill mode and rank', () => {
     const g = resolveUnpoolGeometry('maxUnpool', [1, 2, 3], [1, 2, 3], { kernelSize: 2, fill: 'bilinear' });
-    const words = packUnpoolParams(g);
-    const at = (f: (typeof UNPOOL_PARAM_FIELDS)[number]) => words[UNPOOL_PARAM_FIELDS.indexOf(f)];
-    expect([at('total'), at('out_total'), at('in_w'), at('out_w'), at('in_h'), at('fill'), at('rank')]).toEqual([6, 12, 3, 6, 1, 2, 1]);
+    const v = unpoolFieldValues(g);
+    expect([v.total, v.out_total, v.in_w, v.out_w, v.in_h, v.fill, v.rank]).toEqual([6, 12, 3, 6, 1, 2, 1]);
   });
 });
 
@@ -124,7 +129,7 @@ describe('dispatchGrid', () => {
 });
 
 const LIMITS: PlanLimits = { maxComputeWorkgroupsPerDimension: 65535, maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
-const SHADERS = new Set(Object.keys(SHADER_CODE));
+const SHADERS = new Set(PROGRAMS.map((p) => `${p.name}.wgsl`));
 
 /** Every program of a plan names a known shader, binds known roles and has a grid within the limit. */
 function expectWellFormed(plan: OperationPlan, limits = LIMITS): void {
@@ -132,8 +137,8 @@ function expectWellFormed(plan: OperationPlan, limits = LIMITS): void {
   expect(plan.programs.length).toBeGreaterThan(0);
   for (const p of plan.programs) {
     expect(SHADERS.has(p.shader), p.shader).toBe(true);
-    expect(p.cacheKey.startsWith(`${p.shader}|`)).toBe(true);
-    for (const role of p.bindings) expect(roles.has(role), role).toBe(true);
+    expect(p.cacheKey.startsWith(`${programOf(p).name}|`)).toBe(true);
+    for (const role of p.bindings) expect(role === 'params' ? p.uniform !== null : roles.has(role), role).toBe(true);
     for (const n of p.grid) {
       expect(Number.isInteger(n) && n >= 1 && n <= limits.maxComputeWorkgroupsPerDimension, `${p.label} grid ${p.grid}`).toBe(true);
     }
@@ -148,7 +153,10 @@ describe('plans', () => {
     const plan = planMaxPool(g, { limits: LIMITS });
     expectWellFormed(plan);
     expect(plan.programs.map((p) => p.shader)).toEqual(['max_pool.wgsl']);
-    expect(plan.scratch).toEqual([{ role: 'params', label: 'maxPool2d params', bytes: 96, usage: 0x40 | 0x8, uniform: packPoolParams(g) }]);
+    expect(plan.scratch).toEqual([]);
+    expect(plan.programs[0].bindings).toEqual(['params', 'input', 'values', 'indices']);
+    expect(Array.from(plan.programs[0].uniform!)).toEqual(Array.from(packFields(POOL_PARAM_FIELDS, poolFieldValues(g))));
+    expect(plan.programs[0].uniform!.byteLength).toBe(96);
     expect(plan.needs).toEqual([
       { role: 'input', bytes: 2 * 3 * 10 * 9 * 4 },
       { role: 'values', bytes: 2 * 3 * 5 * 5 * 4 },
@@ -156,7 +164,7 @@ describe('plans', () => {
     ]);
     // Nothing in a plan refers to a GPU object: it survives a JSON round trip (uniform words as arrays).
     const json = JSON.parse(JSON.stringify(plan, (_, v) => (v instanceof Uint32Array ? Array.from(v) : v)));
-    expect(json.programs).toEqual(plan.programs);
+    expect(json.programs).toEqual(plan.programs.map((p) => ({ ...p, uniform: Array.from(p.uniform!) })));
     const unpool = planMaxUnpool(resolveUnpoolGeometry('maxUnpool', [2, 3, 5, 5], [2, 3, 5, 5], { kernelSize: 3, stride: 2, padding: 1 }), { limits: LIMITS });
     expectWellFormed(unpool);
     expect(unpool.programs.map((p) => p.shader)).toEqual(['max_unpool_claim.wgsl', 'max_unpool_write.wgsl', 'index_fault.wgsl']);
@@ -252,10 +260,10 @@ describe('plans', () => {
         const g = poolGeometry([2, 16, 33, 48], options);
         const plan = planMaxPool(g, { limits: LIMITS, launch });
         expectWellFormed(plan);
-        const overlap = overlapTiledPlan(g, LIMITS.maxComputeWorkgroupsPerDimension, launch)!;
+        const overlap = overlapTiledLaunch(g, LIMITS.maxComputeWorkgroupsPerDimension, launch)!;
         expect(plan.programs[0].shader).toBe('max_pool_overlap_tiled.wgsl');
         expect(plan.programs[0].grid).toEqual(overlap.grid);
-        expect(plan.programs[0].constants).toEqual(overlap.constants);
+        expect(plan.programs[0].constants).toEqual({ ...overlap.constants, NAN_RULE: 0 });
         expect(overlap.constants.KERNEL_H).toBe(g.kernel[0]);
         // Four outputs of a row per invocation, ROWS rows: the grid covers the output, with less than a group to spare.
         const { WORKGROUP_X, WORKGROUP_Y, ROWS } = overlap.constants;
@@ -267,7 +275,7 @@ describe('plans', () => {
       }
     }
     const big = poolGeometry([1, 64, 256, 256], { kernelSize: 3, stride: 2, padding: 1 });
-    expect(overlapTiledPlan(big, 65535, LAUNCH_PROFILES.emulated)!.constants.ROWS).toBeGreaterThan(overlapTiledPlan(big, 65535, LAUNCH_PROFILES.gpu)!.constants.ROWS);
+    expect(overlapTiledLaunch(big, 65535, LAUNCH_PROFILES.emulated)!.constants.ROWS).toBeGreaterThan(overlapTiledLaunch(big, 65535, LAUNCH_PROFILES.gpu)!.constants.ROWS);
     // Not for other widths, strides, paddings or dilations along the width, widths not a multiple of 4,
     // channels-last, 1-D or 3-D: other kernels run.
     for (const [shape, options] of [
@@ -281,7 +289,7 @@ describe('plans', () => {
       [[1, 4, 8, 8, 8], { kernelSize: 3, stride: 2, padding: 1 }],
     ] as [number[], PoolOptions][]) {
       const g = poolGeometry(shape, options);
-      expect(overlapTiledPlan(g, 65535), JSON.stringify(options)).toBeNull();
+      expect(overlapTiledLaunch(g, 65535), JSON.stringify(options)).toBeNull();
       expect(planMaxPool(g, { limits: LIMITS }).programs[0].shader).not.toBe('max_pool_overlap_tiled.wgsl');
     }
   });
@@ -298,12 +306,12 @@ describe('launch profiles', () => {
 
   it('set rows per invocation: many on an emulation, few on a GPU', () => {
     const g = poolGeometry([1, 10, 400, 1024], { kernelSize: 2 });
-    const emulated = tiledPlan(g, 65535, LAUNCH_PROFILES.emulated)!;
-    const gpu = tiledPlan(g, 65535, LAUNCH_PROFILES.gpu)!;
+    const emulated = tiledLaunch(g, 65535, LAUNCH_PROFILES.emulated)!;
+    const gpu = tiledLaunch(g, 65535, LAUNCH_PROFILES.gpu)!;
     expect(emulated.constants.ROWS).toBe(16);
     expect(gpu.constants.ROWS).toBeLessThanOrEqual(4);
     expect(gpu.grid[1]).toBeGreaterThan(emulated.grid[1]);
-    const gather = (launch: LaunchProfile) => windowGatherPlan(poolGeometry([1, 32, 100, 130], { kernelSize: 3, stride: 2, padding: 1 }), 65535, launch).constants.ROWS;
+    const gather = (launch: LaunchProfile) => windowGatherLaunch(poolGeometry([1, 32, 100, 130], { kernelSize: 3, stride: 2, padding: 1 }), 65535, launch).constants.ROWS;
     expect(gather(LAUNCH_PROFILES.emulated)).toBeGreaterThan(gather(LAUNCH_PROFILES.gpu));
   });
 });
@@ -420,12 +428,12 @@ describe('executor', () => {
     const first = executor.prepare('pool', build);
     expect(executor.prepare('pool', build)).toBe(first);
     expect(built).toBe(1);
-    expect(first.uniforms.map(([role]) => role)).toEqual(['params']);
-    expect(first.pooled).toEqual([]);
+    expect(first.uniforms.map((slot) => slot !== null)).toEqual([true]);
     expect(writes).toHaveLength(1);
-    expect(writes[0].words).toEqual(Array.from(packPoolParams(g)));
+    expect(writes[0].words).toEqual(Array.from(first.plan.programs[0].uniform!));
+    expect(writes[0].words).toEqual(Array.from(packFields(programOf(first.plan.programs[0]).uniforms, poolFieldValues(g))));
     const second = executor.prepare('other', () => planMaxPool(poolGeometry([1, 4, 8, 8], { kernelSize: 2 }), { limits: LIMITS }));
-    const [[, a], [, b]] = [first.uniforms[0], second.uniforms[0]];
+    const [a, b] = [first.uniforms[0]!, second.uniforms[0]!];
     expect(a.buffer).toBe(b.buffer);
     expect(Math.abs(a.offset - b.offset) % 256).toBe(0);
     expect(a.offset).not.toBe(b.offset);
@@ -472,14 +480,14 @@ describe('executor', () => {
     expect(executor.cachedPlans).toBe(MAX_CACHED_PLANS);
     // The first plan went (asking again builds it anew, which evicts the second); the evicted slots
     // are handed out again only after the next submit, the last given back first.
-    const inUse = new Set(plans.slice(2).map((p) => p.uniforms[0][1]));
+    const inUse = new Set(plans.slice(2).map((p) => p.uniforms[0]!));
     const rebuilt = executor.prepare('pool 0', () => planMaxPool(poolGeometry([1, 1, 2, 2], { kernelSize: 2 }), { limits: LIMITS }));
     expect(rebuilt).not.toBe(plans[0]);
-    expect(inUse.has(rebuilt.uniforms[0][1])).toBe(false);
-    const evictedSlot = plans[1].uniforms[0][1];
-    expect([rebuilt.uniforms[0][1].buffer, rebuilt.uniforms[0][1].offset]).not.toEqual([evictedSlot.buffer, evictedSlot.offset]);
+    expect(inUse.has(rebuilt.uniforms[0]!)).toBe(false);
+    const evictedSlot = plans[1].uniforms[0]!;
+    expect([rebuilt.uniforms[0]!.buffer, rebuilt.uniforms[0]!.offset]).not.toEqual([evictedSlot.buffer, evictedSlot.offset]);
     executor.flush();
-    const reused = executor.prepare('pool new', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS })).uniforms[0][1];
+    const reused = executor.prepare('pool new', () => planMaxPool(poolGeometry([1, 1, 4, 4], { kernelSize: 2 }), { limits: LIMITS })).uniforms[0]!;
     expect([reused.buffer, reused.offset]).toEqual([evictedSlot.buffer, evictedSlot.offset]);
   });
 });
@@ -528,7 +536,9 @@ describe('recording on the executor', () => {
     const { device, lastParams } = recordingDevice();
     const ap = await ArgPool.create({ device });
     const options = { kernelSize: 2, stride: 2 };
-    const expectParams = (shape: number[], o: PoolOptions) => expect(lastParams()).toEqual(Array.from(packPoolParams(resolvePoolGeometry('maxPool', shape, o))));
+    // The params the call's own plan holds for its pooling program.
+    const expectParams = (shape: number[], o: PoolOptions) =>
+      expect(lastParams()).toEqual(Array.from(planMaxPool(resolvePoolGeometry('maxPool', shape, o), { limits: LIMITS, launch: ap.launchProfile }).programs[0].uniform!));
     const x = ap.tensor(new Float32Array(4 * 16 * 16), [1, 4, 16, 16]);
     for (let i = 0; i < 3; i++) {
       ap.maxPool2d(x, options);

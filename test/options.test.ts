@@ -118,7 +118,7 @@ describe('geometry', () => {
     expect(splitShape('op', 'input', [2, 4, 5, 6, 3], 'NHWC')).toEqual({ batch: 2, channels: 3, spatial: [4, 5, 6] });
   });
 
-  it('resolves defaults: stride = kernel, no padding, dilation 1, NCHW, spatial indices', () => {
+  it("resolves defaults: stride = kernel, no padding, dilation 1, NCHW, spatial indices, PyTorch's NaN rule", () => {
     const g = resolvePoolGeometry('maxPool', [2, 3, 6, 4], { kernelSize: [3, 2] }, 2);
     expect(g).toEqual({
       op: 'maxPool2d',
@@ -135,6 +135,7 @@ describe('geometry', () => {
       padEnd: [0, 0],
       dilation: [1, 1],
       ceilMode: false,
+      nan: 'propagate',
     });
   });
 

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type PoolOptions } from 'argpool';
 import { resolvePoolGeometry } from 'argpool/low-level';
 import { LAUNCH_PROFILES, type LaunchProfile } from '../src/launch';
-import { overlapTiledPlan } from '../src/plan';
+
 import { expectBitsEqual, expectIntsEqual, guardErrorScopes } from './compare';
 import { makeValues, VALUE_KINDS } from './data';
+import { overlapTiledLaunch } from '../src/programs/max_pool_overlap_tiled';
 
 let specialised: ArgPool;
 let gpuLaunch: ArgPool;
@@ -24,7 +25,7 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The plan the context's pooling takes: asserts it is the overlapping-window tiled kernel, returns its rows. */
 function overlapRows(shape: number[], options: PoolOptions, launch: LaunchProfile): number {
-  const plan = overlapTiledPlan(resolvePoolGeometry('maxPool', shape, options), 65535, launch);
+  const plan = overlapTiledLaunch(resolvePoolGeometry('maxPool', shape, options), 65535, launch);
   expect(plan, `overlap tiled plan for ${JSON.stringify({ shape, options })}`).not.toBeNull();
   return plan!.constants.ROWS;
 }

@@ -3,11 +3,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type PoolOptions, type Tensor, type UnpoolOptions } from 'argpool';
 import { resolvePoolGeometry } from 'argpool/low-level';
-import { channelsLastPlan, tiledPlan, windowGatherPlan } from '../src/kernels';
+
 import { LAUNCH_PROFILES } from '../src/launch';
 import { poolCase, type PoolCase } from './cases';
 import { expectBitsEqual, expectClose, expectIntsEqual, guardErrorScopes } from './compare';
 import { makeValues, randomSpatialIndices } from './data';
+import { channelsLastLaunch } from '../src/programs/max_pool_channels_last';
+import { tiledLaunch } from '../src/programs/max_pool_tiled';
+import { windowGatherLaunch } from '../src/programs/window_gather';
 
 let ap: ArgPool;
 let specialised: ArgPool;
@@ -165,7 +168,7 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
             for (const kind of ['random', 'ties', 'nan', 'inf', 'all-neg-inf', 'special'] as const) {
               for (const indexFormat of ['spatial', 'flat'] as const) {
                 const options = { kernelSize, indexFormat };
-                const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, options), 65535);
+                const plan = tiledLaunch(resolvePoolGeometry('maxPool', shape, options), 65535);
                 if (context === specialised && plan) tiledCases++;
                 await checkPool({ shape, options, kind, seed: tiledCases * 7 + kernelW });
               }
@@ -206,14 +209,14 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       [[2, 3, 20, 100, 512], [2, 2, 4]],
       [[1, 80, 16384], 4],
     ] as [number[], number | number[]][]) {
-      const plan = tiledPlan(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535, LAUNCH_PROFILES.emulated);
+      const plan = tiledLaunch(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535, LAUNCH_PROFILES.emulated);
       expect(plan?.constants.ROWS).toBeGreaterThan(1);
       const outH = shape[shape.length - 2] / (Array.isArray(kernelSize) ? kernelSize[kernelSize.length - 2] : kernelSize);
       if (shape.length > 3) expect(outH % plan!.constants.ROWS).not.toBe(0);
       ap = specialised;
       await checkPool({ shape, options: { kernelSize }, kind: 'nan', seed: shape.length });
       // The launch shapes for a real GPU: other rows per invocation, other grid, same bits.
-      const gpuPlan = tiledPlan(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535, LAUNCH_PROFILES.gpu);
+      const gpuPlan = tiledLaunch(resolvePoolGeometry('maxPool', shape, { kernelSize }), 65535, LAUNCH_PROFILES.gpu);
       expect(gpuPlan!.constants.ROWS).not.toBe(plan!.constants.ROWS);
       ap = gpuLaunch;
       await checkPool({ shape, options: { kernelSize }, kind: 'special', seed: shape.length });
@@ -253,10 +256,10 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
       [[1, 4, 20, 30, 40], { kernelSize: 3, stride: [1, 2, 2], dilation: [2, 1, 1] }],
     ] as [number[], PoolOptions][]) {
       const geometry = resolvePoolGeometry('maxPool', shape, options);
-      const plan = windowGatherPlan(geometry, 65535, LAUNCH_PROFILES.emulated);
+      const plan = windowGatherLaunch(geometry, 65535, LAUNCH_PROFILES.emulated);
       if (geometry.layout === 'NCHW') {
         expect(plan.constants.ROWS).toBeGreaterThan(1);
-        expect(windowGatherPlan(geometry, 65535, LAUNCH_PROFILES.gpu).constants.ROWS).toBeLessThan(plan.constants.ROWS);
+        expect(windowGatherLaunch(geometry, 65535, LAUNCH_PROFILES.gpu).constants.ROWS).toBeLessThan(plan.constants.ROWS);
       }
       // checkPool unpools the pooled values and other features with these indices (from a known pooling).
       for (const [context, kind] of [[specialised, 'ties'], [gpuLaunch, 'special'], [general, 'ties']] as const) {
@@ -284,7 +287,7 @@ describe('maxPool and maxUnpool on the GPU match the CPU reference', () => {
         } catch {
           continue;
         }
-        if (context === specialised && channelsLastPlan(geometry, 65535)) specialisedCases++;
+        if (context === specialised && channelsLastLaunch(geometry, 65535)) specialisedCases++;
         await checkPool(c);
       }
     }

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: builds the package (dist/, which the tests of the public API and the adapters import by
 // the package's name, so that they test what ships), finds a Chromium for the browser tests and a
-// Vulkan driver for the Node GPU tests (test/environment.mjs), then runs Vitest with them in its
+// Vulkan driver for the Node GPU tests (scripts/environment.mjs), then runs Vitest with them in its
 // environment; arguments pass through (`npm test -- --project node`). The Vulkan variables must be
 // set before Vitest's processes start, because the dynamic linker reads them when Dawn loads.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { findChromium, vulkanEnvironment } from './environment.mjs';
+import { findChromium, vulkanEnvironment } from '../scripts/environment.mjs';
 
 const env = { ...process.env };
 const npm = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? [process.execPath, process.env.npm_execpath] : ['npm'];

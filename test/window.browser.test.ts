@@ -6,11 +6,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type PoolOptions, type Tensor, type UnpoolOptions } from 'argpool';
 import { resolvePoolGeometry } from 'argpool/low-level';
-import { channelsLastPlan, tiledPlan, windowGatherPlan } from '../src/kernels';
+
 import { LAUNCH_PROFILES } from '../src/launch';
 import { poolCase, type PoolCase } from './cases';
 import { expectBitsEqual, expectClose, expectIntsEqual, expectSumBitsEqual, guardErrorScopes } from './compare';
 import { makeValues } from './data';
+import { channelsLastLaunch } from '../src/programs/max_pool_channels_last';
+import { tiledLaunch } from '../src/programs/max_pool_tiled';
+import { windowGatherLaunch } from '../src/programs/window_gather';
 
 let ap: ArgPool;
 let specialised: ArgPool;
@@ -193,9 +196,9 @@ describe("'window' indices on the GPU match the CPU reference", () => {
       ] as [number[], PoolOptions][]) {
         const geometry = resolvePoolGeometry('maxPool', shape, options);
         const profile = context === gpuLaunch ? LAUNCH_PROFILES.gpu : LAUNCH_PROFILES.emulated;
-        if (context !== general && tiledPlan(geometry, 65535, profile)) reached.tiled++;
-        if (context !== general && channelsLastPlan(geometry, 65535)) reached.channelsLast++;
-        if (context === general && windowGatherPlan(geometry, 65535, profile).constants.ROWS > 1) reached.rows++;
+        if (context !== general && tiledLaunch(geometry, 65535, profile)) reached.tiled++;
+        if (context !== general && channelsLastLaunch(geometry, 65535)) reached.channelsLast++;
+        if (context === general && windowGatherLaunch(geometry, 65535, profile).constants.ROWS > 1) reached.rows++;
         for (const kind of ['ties', 'nan', 'special'] as const) {
           expect(await checkWindow({ shape, options: { ...options, indexFormat: 'window' }, kind, seed: shape[1] + kind.length })).toBe(true);
         }

@@ -11,6 +11,7 @@
  * packed words; float16 cases only, and run only where 'primary' stores float16 natively).
  */
 import type { FillMode, IndexFormat, Layout, PoolOptions } from '../index.js';
+import { joinShape } from '../low-level.js';
 import { rng, VALUE_KINDS, type ValueKind } from './values.js';
 
 export type ContextName = 'primary' | 'other-profile' | 'general' | 'float16-packed';
@@ -46,10 +47,6 @@ export const LARGE_BINDING_BYTES = 128 * 2 ** 20;
 const ALL: ContextName[] = ['primary', 'other-profile', 'general'];
 const PRIMARY: ContextName[] = ['primary'];
 
-function shapeOf(layout: Layout, batch: number, channels: number, spatial: number[]): number[] {
-  return layout === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
-}
-
 /** Every index format with both layouts in 1-D, 2-D and 3-D, on ties (where the first maximum must win). */
 function formatCases(): CheckCase[] {
   const geometries: Record<1 | 2 | 3, { spatial: number[]; pool: PoolOptions }> = {
@@ -66,7 +63,7 @@ function formatCases(): CheckCase[] {
         cases.push({
           id: `formats/${rank}d-${layout}-${indexFormat}`,
           group: 'index formats, layouts, ranks',
-          shape: shapeOf(layout, 2, 3, spatial),
+          shape: joinShape(2, 3, spatial, layout),
           pool: { ...pool, layout, indexFormat },
           kind: 'ties',
           seed: seed++,
@@ -101,6 +98,8 @@ function geometryCases(): CheckCase[] {
     ['stride-over-kernel', [1, 2, 11, 11], { kernelSize: 2, stride: 3 }],
     ['kernel-1-stride-2', [1, 2, 9, 10], { kernelSize: 1, stride: 2 }],
     ['global-window', [2, 3, 7, 7], { kernelSize: 7 }],
+    ['global-window-large', [2, 4, 24, 24], { kernelSize: 24 }],
+    ['global-window-NHWC', [1, 30, 40, 5], { kernelSize: [30, 40], layout: 'NHWC' }],
     ['rectangular', [1, 2, 10, 12], { kernelSize: [2, 3], stride: [1, 2] }],
     ['overlap-3x3-2', [1, 4, 16, 17], { kernelSize: 3, stride: 2, padding: 1 }],
     ['overlap-NHWC-dilated-ceil', [1, 13, 12, 3], { kernelSize: 3, stride: 2, dilation: 2, ceilMode: true, layout: 'NHWC' }],
@@ -139,7 +138,7 @@ function specialValueCases(): CheckCase[] {
       cases.push({
         id: `values/${kind}-${what}`,
         group: 'special values (NaN, ±inf, ±0, subnormals, ties)',
-        shape: shapeOf(layout, 2, 3, spatial),
+        shape: joinShape(2, 3, spatial, layout),
         pool: { ...pool, layout },
         kind,
         seed: seed++,
@@ -183,47 +182,99 @@ function float16Cases(): CheckCase[] {
   }));
 }
 
+/**
+ * The other engines' NaN rules ('ignore', TensorFlow.js; 'first', TensorFlow's and ONNX Runtime's CPU
+ * kernels; 'propagate', the default, runs everywhere else) on every pooling kernel family, on NaN
+ * values, float32 and float16 in turn.
+ */
+function nanRuleCases(): CheckCase[] {
+  const families: [string, number[], PoolOptions][] = [
+    ['tiled-2d', [2, 3, 8, 16], { kernelSize: 2 }],
+    ['tiled-1d', [2, 3, 296], { kernelSize: 2 }],
+    ['tiled-3d', [1, 2, 4, 6, 8], { kernelSize: 2 }],
+    ['overlap-3x3-2', [2, 3, 9, 16], { kernelSize: 3, stride: 2, padding: 1 }],
+    ['NHWC-tiled', [2, 6, 8, 8], { kernelSize: 2, layout: 'NHWC' }],
+    ['NHWC-overlap', [1, 7, 9, 4], { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }],
+    ['global', [2, 3, 16, 16], { kernelSize: 16 }],
+    ['general', [2, 3, 7, 9], { kernelSize: 3, stride: 2, padding: 1 }],
+  ];
+  const cases: CheckCase[] = [];
+  let i = 0;
+  for (const [f, [what, shape, pool]] of families.entries()) {
+    for (const [r, nan] of (['ignore', 'first'] as const).entries()) {
+      // Each rule runs on float32 in half of the families and on float16 in the other half.
+      const half = (f + r) % 2 === 1;
+      cases.push({
+        id: `nan-rules/${nan}-${what}${half ? '-float16' : ''}`,
+        group: 'NaN rules of other engines',
+        shape,
+        pool: { ...pool, nan },
+        kind: 'nan',
+        seed: 700 + i,
+        ...(half ? { dtype: 'float16' as const } : {}),
+        contexts: half ? ['primary', 'general', 'float16-packed'] : ALL,
+      });
+      i++;
+    }
+  }
+  return cases;
+}
+
+/** A random pooling configuration: the input's shape, the options, the kind of values and the unpooling fill. */
+export interface RandomConfiguration {
+  shape: number[];
+  pool: PoolOptions;
+  kind: ValueKind;
+  fill: FillMode;
+}
+
+const ALL_FORMATS: readonly IndexFormat[] = ['spatial', 'flat', 'flat-no-batch', 'window'];
+
+/**
+ * A random pooling configuration drawn with `next` (uniform in [0, 1)): rank 1 to 3, either layout,
+ * kernel 1-4, stride 1-4, dilation 1-3, padding up to half the kernel in every form (a number, one per
+ * dimension, [begin..., end...], 'same', 'valid', none), ceil mode or not, batch 1-2, channels 1-3, an
+ * input large enough for one window, one of `formats`. The check's random cases and the tests' random
+ * configurations both come from here.
+ */
+export function randomConfiguration(next: () => number, formats: readonly IndexFormat[] = ALL_FORMATS): RandomConfiguration {
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const rank = int(1, 3);
+  const dims = Array.from({ length: rank }, () => {
+    const kernel = int(1, 4);
+    const half = Math.floor(kernel / 2);
+    return { kernel, stride: int(1, 4), dilation: int(1, 3), padBegin: int(0, half), padEnd: int(0, half), extra: int(0, rank === 3 ? 3 : 9) };
+  });
+  const layout = pick(['NCHW', 'NHWC'] as const);
+  const pool: PoolOptions = {
+    kernelSize: dims.map((d) => d.kernel),
+    stride: dims.map((d) => d.stride),
+    dilation: dims.map((d) => d.dilation),
+    ceilMode: next() < 0.5,
+    layout,
+    indexFormat: pick(formats),
+  };
+  const padding = pick(['number', 'per-dim', 'begin-end', 'same', 'valid', 'none'] as const);
+  if (padding === 'number') pool.padding = Math.min(...dims.map((d) => d.padBegin));
+  if (padding === 'per-dim') pool.padding = dims.map((d) => d.padBegin);
+  if (padding === 'begin-end') pool.padding = [...dims.map((d) => d.padBegin), ...dims.map((d) => d.padEnd)];
+  if (padding === 'same' || padding === 'valid') pool.padding = padding;
+  const spatial = dims.map((d) => d.dilation * (d.kernel - 1) + 1 + d.extra);
+  const shape = joinShape(int(1, 2), int(1, 3), spatial, layout);
+  return { shape, pool, kind: pick(VALUE_KINDS), fill: pick(['zero', 'zero', 'nearest', 'bilinear'] as const) };
+}
+
 /** Random configurations, drawn from a fixed seed (the same on every run). */
 function randomCases(count: number): CheckCase[] {
   const next = rng(0x5eed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
-  const cases: CheckCase[] = [];
-  for (let i = 0; i < count; i++) {
-    const rank = int(1, 3);
-    const dims = Array.from({ length: rank }, () => {
-      const kernel = int(1, 4);
-      const half = Math.floor(kernel / 2);
-      return { kernel, stride: int(1, 4), dilation: int(1, 3), padBegin: int(0, half), padEnd: int(0, half), extra: int(0, rank === 3 ? 3 : 9) };
-    });
-    const layout = pick(['NCHW', 'NHWC'] as const);
-    const indexFormat = pick(['spatial', 'flat', 'flat-no-batch', 'window'] as const satisfies readonly IndexFormat[]);
-    const pool: PoolOptions = {
-      kernelSize: dims.map((d) => d.kernel),
-      stride: dims.map((d) => d.stride),
-      dilation: dims.map((d) => d.dilation),
-      ceilMode: next() < 0.5,
-      layout,
-      indexFormat,
-    };
-    const padding = pick(['number', 'per-dim', 'begin-end', 'same', 'valid', 'none'] as const);
-    if (padding === 'number') pool.padding = Math.min(...dims.map((d) => d.padBegin));
-    if (padding === 'per-dim') pool.padding = dims.map((d) => d.padBegin);
-    if (padding === 'begin-end') pool.padding = [...dims.map((d) => d.padBegin), ...dims.map((d) => d.padEnd)];
-    if (padding === 'same' || padding === 'valid') pool.padding = padding;
-    const spatial = dims.map((d) => d.dilation * (d.kernel - 1) + 1 + d.extra);
-    cases.push({
-      id: `random/${String(i).padStart(2, '0')}`,
-      group: 'random configurations',
-      shape: shapeOf(layout, int(1, 2), int(1, 3), spatial),
-      pool,
-      kind: pick(VALUE_KINDS),
-      seed: 400 + i,
-      fill: pick(['zero', 'zero', 'nearest', 'bilinear'] as const),
-      contexts: i % 4 === 0 ? ALL : PRIMARY,
-    });
-  }
-  return cases;
+  return Array.from({ length: count }, (_, i) => ({
+    id: `random/${String(i).padStart(2, '0')}`,
+    group: 'random configurations',
+    ...randomConfiguration(next),
+    seed: 400 + i,
+    contexts: i % 4 === 0 ? ALL : PRIMARY,
+  }));
 }
 
 /** Sizes that change the launch: several rows per invocation, folded dispatch grids, bindings over 128 MiB. */
@@ -289,7 +340,7 @@ function sizeCases(quick: boolean): CheckCase[] {
 /** The whole plan, in the order it runs. */
 export function conformancePlan(options: PlanOptions = {}): CheckCase[] {
   const quick = options.quick ?? false;
-  return [...formatCases(), ...geometryCases(), ...specialValueCases(), ...float16Cases(), ...randomCases(quick ? 20 : 40), ...sizeCases(quick)];
+  return [...formatCases(), ...geometryCases(), ...specialValueCases(), ...float16Cases(), ...nanRuleCases(), ...randomCases(quick ? 20 : 40), ...sizeCases(quick)];
 }
 
 /** The largest tensor of a case in bytes (its input: pooling never grows a tensor, unpooling restores the input's size). */

@@ -209,8 +209,8 @@ class Recorder {
         : comparison === 'close'
           ? compareClose(actual as Float32Array, expected as Float32Array, scale)
           : comparison === 'half-bits' || comparison === 'half-sum-bits'
-            ? compareHalfBits(actual as Uint16Array, expected as Uint16Array, comparison === 'half-sum-bits')
-            : compareBits(actual as Float32Array, expected as Float32Array, comparison === 'sum-bits');
+            ? compareHalfBits(actual as Uint16Array, expected as Uint16Array, { anyNaN: comparison === 'half-sum-bits' })
+            : compareBits(actual as Float32Array, expected as Float32Array, { anyNaN: comparison === 'sum-bits' });
     this.add(c, context, output, comparison, detail);
   }
 

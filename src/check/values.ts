@@ -4,7 +4,7 @@
  * that anyone can rerun.
  */
 
-import { narrowToFloat16 } from '../float16.js';
+import { cpu } from '../index.js';
 
 export type ValueKind = 'random' | 'ties' | 'nan' | 'inf' | 'all-neg-inf' | 'special';
 export const VALUE_KINDS: readonly ValueKind[] = ['random', 'ties', 'nan', 'inf', 'all-neg-inf', 'special'];
@@ -75,7 +75,8 @@ export function makeValues(kind: ValueKind, length: number, seed: number): Float
  * values, and 'nan', which also scatters float16 NaNs (signalling and quiet, both signs, payloads).
  */
 export function makeHalfValues(kind: ValueKind, length: number, seed: number): Uint16Array<ArrayBuffer> {
-  const bits = narrowToFloat16(makeValues(kind, length, seed));
+  const wide = makeValues(kind, length, seed);
+  const bits = Uint16Array.from(new Uint32Array(wide.buffer, wide.byteOffset, wide.length), cpu.float32BitsToFloat16Bits);
   if (kind === 'special') {
     const specials = [0x0001, 0x0002, 0x03ff, 0x8001, 0x83ff, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x0400, 0x8400, 0x7bff, 0xfbff];
     for (let i = 0; i < length; i++) bits[i] = specials[(i * 7 + Math.abs(seed)) % specials.length];

@@ -222,6 +222,13 @@ export function resolveMaxUnpool(a: MaxUnpoolAttributes, valuesShape: readonly n
   if (outputShape.length !== valuesShape.length) {
     fail(a.what, `output_shape must have as many values as X has dimensions (${valuesShape.length}), got ${show([...outputShape])}`, { attribute: 'output_shape', value: show([...outputShape]), change: `give output_shape ${valuesShape.length} values, [N, C, ...spatial]` });
   }
+  if (outputShape[0] !== valuesShape[0] || outputShape[1] !== valuesShape[1]) {
+    fail(
+      a.what,
+      `output_shape ${show([...outputShape])} must keep X's batch and channels [${valuesShape[0]}, ${valuesShape[1]}] ` +
+        '(ONNX Runtime 1.27 and later refuse it too: "output_shape batch and channel dimensions must match input")',
+    );
+  }
   if (outputShape.some((d) => !Number.isInteger(d) || d < 0) || volume(outputShape) < volume(inferredShape)) {
     fail(a.what, `output_shape ${show([...outputShape])} is smaller than the minimum, the inferred output shape ${show(inferredShape)} (ONNX Runtime refuses it too)`, { attribute: 'output_shape', value: show([...outputShape]), change: `use an output_shape with at least as many elements as ${show(inferredShape)}` });
   }

@@ -411,6 +411,9 @@ export function inspectModel(model: Uint8Array | ArrayBufferLike, options: Inspe
     }
   }
   report.notes.push("Nodes other than pooling run in ORT's parts; ORT puts those its WebGPU provider has no kernel for on its CPU provider, when it creates them");
+  if (report.pooling.some((p) => p.placement === 'argpool' && p.op === 'MaxPool')) {
+    report.notes.push("A NaN in a MaxPool window follows the ORT module's own rule (its version decides; the session's nan option changes it): docs/engines.md");
+  }
   if (report.inputs.some((input) => input.dtype === 'float16')) {
     report.notes.push("float16 inputs: ORT's WebGPU kernels for float16 need the adapter's shader-f16 feature");
   }

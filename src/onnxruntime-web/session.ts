@@ -22,7 +22,7 @@
  * scratch pool) only after that flush, so whoever reuses it next writes it in a later submit.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { ArgPool, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
+import { ArgPool, type NanRule, type PoolOptions, type Tensor as ArgTensor, type UnpoolOptions } from '../index.js';
 import { flatScatterOptions, resolveMaxPool, resolveMaxUnpool } from './attributes.js';
 import { paddedBytes, readBuffer, recordNarrow, recordWiden, ScratchBuffers } from './indices.js';
 import { DataType, dataTypeOf, encodeModel, ortTypeName, toNumber, type TensorProto } from './onnx.js';
@@ -35,9 +35,31 @@ export type OrtTensor = OrtModule.Tensor;
 type OrtSession = OrtModule.InferenceSession;
 type Location = OrtModule.Tensor.DataLocation;
 
-/** ORT's session options plus `ort`, the application's own `onnxruntime-web` module. */
+/** ORT's session options plus `ort`, the application's own `onnxruntime-web` module, and argpool's NaN rule. */
 export interface SessionOptions extends OrtModule.InferenceSession.SessionOptions {
   ort: Ort;
+  /**
+   * The NaN rule of the MaxPool nodes argpool runs: 'first' (ONNX Runtime 1.29 and later: a NaN wins
+   * only as the window's first tap), 'ignore' (ONNX Runtime up to 1.27: a NaN never wins over a
+   * number) or 'propagate' (PyTorch: a NaN always wins). By default the rule of the `ort` module's
+   * own CPU kernel for MaxPool with Indices; docs/engines.md has the rules and the measurements.
+   */
+  nan?: NanRule;
+}
+
+const NAN_RULES: readonly NanRule[] = ['first', 'ignore', 'propagate'];
+
+/**
+ * The NaN rule of ONNX Runtime's CPU MaxPool with an Indices output, for the version of `ort`: from
+ * 1.29.0 the first in-bounds tap seeds the maximum (a NaN there stays); up to 1.27.0 the maximum
+ * started at the lowest float and only a greater tap replaced it, so a NaN never won (measured on
+ * onnxruntime-web 1.23.0, 1.27.0, 1.29.0, 1.30.0 and 1.31.1; no 1.28 was published on npm).
+ */
+export function ortNanRule(ort: Ort): NanRule {
+  const match = /^(\d+)\.(\d+)/.exec(ort.env?.versions?.web ?? ort.env?.versions?.common ?? '');
+  if (!match) return 'first';
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 1 || (major === 1 && minor >= 29) ? 'first' : 'ignore';
 }
 
 export type Feeds = Record<string, OrtTensor>;
@@ -187,6 +209,9 @@ export class InferenceSession {
    */
   readonly device: GPUDevice | null;
 
+  /** The NaN rule of the MaxPool nodes argpool runs (`SessionOptions.nan`, or the ORT module's own). */
+  readonly nan: NanRule;
+
   /**
    * GPU buffers argpool has created for this session's pooling and unpooling so far (0 when ORT runs
    * the model unchanged): its pool reuses them, so after the first run further runs add none.
@@ -209,6 +234,7 @@ export class InferenceSession {
     private readonly ap: ArgPool | null,
     private readonly scratch: ScratchBuffers | null,
     private readonly locations: SessionOptions['preferredOutputLocation'],
+    nan: NanRule,
     /** The hold on the device, given back once the session is released and its GPU outputs disposed. */
     private readonly hold: DeviceHold | null,
     /** Initializers a run reads outside ORT's parts, and shared ones on the GPU: made once, at create. */
@@ -220,6 +246,7 @@ export class InferenceSession {
     this.outputNames = whole ? whole.outputNames : plan.outputNames;
     this.steps = whole ? [] : plan.steps.map((step) => step.label);
     this.device = ap ? ap.device : null;
+    this.nan = nan;
   }
 
   /**
@@ -231,12 +258,16 @@ export class InferenceSession {
     if (!options || typeof options !== 'object' || !options.ort || typeof options.ort.InferenceSession?.create !== 'function') {
       throw new TypeError("InferenceSession.create: options.ort must be the application's onnxruntime-web module (import * as ort from 'onnxruntime-web/webgpu')");
     }
-    const { ort, preferredOutputLocation, ...ortOptions } = options;
+    const { ort, preferredOutputLocation, nan: nanOption, ...ortOptions } = options;
+    if (nanOption !== undefined && !NAN_RULES.includes(nanOption)) {
+      throw new RangeError(`InferenceSession.create: options.nan must be 'first', 'ignore' or 'propagate', got ${JSON.stringify(nanOption)}`);
+    }
+    const nan = nanOption ?? ortNanRule(ort);
     const bytes = toBytes(model);
     const plan = planModel(bytes);
     if (!plan.split || !usesWebGpu(options)) {
       const whole = await ort.InferenceSession.create(bytes, { ...ortOptions, preferredOutputLocation });
-      return new InferenceSession(ort, runPlan(plan), whole, new Map(), null, null, preferredOutputLocation, null);
+      return new InferenceSession(ort, runPlan(plan), whole, new Map(), null, null, preferredOutputLocation, nan, null);
     }
     const named = namedDevice(options);
     const hold: DeviceHold = named ? { device: named, release: () => undefined } : await holdOrtDevice(ort);
@@ -266,7 +297,7 @@ export class InferenceSession {
       plan.steps.forEach((step, i) => {
         if (step.kind === 'ort') byStep.set(slim.steps[i] as RunOrtStep, parts.get(step)!);
       });
-      return new InferenceSession(ort, slim, null, byStep, ap, new ScratchBuffers(device), preferredOutputLocation, hold, resident, residentBuffers);
+      return new InferenceSession(ort, slim, null, byStep, ap, new ScratchBuffers(device), preferredOutputLocation, nan, hold, resident, residentBuffers);
     } catch (error) {
       for (const buffer of residentBuffers) buffer.destroy();
       for (const session of parts.values()) await session.release();
@@ -353,7 +384,7 @@ export class InferenceSession {
       timings?.push({ kind: 'ort', label: 'whole model', ms });
       return { outputs, ortMs: ms, gpuWaitMs: 0 };
     }
-    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput(), this.resident);
+    const run = new Run(this.ort, this.plan, this.ap!, this.scratch!, feeds, options ?? {}, () => this.trackOutput(), this.resident, this.nan);
     let gpuWaitMs = 0;
     try {
       for (const [s, step] of this.plan.steps.entries()) {
@@ -453,6 +484,8 @@ class Run {
     /** Registers a GPU-buffer output with the session; call the result when the caller disposes it. */
     private readonly trackOutput: () => () => void,
     private readonly resident: Map<string, OrtTensor>,
+    /** The NaN rule of argpool's MaxPool nodes. */
+    private readonly nan: NanRule,
   ) {}
 
   /** Submits argpool's recorded work, then gives back what the submitted work was the last to read. */
@@ -491,7 +524,8 @@ class Run {
     if (step.kind === 'maxPool') {
       const resolved = resolveMaxPool(step.attributes, this.dimsOf(step.input));
       const x = this.argpoolFloat(step.input, label, 'X');
-      const pool = () => this.call(label, () => this.ap.maxPool(x, resolved.options));
+      const options: PoolOptions = { ...resolved.options, nan: this.nan };
+      const pool = () => this.call(label, () => this.ap.maxPool(x, options));
       const { result, gpuMs } = await this.measured(pool, time);
       if (result.values.shape.some((d, i) => d !== resolved.outShape[i])) {
         throw new Error(`${label}: argpool pooled to ${show(result.values.shape)}, ONNX Runtime's size is ${show(resolved.outShape)}`);

@@ -4,6 +4,8 @@
  * model.json (inspect.ts), which must say what the layers will do without loading tfjs.
  */
 
+import type { NanRule } from '../index.js';
+
 /** A symbolic shape: `null` where the size is not known (the batch). */
 export type Shape = (number | null)[];
 /** One size for both dimensions, or [height, width]. */
@@ -28,6 +30,16 @@ export function paddingOf(layer: string, value: unknown): 'same' | 'valid' {
     throw new RangeError(`${layer}: padding must be 'same' or 'valid' (any case), got ${JSON.stringify(value)}`);
   }
   return lower;
+}
+
+const NAN_RULES: readonly NanRule[] = ['first', 'propagate', 'ignore'];
+
+export function nanRuleOf(layer: string, value: unknown): NanRule {
+  if (value === undefined || value === null) return 'first';
+  if (!NAN_RULES.includes(value as NanRule)) {
+    throw new RangeError(`${layer}: nan must be 'first', 'propagate' or 'ignore', got ${JSON.stringify(value)}`);
+  }
+  return value as NanRule;
 }
 
 export function rank4(layer: string, argument: string, shape: Shape | readonly number[]): void {

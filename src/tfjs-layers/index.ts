@@ -6,7 +6,9 @@
  *
  * - `MaxPoolingWithArgmax2D` (`pool_size`, `strides`, `padding`): `tf.nn.max_pool_with_argmax` followed by
  *   a cast of the argmax to float32. Outputs `[output, argmax]`, argmax holding TensorFlow's flat index
- *   without batch, `(y * W + x) * C + c`; the first maximum in window order wins a tie.
+ *   without batch, `(y * W + x) * C + c`, with the answers of TensorFlow's CPU kernel
+ *   (`maxpooling_op.cc`): the first maximum in window order wins a tie, and a NaN wins only as the
+ *   window's first tap (`nan: 'first'`; `nan: 'propagate'` gives PyTorch's rule, docs/engines.md).
  * - `MaxUnpooling2D` (`size`): inputs `[updates, mask]` (mask float or int32); the output is
  *   `[N, H * size[0], W * size[1], C]`, each update at the row and column its mask value names in that
  *   output (`y = mask // (W' * C)`, `x = (mask // C) % W'`, the update's own channel), as the Keras layer's
@@ -17,9 +19,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import { maxPoolWithIndices, maxUnpool } from '../tfjs/index.js';
-import { samePoolingIndices } from '../tfjs/kernels.js';
-import { pair, paddingOf, pooledShape, rank4, unpooledShape, type Pair, type Shape } from './arguments.js';
+import { maxPoolWithIndices, maxUnpool, samePoolingIndices, type NanRule } from '../tfjs/index.js';
+import { nanRuleOf, pair, paddingOf, pooledShape, rank4, unpooledShape, type Pair, type Shape } from './arguments.js';
 
 export type { Pair, Shape };
 export { inspectLayersModel, LAYER_CLASSES, type InspectLayersOptions } from './inspect.js';
@@ -37,6 +38,11 @@ export interface MaxPoolingWithArgmax2DArgs extends LayerArgs {
   strides?: Pair;
   /** 'same' (default) or 'valid', in any case. */
   padding?: string;
+  /**
+   * What a NaN in a window does: 'first' (default, TensorFlow's kernel: a NaN wins only as the
+   * window's first tap), 'propagate' (PyTorch) or 'ignore' (TensorFlow.js).
+   */
+  nan?: NanRule;
 }
 
 export interface MaxUnpooling2DArgs extends LayerArgs {
@@ -50,12 +56,14 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'same' | 'valid';
+  readonly nan: NanRule;
 
   constructor(args: MaxPoolingWithArgmax2DArgs = {}) {
     super(args);
     this.poolSize = pair(MaxPoolingWithArgmax2D.className, 'poolSize', args.poolSize);
     this.strides = pair(MaxPoolingWithArgmax2D.className, 'strides', args.strides);
     this.padding = paddingOf(MaxPoolingWithArgmax2D.className, args.padding);
+    this.nan = nanRuleOf(MaxPoolingWithArgmax2D.className, args.nan);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
@@ -74,6 +82,7 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
         padding: this.padding,
         layout: 'NHWC',
         indexFormat: 'flat-no-batch',
+        nan: this.nan,
       });
       const argmax = tf.cast(indices, 'float32');
       // The float argmax still names the maxima of this pooling: unpooling it can take the single-pass gather.
@@ -83,7 +92,7 @@ export class MaxPoolingWithArgmax2D extends layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, ...super.getConfig() };
+    return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, nan: this.nan, ...super.getConfig() };
   }
 }
 

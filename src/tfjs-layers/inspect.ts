@@ -9,11 +9,12 @@
  *
  * This module imports no tfjs, so that `npx argpool inspect` runs without it.
  */
+import type { NanRule } from '../index.js';
 import { resolvePoolGeometry, resolveUnpoolGeometry } from '../low-level.js';
 import { checkTensorBytes, elementCount, showBytes, showCount } from '../model/limits.js';
 import { emptyReport, oversizeRefusal, type ReportOptions } from '../model/reports.js';
 import type { Dimension, ModelReport, PoolingInfo, StepInfo, TensorInfo } from '../model/report.js';
-import { pair, paddingOf, pooledShape, POOLING_CLASS, UNPOOLING_CLASS, unpooledShape, type Pair } from './arguments.js';
+import { nanRuleOf, pair, paddingOf, pooledShape, POOLING_CLASS, UNPOOLING_CLASS, unpooledShape, type Pair } from './arguments.js';
 
 export interface InspectLayersOptions extends ReportOptions {
   /**
@@ -411,11 +412,12 @@ function inspectArgpoolLayer(
   };
   report.pooling.push(info);
   steps.push({ placement: 'argpool', label, nodes: 1, ops: className, inputs: inbound.map((i) => `${i.layer}${i.tensor ? `:${i.tensor}` : ''}`), outputs: pooling ? [layerName, `${layerName}:1`] : [layerName] });
-  const keys = pooling ? ['pool_size', 'strides', 'padding'] : ['size'];
+  const keys = pooling ? ['pool_size', 'strides', 'padding', 'nan'] : ['size'];
   const values = Object.fromEntries(keys.map((key) => [key, configValue(config, key)]));
   let poolSize: [number, number] = [2, 2];
   let strides: [number, number] = [2, 2];
   let padding: 'same' | 'valid' = 'same';
+  let nan = 'first';
   let size: [number, number] = [2, 2];
   const argument = (key: string, read: () => void, change: string): boolean => {
     try {
@@ -429,9 +431,10 @@ function inspectArgpoolLayer(
   const ok = pooling
     ? argument('pool_size', () => (poolSize = pair(className, 'poolSize', values.pool_size as Pair)), 'give pool_size one positive integer or two') &&
       argument('strides', () => (strides = pair(className, 'strides', values.strides as Pair)), 'give strides one positive integer or two') &&
-      argument('padding', () => (padding = paddingOf(className, values.padding)), "set padding to 'same' or 'valid'")
+      argument('padding', () => (padding = paddingOf(className, values.padding)), "set padding to 'same' or 'valid'") &&
+      argument('nan', () => (nan = nanRuleOf(className, values.nan)), "set nan to 'first', 'propagate' or 'ignore', or leave it out")
     : argument('size', () => (size = pair(className, 'size', values.size as Pair)), 'give size one positive integer or two');
-  info.attributes = pooling ? { pool_size: poolSize, strides, padding } : { size };
+  info.attributes = pooling ? { pool_size: poolSize, strides, padding, nan } : { size };
   if (!ok) {
     shapes.set(layerName, [null, null]);
     return;
@@ -462,7 +465,7 @@ function inspectArgpoolLayer(
   const known = x as number[];
   try {
     if (pooling) {
-      resolvePoolGeometry('maxPool', known, { kernelSize: poolSize, stride: strides, padding, layout: 'NHWC', indexFormat: 'flat-no-batch' });
+      resolvePoolGeometry('maxPool', known, { kernelSize: poolSize, stride: strides, padding, layout: 'NHWC', indexFormat: 'flat-no-batch', nan: nan as NanRule });
       const perImage = known[1] * known[2] * known[3];
       if (perImage > FLOAT32_EXACT) {
         report.refusals.push({

@@ -7,7 +7,7 @@
  * its pool when the tensors are disposed. Nothing is copied and nothing outlives its tensor.
  */
 import { env, type DataId, type DataType, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { Recorded } from '../kernels.js';
+import type { Recorded } from '../low-level.js';
 
 /** The members of tfjs-backend-webgpu 4.x's `WebGPUBackend` that the kernels use. */
 export interface WebGPUBackendLike {

@@ -7,7 +7,7 @@
  * read in the background and the first fault they hold is kept for the next check.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeStatus, STATUS_BYTES } from '../kernels.js';
+import { decodeStatus, logicalCoordinates, STATUS_BYTES } from '../low-level.js';
 import type { WebGPUBackendLike } from './backends.js';
 
 /** GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, spelled out: some TypeScript setups lack the global. */
@@ -49,7 +49,7 @@ export function trackStatus(backend: WebGPUBackendLike, op: string, indicesShape
   if (faults.pending.length >= PENDING_MAX) faults.reads.push(readStatuses(backend, faults.pending.splice(0)));
   faults.pending.push({
     status,
-    describe: (position, index) => `${op}: Found an invalid max index ${index} at indices[${logical(indicesShape, layout, position).join(', ')}]`,
+    describe: (position, index) => `${op}: Found an invalid max index ${index} at indices[${logicalCoordinates(indicesShape, layout as 'NCHW' | 'NHWC', position).join(', ')}]`,
   });
   return status;
 }
@@ -106,16 +106,4 @@ export async function checkIndices(): Promise<void> {
   const messages = await Promise.all(reads);
   const first = messages.find((m) => m !== null);
   if (first) throw new RangeError(first);
-}
-
-/** The (batch, channel, spatial...) coordinates of a flat position in a tensor of the given layout. */
-function logical(shape: readonly number[], layout: string, position: number): number[] {
-  const coords: number[] = [];
-  let rest = position;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    coords.unshift(rest % shape[axis]);
-    rest = Math.floor(rest / shape[axis]);
-  }
-  if (layout === 'NHWC') coords.splice(1, 0, coords.pop()!);
-  return coords;
 }

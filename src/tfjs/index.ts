@@ -3,19 +3,21 @@
  * gradients of both for `tf.grad`, on tfjs's `webgpu` backend (argpool's kernels on tfjs's own device
  * and buffers, no copies) and on its `cpu` backend (argpool's CPU reference).
  *
- * Options are argpool's (`PoolOptions`, `UnpoolOptions`) with TensorFlow's conventions as defaults:
- * channels-last tensors (`layout: 'NHWC'`: [batch, ...spatial, channels]) and indices in TensorFlow's
+ * Options are argpool's (`PoolOptions`, `UnpoolOptions`) with TensorFlow.js's conventions as defaults:
+ * channels-last tensors (`layout: 'NHWC'`: [batch, ...spatial, channels]), indices in TensorFlow's
  * `max_pool_with_argmax` format (`indexFormat: 'flat-no-batch'`: ((y * width + x) * channels + c)),
- * as int32. A tie goes to the first maximum in window order (PyTorch's rule; tfjs's own
- * `maxPoolWithArgmax` lets the last win) and NaN wins its window.
+ * as int32, and tfjs's NaN rule (`nan: 'ignore'`: a NaN never wins over a number, as in tfjs's `cpu`
+ * backend and its own "ignores NaNs" test). A tie goes to the first maximum in window order (tfjs's
+ * `cpu` kernel agrees; its `webgpu` kernel lets the last win). `nan: 'propagate'` gives PyTorch's rule.
+ * docs/engines.md has each engine's rules, measured.
  *
  * Like tfjs ops, the calls return tensors at once. On `webgpu` the work is recorded into tfjs's own
  * command encoder and goes to the GPU with tfjs's next submit (no submit of its own); an invalid
  * unpooling index is found there on the GPU and reported by `await checkIndices()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { PoolOptions, UnpoolOptions } from '../index.js';
-import { resolvePoolGeometry, resolveUnpoolGeometry } from '../options.js';
+import type { NanRule, PoolOptions, UnpoolOptions } from '../index.js';
+import { resolvePoolGeometry, resolveUnpoolGeometry } from '../low-level.js';
 import { describe, type WebGPUBackendLike } from './backends.js';
 import { MaxPoolWithIndices, MaxUnpool, refuseWindowIndices, registerKernels, SUPPORTED_BACKENDS, type PoolAttrs } from './kernels.js';
 
@@ -26,9 +28,10 @@ export {
   MaxUnpool,
   MaxUnpoolBackward,
   registerKernels,
+  samePoolingIndices,
   SUPPORTED_BACKENDS,
 } from './kernels.js';
-export type { PoolOptions, UnpoolOptions, Layout, IndexFormat, FillMode, PerDim } from '../index.js';
+export type { PoolOptions, UnpoolOptions, Layout, IndexFormat, FillMode, PerDim, NanRule } from '../index.js';
 
 /** What `maxPoolWithIndices` returns: the pooled values (float32) and their indices (int32), of one shape. */
 export interface MaxPoolWithIndicesResult<T extends tf.Tensor = tf.Tensor> {
@@ -36,8 +39,8 @@ export interface MaxPoolWithIndicesResult<T extends tf.Tensor = tf.Tensor> {
   indices: T;
 }
 
-/** TensorFlow's conventions, used wherever the caller leaves an option out. */
-const DEFAULTS = { layout: 'NHWC', indexFormat: 'flat-no-batch' } as const;
+/** TensorFlow.js's conventions, used wherever the caller leaves an option out. */
+const DEFAULTS = { layout: 'NHWC', indexFormat: 'flat-no-batch', nan: 'ignore' } as const;
 
 /**
  * Max pooling over 1, 2 or 3 spatial dimensions of a float32 tensor, returning the maximum of each
@@ -57,7 +60,7 @@ export function maxPoolWithIndices<T extends tf.Tensor>(x: T, options: PoolOptio
 function poolWithIndices<T extends tf.Tensor>(op: string, x: T, options: PoolOptions): MaxPoolWithIndicesResult<T> {
   checkBackend(op);
   checkTensor(op, 'x', x, 'float32');
-  const resolved = withDefaults(op, options);
+  const resolved = withDefaults(op, options, true);
   resolvePoolGeometry(op, x.shape, resolved);
   registerKernels();
   const attrs: PoolAttrs = { ...resolved, inputShape: x.shape.slice() };
@@ -97,13 +100,14 @@ export function maxUnpool<T extends tf.Tensor>(values: T, indices: tf.Tensor, op
   return tf.tidy(() => tf.engine().runKernel(MaxUnpool, { values: floatData(values), indices }, resolved as unknown as tf.NamedAttrMap) as T);
 }
 
-function withDefaults<O extends PoolOptions | UnpoolOptions>(op: string, options: O): O {
+function withDefaults<O extends PoolOptions | UnpoolOptions>(op: string, options: O, pooling = false): O {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`${op}: options must be an object with at least kernelSize, got ${describe(options)}`);
   }
   const resolved: Record<string, unknown> = { ...options };
   resolved.layout ??= DEFAULTS.layout;
   resolved.indexFormat ??= DEFAULTS.indexFormat;
+  if (pooling) resolved.nan ??= DEFAULTS.nan;
   refuseWindowIndices(op, resolved.indexFormat);
   for (const key of Object.keys(resolved)) if (resolved[key] === undefined) delete resolved[key];
   return resolved as O;
@@ -144,15 +148,26 @@ function gradientTapeOn(): boolean {
   return state.gradientDepth > 0 && state.kernelDepth === 0;
 }
 
+/** Options of the drop-in `maxPoolWithArgmax`, beyond tfjs's arguments. */
+export interface MaxPoolWithArgmaxOptions {
+  /** The NaN rule: 'ignore' (tfjs's, the default) or another argpool rule (`NanRule`). */
+  nan?: NanRule;
+}
+
 /**
  * A drop-in for tfjs-core's `tf.maxPoolWithArgmax`: the same arguments and the same `{ result, indexes }`,
  * `indexes` int32 in TensorFlow's format (`(y * width + x) * channels + c`, plus the batch term with
- * `includeBatchInIndex`). On `webgpu` one pass writes both outputs (tfjs's own kernel runs two), and
- * unlike tfjs's op it is differentiable with respect to `x`. A tie goes to the first maximum in
- * window order (tfjs's `cpu` kernel agrees, its `webgpu` kernel lets the last win).
+ * `includeBatchInIndex`), and tfjs's answers: a NaN never wins over a number, and a tie goes to the
+ * first maximum in window order, as tfjs's `cpu` kernel computes them (its `webgpu` kernel lets the
+ * last maximum win a tie). On `webgpu` one pass writes both outputs (tfjs's own kernel runs two), and
+ * unlike tfjs's op it is differentiable with respect to `x`. `{ nan: 'propagate' }` as a sixth
+ * argument gives PyTorch's NaN rule instead.
  *
- * `x` is [batch, height, width, channels]; `pad` is 'valid', 'same' or a number of rows and columns
- * added on every side (at most half the filter, and one that gives whole output sizes, as tfjs needs).
+ * `x` is a float32 tensor or a nested array [batch, height, width, channels]; `pad` is 'valid',
+ * 'same' or a number of rows and columns added on every side (at most half the filter, and one that
+ * gives whole output sizes, as tfjs needs). Where tfjs would output -Infinity and index -1 (a window
+ * holding no number above -Infinity: only NaN, or only -Infinity), argpool keeps a tap of the window
+ * (docs/engines.md).
  */
 export function maxPoolWithArgmax<T extends tf.Tensor4D>(
   x: T | tf.TensorLike,
@@ -160,13 +175,19 @@ export function maxPoolWithArgmax<T extends tf.Tensor4D>(
   strides: [number, number] | number,
   pad: 'valid' | 'same' | number,
   includeBatchInIndex = false,
+  options: MaxPoolWithArgmaxOptions = {},
 ): tf.NamedTensorMap {
   const op = 'maxPoolWithArgmax';
-  const input = x instanceof tf.Tensor ? x : tf.tensor(x as tf.TensorLike, undefined, 'float32');
+  if (options === null || typeof options !== 'object' || Object.keys(options).some((key) => key !== 'nan')) {
+    throw new TypeError(`${op}: options must be an object with at most a nan rule, got ${options === null || typeof options !== 'object' ? describe(options) : JSON.stringify(options)}`);
+  }
+  const input = tensorOrLike(op, 'x', x);
   if (input.rank !== 4) {
+    if (input !== x) input.dispose();
     throw new RangeError(`${op}: x must be rank 4 ([batch, height, width, channels]), got shape [${input.shape.join(', ')}]`);
   }
   if (pad !== 'valid' && pad !== 'same' && typeof pad !== 'number') {
+    if (input !== x) input.dispose();
     throw new RangeError(`${op}: pad must be 'valid', 'same' or a number, got ${describe(pad)}`);
   }
   if (typeof pad === 'number') {
@@ -174,24 +195,46 @@ export function maxPoolWithArgmax<T extends tf.Tensor4D>(
     const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
     const [, h, w] = input.shape;
     if ((h + 2 * pad - fh) % sh !== 0 || (w + 2 * pad - fw) % sw !== 0) {
+      if (input !== x) input.dispose();
       throw new RangeError(
         `${op}: pad ${pad} with filterSize ${JSON.stringify(filterSize)} and strides ${JSON.stringify(strides)} gives a fractional ` +
           `output size for input [${h}, ${w}]: (size + 2 * pad - filter) must be a multiple of the stride`,
       );
     }
   }
-  const options: PoolOptions = {
+  const poolOptions: PoolOptions = {
     kernelSize: filterSize,
     stride: strides,
     padding: pad,
     indexFormat: includeBatchInIndex ? 'flat' : 'flat-no-batch',
+    ...(options.nan === undefined ? {} : { nan: options.nan }),
   };
   let pooled: MaxPoolWithIndicesResult;
   try {
-    pooled = poolWithIndices(op, input, options);
+    pooled = poolWithIndices(op, input, poolOptions);
   } finally {
     if (input !== x) input.dispose();
   }
   const { values, indices } = pooled;
   return { result: values, indexes: indices };
+}
+
+/**
+ * A tensor argument as tfjs-core's ops take it: a tf.Tensor, or a number, boolean or (nested) array
+ * made into a float32 tensor; anything else is refused in tfjs's own words.
+ */
+function tensorOrLike(op: string, argument: string, x: unknown): tf.Tensor {
+  if (x instanceof tf.Tensor) {
+    if (x.dtype === 'string') throw new Error(`Argument '${argument}' passed to '${op}' must be numeric tensor, but got string tensor`);
+    return x;
+  }
+  const tensorLike = x !== null && x !== undefined && (ArrayBuffer.isView(x) || Array.isArray(x) || ['number', 'boolean', 'string'].includes(typeof x));
+  if (!tensorLike) {
+    const type = x === null || x === undefined ? 'null' : ((x as object).constructor?.name ?? 'Object');
+    throw new Error(`Argument '${argument}' passed to '${op}' must be a Tensor or TensorLike, but got '${type}'`);
+  }
+  if (typeof x === 'string' || (Array.isArray(x) && x.flat(Infinity).some((v) => typeof v === 'string'))) {
+    throw new Error(`Argument '${argument}' passed to '${op}' must be numeric tensor, but got string tensor`);
+  }
+  return tf.tensor(x as tf.TensorLike, undefined, 'float32');
 }

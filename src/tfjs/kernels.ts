@@ -9,8 +9,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { cpu, type PoolBackwardOptions, type PoolOptions, type UnpoolOptions } from '../index.js';
-import { recordMaxPool, recordMaxPoolBackward, recordMaxUnpool, recordMaxUnpoolBackward } from '../kernels.js';
-import { resolvePoolBackwardGeometry, resolvePoolGeometry, resolveUnpoolBackwardGeometry, resolveUnpoolGeometry, type PoolGeometry } from '../options.js';
+import {
+  recordMaxPool,
+  recordMaxPoolBackward,
+  recordMaxUnpool,
+  recordMaxUnpoolBackward,
+  resolvePoolBackwardGeometry,
+  resolvePoolGeometry,
+  resolveUnpoolBackwardGeometry,
+  resolveUnpoolGeometry,
+  joinShape,
+  type PoolGeometry,
+} from '../low-level.js';
 import { gpuBufferOf, gpuOutput, hostData, recordOnTfjsEncoder, type HostBackendLike, type WebGPUBackendLike } from './backends.js';
 import { trackStatus, untrackStatus } from './faults.js';
 
@@ -23,7 +33,7 @@ export const MaxUnpoolBackward = 'ArgpoolMaxUnpoolBackward';
 /** The backends these kernels are registered for. */
 export const SUPPORTED_BACKENDS = ['webgpu', 'cpu'] as const;
 
-const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat'] as const;
+const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout', 'indexFormat', 'nan'] as const;
 const UNPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'outputSize', 'layout', 'indexFormat', 'fill'] as const;
 
 /** Attributes of the pooling kernel: its options plus the input shape, which its gradient needs. */
@@ -42,9 +52,12 @@ export function refuseWindowIndices(op: string, indexFormat: unknown): void {
   }
 }
 
-/** The options among a kernel's attributes, with TensorFlow's layout and index format as defaults. */
+/**
+ * The options among a kernel's attributes, with TensorFlow.js's layout, index format and (for
+ * pooling) NaN rule as defaults, as the ops give them.
+ */
 function pick<T>(op: string, attrs: NamedAttrMap | undefined, keys: readonly string[]): T {
-  const options: Record<string, unknown> = { layout: 'NHWC', indexFormat: 'flat-no-batch' };
+  const options: Record<string, unknown> = { layout: 'NHWC', indexFormat: 'flat-no-batch', ...(keys.includes('nan') ? { nan: 'ignore' } : {}) };
   for (const key of keys) if (attrs?.[key] !== undefined) options[key] = attrs[key];
   refuseWindowIndices(op, options.indexFormat);
   return options as T;
@@ -53,10 +66,6 @@ function pick<T>(op: string, attrs: NamedAttrMap | undefined, keys: readonly str
 const poolOptions = (attrs?: NamedAttrMap): PoolOptions => pick('maxPoolWithIndices', attrs, POOL_KEYS);
 const unpoolOptions = (attrs?: NamedAttrMap): UnpoolOptions => pick('maxUnpool', attrs, UNPOOL_KEYS);
 const poolBackwardOptions = (attrs?: NamedAttrMap): PoolBackwardOptions => pick('maxPoolBackward', attrs, [...POOL_KEYS, 'inputShape']);
-
-function shapeOf(batch: number, channels: number, spatial: readonly number[], layout: string): number[] {
-  return layout === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
-}
 
 /**
  * The pooling that produced an indices tensor on the webgpu backend, by its data id. tfjs never
@@ -127,7 +136,7 @@ function maxPoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
   const b = backend as WebGPUBackendLike;
   const x = inputs.x!;
   const geometry = resolvePoolGeometry('maxPoolWithIndices', x.shape, poolOptions(attrs));
-  const outShape = shapeOf(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   checkBinding(b.device, geometry.op, 'x', count(x.shape));
   checkBinding(b.device, geometry.op, 'values', count(outShape));
   const input = gpuBufferOf(b, geometry.op, 'x', x);
@@ -146,7 +155,7 @@ function maxPoolBackwardWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelF
   const b = backend as WebGPUBackendLike;
   const { dy, indices } = inputs as { dy: TensorInfo; indices: TensorInfo };
   const geometry = resolvePoolBackwardGeometry(dy.shape, indices.shape, poolBackwardOptions(attrs));
-  const inShape = shapeOf(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
+  const inShape = joinShape(geometry.batch, geometry.channels, geometry.inSpatial, geometry.layout);
   checkBinding(b.device, geometry.op, 'dx', count(inShape));
   const gradOutput = gpuBufferOf(b, geometry.op, 'dy', dy);
   const indexBuffer = gpuBufferOf(b, geometry.op, 'indices', indices);
@@ -169,7 +178,7 @@ function maxUnpoolWebGPU({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
   const b = backend as WebGPUBackendLike;
   const { values, indices } = inputs as { values: TensorInfo; indices: TensorInfo };
   const geometry = resolveUnpoolGeometry('maxUnpool', values.shape, indices.shape, unpoolOptions(attrs));
-  const outShape = shapeOf(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
+  const outShape = joinShape(geometry.batch, geometry.channels, geometry.outSpatial, geometry.layout);
   checkBinding(b.device, geometry.op, 'values', count(values.shape));
   checkBinding(b.device, geometry.op, 'output', count(outShape));
   const valueBuffer = gpuBufferOf(b, geometry.op, 'values', values);

@@ -2,14 +2,14 @@
  * `npx argpool check` from the packed tarball, the way a user runs it: a throwaway project installs
  * the tarball (test/consumers/harness.ts, with a symlink to the repository's `webgpu` package, as a
  * user would install it beside argpool), and npx runs the bin in Node on Dawn, with the Vulkan setup
- * of test/environment.mjs (SwiftShader here). A second project without `webgpu` shows the message
+ * of scripts/environment.mjs (SwiftShader here). A second project without `webgpu` shows the message
  * that names it.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vulkanEnvironment } from '../environment.mjs';
+import { vulkanEnvironment } from '../../scripts/environment.mjs';
 import { consumer, packTarball, removeWork, repo } from './harness';
 
 const npmBin = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin');

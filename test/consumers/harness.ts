@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright';
-import { chromiumLaunchOptions } from '../environment.mjs';
+import { chromiumLaunchOptions } from '../../scripts/environment.mjs';
 
 export const run = promisify(execFile);
 export const repo = resolve(__dirname, '..', '..');

@@ -3,14 +3,14 @@
  * throwaway project installs the tarball with the optional peers beside it (symlinks to the
  * repository's onnxruntime-web, tfjs packages and webgpu), another installs it alone. The trained
  * SegNet in both forms, a model with symbolic height and width, and the files that must be refused.
- * The GPU is Dawn on SwiftShader (test/environment.mjs), so `run` times say nothing about a real GPU;
+ * The GPU is Dawn on SwiftShader (scripts/environment.mjs), so `run` times say nothing about a real GPU;
  * what is asserted is that both paths ran and agree.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vulkanEnvironment } from '../environment.mjs';
+import { vulkanEnvironment } from '../../scripts/environment.mjs';
 import { consumer, packTarball, removeWork, repo } from './harness';
 import { dynamicSegnet, hugeKernel, hugeOutputShape, randomBytes, tfjsLyingManifest, truncatedSegnet, unsupportedOperator } from '../model/models';
 

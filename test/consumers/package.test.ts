@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../onnxruntime-web/graphs';
+import { GraphBuilder } from '../../models/graphs';
 import { bin, consumer, launchChromium, packTarball, removeWork, repo, resultOf, run, serve, sh } from './harness';
 
 /** The most the packed tarball may weigh (the README states it). */

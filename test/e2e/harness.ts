@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { expect } from 'vitest';
 import { chromium, type Browser } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
-import { chromiumLaunchOptions } from '../environment.mjs';
+import { chromiumLaunchOptions } from '../../scripts/environment.mjs';
 
 export const SCREENSHOTS = 'test-results/e2e';
 

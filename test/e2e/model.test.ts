@@ -174,7 +174,7 @@ describe('the "Your model" view (#model)', () => {
       ...[1, 2, 3, 4].map((l) => `pool${l} MaxPoolingWithArgmax2D argpool`),
       ...[4, 3, 2, 1].map((l) => `unpool${l} MaxUnpooling2D argpool`),
     ]);
-    expect(pooling[0][3]).toBe('pool_size [2, 2], strides [2, 2], padding same');
+    expect(pooling[0][3]).toBe('pool_size [2, 2], strides [2, 2], padding same, nan first');
     const steps = await rows(page, 'model-steps');
     expect(steps.map((s) => s[2])).toEqual([...'tatatataatatatat'].map((c) => (c === 't' ? 'tfjs' : 'argpool')));
     // The batch dimension is symbolic: set it, and the shapes follow.

@@ -11,7 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { inspectModel } from '../../src/onnxruntime-web/inspect';
 import { planModel } from '../../src/onnxruntime-web/plan';
-import { GraphBuilder } from '../onnxruntime-web/graphs';
+import { GraphBuilder } from '../../models/graphs';
 import { inspectLayersModel, LAYER_CLASSES } from '../../src/tfjs-layers/inspect';
 import { MaxPoolingWithArgmax2D, MaxUnpooling2D } from '../../src/tfjs-layers/index';
 import { formatModelReport } from '../../src/model/format';
@@ -256,7 +256,7 @@ describe('inspectLayersModel on the TF.js SegNet (models/segnet-shapes-tfjs)', (
       ...[1, 2, 3, 4].map((l) => `pool${l} MaxPoolingWithArgmax2D argpool`),
       ...[4, 3, 2, 1].map((l) => `unpool${l} MaxUnpooling2D argpool`),
     ]);
-    expect(report.pooling[0].attributes).toEqual({ pool_size: [2, 2], strides: [2, 2], padding: 'same' });
+    expect(report.pooling[0].attributes).toEqual({ pool_size: [2, 2], strides: [2, 2], padding: 'same', nan: 'first' });
     expect(report.pooling[4].attributes).toEqual({ size: [2, 2] });
     expect(report.steps.map((s) => (s.placement === 'tfjs' ? 't' : 'a')).join('')).toBe('tatatataatatatat');
     expect(report.steps[0]).toMatchObject({ nodes: 6, ops: 'Conv2D ×2, BatchNormalization ×2, Activation ×2', inputs: ['image'] });

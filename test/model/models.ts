@@ -6,7 +6,7 @@
  * that lies about its byte length). Everything is seeded: every run builds the same bytes.
  */
 import { readFileSync } from 'node:fs';
-import { GraphBuilder, random } from '../onnxruntime-web/graphs';
+import { GraphBuilder, random } from '../../models/graphs';
 import { DataType, encodeModel } from '../../src/onnxruntime-web/onnx';
 
 const root = new URL('../../', import.meta.url);

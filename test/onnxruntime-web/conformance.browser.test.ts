@@ -1,10 +1,16 @@
 /**
  * Conformance of the built adapter (`argpool/onnxruntime-web`) on ORT's WebGPU provider: ONNX
- * Runtime's own MaxUnpool and MaxPool-with-Indices unit-test cases, and every MaxPool and MaxUnpool
- * case of ONNX's backend node tests (plus each float MaxPool case with an Indices output added), as
- * one-node models with their expected outputs (conformance/generate.py wrote them). Every value and
- * index is compared exactly, with the expected outputs and with ORT's wasm provider on the same model
- * where wasm runs it. Error cases must be refused, at create or at run, as ORT refuses them.
+ * Runtime's own MaxUnpool and MaxPool-with-Indices unit-test cases, every MaxPool and MaxUnpool
+ * case of ONNX's backend node tests (plus each float MaxPool case with an Indices output added), and
+ * MaxPool with Indices on inputs holding NaNs, as one-node models with their expected outputs
+ * (conformance/generate.py wrote them). Every value and index is compared exactly, with the expected
+ * outputs and with ORT's wasm provider on the same model where wasm runs it. Error cases must be
+ * refused, at create or at run, as ORT refuses them.
+ *
+ * NaN cases: their expected outputs are ONNX Runtime 1.29+'s CPU answers (NaN rule 'first'). The
+ * adapter follows the NaN rule of the ORT module it is given, so on the oldest supported version
+ * (whose CPU kernel never lets a NaN win: rule 'ignore') it is compared with that version's wasm
+ * provider, and with the expected outputs when it is asked for rule 'first'.
  */
 import { describe, expect, it } from 'vitest';
 import { InferenceSession } from 'argpool/onnxruntime-web';
@@ -30,6 +36,10 @@ interface Case {
   error?: { ort: string; adapter: string };
   /** Why ONNX Runtime's output differs from ONNX's expected one here (the adapter follows ORT). */
   ortDiffers?: string;
+  /** A NaN case: expected outputs are ORT 1.29+'s (NaN rule 'first'). */
+  nan?: boolean;
+  /** A NaN case where ORT up to 1.27 gives what argpool cannot (the lowest float and an index from -1s). */
+  olderOrtDiffers?: string;
 }
 
 const cases = manifest.cases as Case[];
@@ -113,7 +123,28 @@ describe.each(ORT_VERSIONS)('conformance on $name', ({ ort, oldest }) => {
     const session = await InferenceSession.create(bytes, { ort, executionProviders: ['webgpu'] });
     try {
       const outputs = (await session.run(feeds)) as Record<string, ortTypes.Tensor>;
-      if (c.ortDiffers) {
+      if (c.nan) {
+        // The ORT module's own NaN rule by default; the expected outputs are rule 'first''s.
+        expect(session.nan).toBe(oldest ? 'ignore' : 'first');
+        const first = await InferenceSession.create(bytes, { ort, executionProviders: ['webgpu'], nan: 'first' });
+        try {
+          const asked = (await first.run(feeds)) as Record<string, ortTypes.Tensor>;
+          for (const entry of c.outputs!) await expectSame(entry.name, asked[entry.name], tensorOf(ort, data, entry), "the expected output (rule 'first')");
+        } finally {
+          await first.release();
+        }
+      }
+      if (c.nan && oldest && c.olderOrtDiffers) {
+        // No window holds a number: argpool keeps the first tap under either rule; this ORT cannot.
+        for (const entry of c.outputs!) await expectSame(entry.name, outputs[entry.name], tensorOf(ort, data, entry), 'the expected output');
+        expect(wasm, c.olderOrtDiffers).not.toBeInstanceOf(Error);
+        const reference = (wasm as Record<string, ortTypes.Tensor>).Y;
+        expect(await valuesOf(reference), c.olderOrtDiffers).not.toEqual(await valuesOf(outputs.Y));
+        return;
+      }
+      if (c.nan && oldest) {
+        // Compared with this version's own wasm provider below.
+      } else if (c.ortDiffers) {
         // The adapter gives ORT's answer; ORT's own differs from ONNX's expected output, as noted.
         expect(wasm, c.ortDiffers).not.toBeInstanceOf(Error);
         const expected = c.outputs![0];

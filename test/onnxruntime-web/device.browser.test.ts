@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { InferenceSession } from 'argpool/onnxruntime-web';
 import { DataType } from '../../src/onnxruntime-web/onnx';
-import { GraphBuilder, randomFloats } from './graphs';
+import { GraphBuilder, randomFloats } from '../../models/graphs';
 import { ORT_VERSIONS, type Ort } from './versions';
 
 /** MaxPool with Indices feeding MaxUnpool and nothing else: no ORT part at all. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { flatScatterOptions, readMaxPool, readMaxUnpool, resolveMaxPool, resolveMaxUnpool } from '../../src/onnxruntime-web/attributes';
 import { DataType, decodeModel, type NodeProto } from '../../src/onnxruntime-web/onnx';
 import { partModel, planModel, runPlan, runsInArgpool, schedule, type OrtStep } from '../../src/onnxruntime-web/plan';
-import { GraphBuilder, oneDimensionalModel, segnetModel, sharedWeightModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { GraphBuilder, oneDimensionalModel, segnetModel, sharedWeightModel, threeDimensionalModel, widePaddingModel } from '../../models/graphs';
 
 function maxPoolNode(attributes: Record<string, number | number[] | string>): NodeProto {
   const g = new GraphBuilder().node('MaxPool', ['x'], ['y', 'i'], attributes, 'p');
@@ -179,8 +179,11 @@ describe('MaxUnpool attributes', () => {
     const a = readMaxUnpool(node, 0);
     expect(resolveMaxUnpool(a, [2, 12, 5, 6]).outShape).toEqual([2, 12, 9, 11]);
     expect(resolveMaxUnpool(a, [2, 12, 5, 6], [2, 12, 9, 12])).toMatchObject({ outShape: [2, 12, 9, 12], options: { outputSize: [9, 12], indexFormat: 'flat' } });
-    // ONNX Runtime compares element counts only: another batch and channel split passes.
-    expect(resolveMaxUnpool(a, [2, 12, 5, 6], [1, 24, 9, 11]).outShape).toEqual([1, 24, 9, 11]);
+    // ONNX Runtime 1.27 and later refuse another batch or channel count (earlier versions compared element counts only).
+    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [1, 24, 9, 11])).toThrow(
+      /^MaxUnpool node "u": output_shape \[1, 24, 9, 11\] must keep X's batch and channels \[2, 12\] \(ONNX Runtime 1.27 and later refuse it too/,
+    );
+    expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [2, 13, 9, 11])).toThrow(/^MaxUnpool node "u": output_shape \[2, 13, 9, 11\] must keep X's batch and channels \[2, 12\]/);
     expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [2, 12, 8, 11])).toThrow(/^MaxUnpool node "u": output_shape \[2, 12, 8, 11\] is smaller than the minimum, the inferred output shape \[2, 12, 9, 11\]/);
     expect(() => resolveMaxUnpool(a, [2, 12, 5, 6], [9, 11])).toThrow(/^MaxUnpool node "u": output_shape must have as many values as X has dimensions \(4\), got \[9, 11\]$/);
   });

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as ortTypes from 'onnxruntime-web/webgpu';
-import { InferenceSession } from 'argpool/onnxruntime-web';
+import { InferenceSession, type SessionOptions } from 'argpool/onnxruntime-web';
 import { decodeModel } from '../../src/onnxruntime-web/onnx';
 import { DataType } from '../../src/onnxruntime-web/onnx';
-import { GraphBuilder, sharedWeightModel, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from './graphs';
+import { GraphBuilder, sharedWeightModel, foreignIndicesModel, oneDimensionalModel, plainModel, randomFloats, segnetModel, threeDimensionalModel, widePaddingModel } from '../../models/graphs';
 
 import { ORT_VERSIONS, type Ort } from './versions';
 
@@ -27,7 +27,7 @@ async function onWasm(bytes: Uint8Array, feeds: Record<string, ortTypes.Tensor>)
   return (await session.run(feeds)) as Outputs;
 }
 
-async function adapter(bytes: Uint8Array, options: Partial<ortTypes.InferenceSession.SessionOptions> = {}): Promise<InferenceSession> {
+async function adapter(bytes: Uint8Array, options: Partial<Omit<SessionOptions, 'ort'>> = {}): Promise<InferenceSession> {
   const session = await InferenceSession.create(bytes, { ort, executionProviders: ['webgpu'], ...options });
   sessions.push(session);
   return session;
@@ -166,6 +166,33 @@ describe.each(ORT_VERSIONS)('InferenceSession (argpool/onnxruntime-web) on $name
     const session = await adapter(bytes);
     await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
     await expectOutputsMatch(await session.run(feeds), await onWasm(bytes, feeds));
+  });
+
+  it("follows the ORT module's own NaN rule for MaxPool with Indices by default, PyTorch's on request", async () => {
+    const bytes = new GraphBuilder()
+      .input('x', [1, 1, 2, 4])
+      .node('MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool')
+      .output('y')
+      .output('i', DataType.INT64)
+      .build();
+    // Window 0 starts with a NaN; window 1 holds a 5, then NaNs.
+    const feeds = { x: new ort.Tensor('float32', Float32Array.from([NaN, 1, 5, NaN, 2, 3, NaN, NaN]), [1, 1, 2, 4]) };
+    const answer = async (outputs: Outputs) => {
+      const values = (outputs.y.location === 'cpu' ? outputs.y.data : await outputs.y.getData()) as Float32Array;
+      return { values: Array.from(values).map(String), indices: Array.from(outputs.i.data as BigInt64Array, Number) };
+    };
+    const ortOwn = await answer(await onWasm(bytes, feeds));
+    const byDefault = await adapter(bytes);
+    expect(byDefault.nan).toBe(version.oldest ? 'ignore' : 'first');
+    // ORT 1.29+: [NaN, 5] at [0, 2]; ORT 1.23: NaN never wins, [3, 5] at [5, 2].
+    expect(ortOwn).toEqual(version.oldest ? { values: ['3', '5'], indices: [5, 2] } : { values: ['NaN', '5'], indices: [0, 2] });
+    expect(await answer(await byDefault.run(feeds))).toEqual(ortOwn);
+    const pytorch = await adapter(bytes, { nan: 'propagate' });
+    expect(pytorch.nan).toBe('propagate');
+    expect(await answer(await pytorch.run(feeds))).toEqual({ values: ['NaN', 'NaN'], indices: [0, 7] });
+    await expect(adapter(bytes, { nan: 'largest' } as never)).rejects.toThrow(
+      /^InferenceSession.create: options.nan must be 'first', 'ignore' or 'propagate', got "largest"$/,
+    );
   });
 
   it('leaves a model without pooling indices to ORT unchanged', async () => {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxPoolWithIndices, maxUnpool } from 'argpool/tfjs';
+import { defineEngineSuite } from './engine-suite';
 import { defineSuite } from './suite';
 
 beforeAll(async () => {
@@ -14,6 +15,7 @@ beforeAll(async () => {
 });
 
 defineSuite('cpu');
+defineEngineSuite('cpu');
 
 describe('argpool/tfjs on the cpu backend', () => {
   it('throws on an index that names no element, naming the op, the index and where it is', () => {

@@ -16,8 +16,11 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
 
 /**
  * tf.nn.max_pool_with_argmax on [N, H, W, C], include_batch_in_index false: 'SAME' pads
- * max((ceil(H / s) - 1) * s + k - H, 0) rows, half (rounded down) before; padding never wins; the first
- * maximum in row-major window order wins; argmax is (y * W + x) * C + c.
+ * max((ceil(H / s) - 1) * s + k - H, 0) rows, half (rounded down) before; padding never wins; argmax
+ * is (y * W + x) * C + c. TensorFlow's CPU kernel (tensorflow/core/kernels/maxpooling_op.cc,
+ * SpatialMaxPoolWithArgMaxHelper) takes a tap when `output < input || argmax == kInvalidMaxPoolingIndex`:
+ * the first tap in row-major window order always, a later one only when strictly greater. So the
+ * first maximum wins a tie, and a NaN wins only as the first tap (no comparison with NaN is true).
  */
 export function tfMaxPoolWithArgmax(
   data: Float32Array,
@@ -211,6 +214,40 @@ export function defineLayersSuite(backend: 'cpu' | 'webgpu'): void {
       });
     }
 
+    it("gives TensorFlow's kernel's NaN answers: a NaN wins as a window's first tap, never as a later one", async () => {
+      // Window 0 (taps 0, 1, 4, 5) starts with NaN; window 1 (taps 2, 3, 6, 7) has NaNs after a 5.
+      const data = Float32Array.from([NaN, 1, 5, NaN, 2, 3, NaN, NaN]);
+      const shape = [1, 2, 4, 1];
+      const expected = tfMaxPoolWithArgmax(data, shape, [2, 2], [2, 2], 'valid');
+      expect(Array.from(expected.values).map(String)).toEqual(['NaN', '5']);
+      expect(Array.from(expected.argmax)).toEqual([0, 2]);
+      const x = tf.tensor(data, shape);
+      const [values, argmax] = new MaxPoolingWithArgmax2D({ padding: 'valid' }).apply(x) as tf.Tensor[];
+      expectBitsEqual((await values.data()) as Float32Array, expected.values, expected.shape, 'output');
+      expectBitsEqual(Float32Array.from(await argmax.data()), expected.argmax, expected.shape, 'argmax');
+      // PyTorch's rule on request: a NaN always wins (the last NaN of window 1 is tap 7).
+      const propagate = new MaxPoolingWithArgmax2D({ padding: 'valid', nan: 'propagate' });
+      const [pValues, pArgmax] = propagate.apply(x) as tf.Tensor[];
+      expect(Array.from(await pValues.data()).map(String)).toEqual(['NaN', 'NaN']);
+      expect(Array.from(await pArgmax.data())).toEqual([0, 7]);
+      expect(propagate.getConfig()).toMatchObject({ nan: 'propagate' });
+      expect(new MaxPoolingWithArgmax2D().getConfig()).toMatchObject({ nan: 'first' });
+      tf.dispose([x, values, argmax, pValues, pArgmax]);
+    });
+
+    it("agrees with TensorFlow's kernel rule on random values with NaNs, 'same' padding and ties", async () => {
+      const shape = [2, 9, 7, 3];
+      const next = rng(61);
+      const data = tiedValues(size(shape), 60).map((v) => (next() < 0.15 ? NaN : v));
+      const expected = tfMaxPoolWithArgmax(data, shape, [3, 3], [2, 2], 'same');
+      const x = tf.tensor(data, shape);
+      const [values, argmax] = new MaxPoolingWithArgmax2D({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tf.Tensor[];
+      expectBitsEqual((await values.data()) as Float32Array, expected.values, expected.shape, 'output');
+      expectBitsEqual(Float32Array.from(await argmax.data()), expected.argmax, expected.shape, 'argmax');
+      expect(Array.from(expected.values).some((v) => Number.isNaN(v))).toBe(true);
+      tf.dispose([x, values, argmax]);
+    });
+
     it('unpools to [N, H * size0, W * size1, C] for a size other than 2', async () => {
       const shape = [2, 3, 2, 3];
       const updates = makeValues('random', size(shape), 3);
@@ -239,6 +276,7 @@ export function defineLayersSuite(backend: 'cpu' | 'webgpu'): void {
     it('refuses bad configurations and inputs, naming the layer, the argument and the value', () => {
       expect(() => new MaxPoolingWithArgmax2D({ padding: 'full' })).toThrow(/^MaxPoolingWithArgmax2D: padding must be 'same' or 'valid' \(any case\), got "full"/);
       expect(() => new MaxPoolingWithArgmax2D({ poolSize: [2, 0] })).toThrow(/^MaxPoolingWithArgmax2D: poolSize must be a positive integer or two, got \[2,0\]/);
+      expect(() => new MaxPoolingWithArgmax2D({ nan: 'largest' as never })).toThrow(/^MaxPoolingWithArgmax2D: nan must be 'first', 'propagate' or 'ignore', got "largest"/);
       expect(() => new MaxUnpooling2D({ size: [2, 2, 2] })).toThrow(/^MaxUnpooling2D: size must be a positive integer or two/);
       const x = tf.zeros([1, 4, 4, 2]);
       expect(() => new MaxUnpooling2D().apply(x)).toThrow(/^MaxUnpooling2D: expects two inputs, \[updates, mask\], got 1/);
@@ -299,7 +337,7 @@ export function defineLayersSuite(backend: 'cpu' | 'webgpu'): void {
       const json = model.toJSON(null, false) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
       const pool = json.config.layers.find((l) => l.class_name === 'MaxPoolingWithArgmax2D')!;
       const unpool = json.config.layers.find((l) => l.class_name === 'MaxUnpooling2D')!;
-      expect(pool.config).toMatchObject({ name: 'pool1', pool_size: [2, 2], strides: [2, 2], padding: 'same' });
+      expect(pool.config).toMatchObject({ name: 'pool1', pool_size: [2, 2], strides: [2, 2], padding: 'same', nan: 'first' });
       expect(unpool.config).toMatchObject({ name: 'unpool1', size: [2, 2] });
       // Save through tfjs's own IO (the format it writes), load that back, and compare predictions.
       let saved: tf.io.ModelArtifacts | undefined;

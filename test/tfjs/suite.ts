@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cpu, type PoolOptions, type UnpoolOptions } from 'argpool';
-import { maxPoolWithArgmax, maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, MaxUnpool, registerKernels } from 'argpool/tfjs';
+import { maxPoolWithArgmax, maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, MaxUnpool, registerKernels, type NanRule } from 'argpool/tfjs';
 import { poolCase } from '../cases';
 import { expectBitsEqual, expectClose, expectIntsEqual } from '../compare';
 import { makeValues, rng, type ValueKind } from '../data';
@@ -26,9 +26,12 @@ export function distinctValues(length: number, seed: number): Float32Array {
   return data;
 }
 
-/** Options as the ops resolve them: TensorFlow's defaults where the case leaves them out. */
+/** Options as the ops resolve them: TensorFlow.js's defaults where the case leaves them out. */
 const tfDefaults = <O extends PoolOptions | UnpoolOptions>(options: O): O =>
   ({ layout: 'NHWC', indexFormat: 'flat-no-batch', ...options }) as O;
+
+/** Pooling options as the ops resolve them, tfjs's NaN rule included. */
+const tfPoolDefaults = (options: PoolOptions): PoolOptions => ({ nan: 'ignore', ...tfDefaults(options) }) as PoolOptions;
 
 export interface Case {
   name: string;
@@ -70,7 +73,7 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
       for (const kind of ['random', 'ties', 'nan'] as ValueKind[]) {
         it(`matches the CPU reference bit for bit: ${c.name}, ${kind} values`, async () => {
           const data = makeValues(kind, size(c.shape), size(c.shape) + kind.length);
-          const expected = cpu.maxPool({ data, shape: c.shape }, tfDefaults(c.options));
+          const expected = cpu.maxPool({ data, shape: c.shape }, tfPoolDefaults(c.options));
           const x = tf.tensor(data, c.shape, 'float32');
           const actual = await pooled(x, c.options);
           x.dispose();
@@ -82,20 +85,21 @@ export function defineSuite(backend: 'cpu' | 'webgpu'): void {
       }
     }
 
-    it('matches the CPU reference over random configurations', async () => {
+    it('matches the CPU reference over random configurations and NaN rules', async () => {
       let compared = 0;
       await fc.assert(
-        fc.asyncProperty(poolCase, async (c) => {
+        fc.asyncProperty(poolCase, fc.constantFrom<NanRule>('propagate', 'ignore', 'first'), async (c, nan) => {
           const data = makeValues(c.kind, size(c.shape), c.seed);
+          const options = { ...c.options, nan } as PoolOptions;
           let expected;
           try {
-            expected = cpu.maxPool({ data, shape: c.shape }, c.options);
+            expected = cpu.maxPool({ data, shape: c.shape }, options);
           } catch {
             return; // refused configurations: see the refusal tests
           }
           const x = tf.tensor(data, c.shape, 'float32');
           // The case's own layout and index format, explicitly given, override TensorFlow's defaults.
-          const actual = await pooled(x, { layout: 'NCHW', indexFormat: 'spatial', ...c.options });
+          const actual = await pooled(x, { layout: 'NCHW', indexFormat: 'spatial', ...options });
           x.dispose();
           expectBitsEqual(actual.values, expected.values.data, expected.values.shape, `values ${JSON.stringify(c)}`);
           expectIntsEqual(actual.indices, expected.indices.data, expected.indices.shape, `indices ${JSON.stringify(c)}`);

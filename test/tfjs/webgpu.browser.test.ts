@@ -3,6 +3,8 @@
  * device and buffers. Without WebGPU, setting the backend fails and so does every test here.
  */
 import '@tensorflow/tfjs-backend-webgpu';
+// tfjs's cpu kernels, as the reference the engine suite compares with (the active backend stays webgpu).
+import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs bundle does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +14,7 @@ import { cpu } from 'argpool';
 import { checkIndices, maxPoolWithArgmax, maxPoolWithIndices, maxUnpool, MaxPoolWithIndices, registerKernels } from 'argpool/tfjs';
 import { expectBitsEqual, expectIntsEqual } from '../compare';
 import { makeValues } from '../data';
+import { defineEngineSuite } from './engine-suite';
 import { defineSuite, size } from './suite';
 
 let backend: WebGPUBackend;
@@ -35,6 +38,7 @@ afterEach(async () => {
 });
 
 defineSuite('webgpu');
+defineEngineSuite('webgpu');
 
 /** Counts calls of a prototype method while `run` runs. */
 function counting<T>(proto: object, method: string, run: () => T): { result: T; calls: number } {

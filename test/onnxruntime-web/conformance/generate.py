@@ -5,7 +5,10 @@ case) into this folder:
 
 - ONNX Runtime's own MaxUnpool unit tests (onnxruntime/test/providers/cpu/nn/unpool_op_test.cc) and
   its MaxPool tests with an Indices output (pool_op_test.cc), error cases included, transcribed here
-  as one-node models with their inputs and expected outputs (or the error ONNX Runtime gives);
+  as one-node models with their inputs and expected outputs (or the error ONNX Runtime gives); where
+  they come from is in SOURCES below and in cases.json;
+- NaN cases: MaxPool with Indices on inputs holding NaNs, with ONNX Runtime's CPU answers (see
+  nan_pool below), which the test also takes from ORT's wasm provider at run time;
 - every MaxPool and MaxUnpool case of ONNX's backend node tests (onnx.backend.test.case.node maxpool
   and maxunpool), from Debian's python3-onnx, and each float MaxPool case again with an Indices output
   added (its expected indices come from ONNX Runtime's wasm provider at test time).
@@ -35,6 +38,22 @@ ELEM = {np.dtype('float32'): TensorProto.FLOAT, np.dtype('int64'): TensorProto.I
 NAMES = {np.dtype('float32'): 'float32', np.dtype('int64'): 'int64', np.dtype('int8'): 'int8', np.dtype('uint8'): 'uint8'}
 
 cases = []
+
+# Where ONNX Runtime's cases come from. The repository is too large to fetch whole here; its test
+# files were read from a stored copy of the main branch that already holds
+# UnpoolTest.MaxUnpoolOutputShapeBatchChannelMismatch. The newest release on npm, onnxruntime-web
+# 1.31.1 (its wasm build info: git-commit-id=41d4d61f1), has that check ("output_shape batch and
+# channel dimensions must match input"), which 1.27.0 was the first npm release to ship (1.26.0
+# lacks it) and refuses the case, as the test asserts of ORT's wasm provider.
+SOURCES = {
+    'onnxruntime': {
+        'repository': 'microsoft/onnxruntime',
+        'paths': ['onnxruntime/test/providers/cpu/nn/unpool_op_test.cc', 'onnxruntime/test/providers/cpu/nn/pool_op_test.cc'],
+        'version': 'main after the 1.31.1 release; checked against onnxruntime-web 1.31.1 (wasm build git-commit-id=41d4d61f1)',
+        'cases': 'all 23 UnpoolTest cases run on the CPU provider (not the USE_DML-only ones) and the 8 PoolTest cases with an Indices output',
+    },
+    'onnx': {'package': f'onnx {onnx.__version__} (Debian python3-onnx)', 'cases': 'onnx.backend.test.case.node maxpool and maxunpool'},
+}
 
 
 # Where ONNX Runtime's kernel and ONNX's reference disagree, the adapter follows ONNX Runtime.
@@ -161,6 +180,9 @@ ort_unpool('MaxUnpoolNegativeComputedDimension', 11, {'kernel_shape': [2], 'stri
 ort_unpool('MaxUnpoolOutputShapeSmallerThanMinimum', 11, k1, x4, i64([0, 1, 2, 3], [1, 1, 4]), output_shape=i64([1, 1, 4], [3]),
            error={'ort': 'output_shape is smaller than minimum required',
                   'adapter': r'^MaxUnpool node "node": output_shape \[1, 1, 4\] is smaller than the minimum, the inferred output shape \[1, 1, 8\]'})
+ort_unpool('MaxUnpoolOutputShapeBatchChannelMismatch', 11, k1, x4, i64([0, 1, 2, 3], [1, 1, 4]), output_shape=i64([2, 1, 8], [3]), shaped=False,
+           error={'ort': 'output_shape batch and channel dimensions must match input',
+                  'adapter': r'^MaxUnpool node "node": output_shape \[2, 1, 8\] must keep X\'s batch and channels \[1, 1\]'})
 
 # --- ONNX Runtime: pool_op_test.cc, MaxPool with an Indices output ------------------------------
 
@@ -190,6 +212,86 @@ for dtype in ('int8', 'uint8'):
         ort_pool(f'MaxPool1D_12_With_Index_{dtype}_storage_order_{order}', 12, {**pool1, 'storage_order': order},
                  np.array([1, 2, 3, 4, 5, 6, 7, 8], dtype).reshape(1, 2, 4), np.array([2, 4, 6, 8], dtype).reshape(1, 2, 2), i64([1, 3, 5, 7], [1, 2, 2]))
 
+# --- NaN in MaxPool with Indices ----------------------------------------------------------------
+
+NAN_SOURCE = 'onnxruntime/core/providers/cpu/nn/pool_functors.h MaxPool{1,2,3}DTask'
+
+
+def ort_max_pool(x, kernel, strides, pads, dilations=None, ceil_mode=0, storage_order=0):
+    """ONNX Runtime's CPU MaxPool with Indices (1.29 and later), loop for loop: the maximum starts at
+    the lowest float with index -1; a tap in the input replaces it when `h_index < 0 || x > Yh`,
+    so the first in-bounds tap always, a later one only when strictly greater (never a NaN, and
+    nothing replaces a NaN). Up to 1.27 the `h_index < 0 ||` was not there: a NaN never won."""
+    rank = len(kernel)
+    dilations = dilations or [1] * rank
+    n, c, *spatial = x.shape
+    out = []
+    for i in range(rank):
+        span = spatial[i] + pads[i] + pads[i + rank] - dilations[i] * (kernel[i] - 1) - 1
+        size = (-(-span // strides[i]) if ceil_mode else span // strides[i]) + 1
+        if ceil_mode and (size - 1) * strides[i] >= spatial[i] + pads[i]:
+            size -= 1
+        out.append(size)
+    y = np.zeros([n, c, *out], np.float32)
+    indices = np.zeros([n, c, *out], np.int64)
+    plane = int(np.prod(spatial))
+    for b in range(n):
+        for ch in range(c):
+            for o in np.ndindex(*out):
+                best, where = np.float32(np.finfo(np.float32).min), None
+                for k in np.ndindex(*kernel):
+                    p = [o[i] * strides[i] - pads[i] + k[i] * dilations[i] for i in range(rank)]
+                    if any(p[i] < 0 or p[i] >= spatial[i] for i in range(rank)):
+                        continue
+                    v = x[(b, ch, *p)]
+                    if where is None or v > best:
+                        best, where = v, p
+                y[(b, ch, *o)] = best
+                if storage_order == 0:
+                    flat = int(np.ravel_multi_index(where, spatial))
+                else:
+                    flat = sum(where[i] * int(np.prod(spatial[:i])) for i in range(rank))
+                indices[(b, ch, *o)] = (b * c + ch) * plane + flat
+    return y, indices
+
+
+def nan_pool(test, x, kernel, strides, pads, dilations=None, ceil_mode=0, storage_order=0, older_ort_differs=None):
+    """A MaxPool with Indices on an input holding NaNs. Expected outputs: ort_max_pool above (checked
+    equal to onnxruntime-node 1.31.1 and to onnxruntime-web 1.31.1's wasm provider when written)."""
+    attributes = {'kernel_shape': kernel, 'strides': strides, 'pads': pads, 'storage_order': storage_order}
+    if dilations:
+        attributes['dilations'] = dilations
+    if ceil_mode:
+        attributes['ceil_mode'] = ceil_mode
+    y, indices = ort_max_pool(x, kernel, strides, pads, dilations, ceil_mode, storage_order)
+    model = one_node('MaxPool', [('X', x)], [('Y', y), ('Indices', indices)], 12, attributes)
+    write_case(f'nan_pool_{test}', f'{NAN_SOURCE}: {test}', model, [('X', x)], [('Y', y), ('Indices', indices)])
+    cases[-1]['nan'] = True
+    if older_ort_differs:
+        cases[-1]['olderOrtDiffers'] = older_ort_differs
+
+
+nan = np.nan
+# The measured example: a NaN as a window's first tap stays; after a 5, NaNs are passed over.
+nan_pool('2d_first_and_later', f32([nan, 1, 5, nan, 2, 3, nan, nan], [1, 1, 2, 4]), [2, 2], [2, 2], [0, 0, 0, 0])
+nan_pool('1d', f32([nan, 1, 2, nan, 3, 1, 0, 7], [1, 1, 8]), [2], [2], [0, 0])
+x_overlap = np.random.RandomState(7).uniform(-1, 1, (1, 2, 5, 6)).astype(np.float32)
+x_overlap[0, 0, 0, 0] = nan  # first in-bounds tap of the padded corner window
+x_overlap[0, 0, 2, 3] = nan  # a later tap of several overlapping windows
+x_overlap[0, 1, 1, 1] = nan
+x_overlap[0, 1, 4, 5] = nan
+nan_pool('2d_overlap_pads', x_overlap, [3, 3], [2, 2], [1, 1, 1, 1])
+nan_pool('2d_storage_order_1', x_overlap, [2, 2], [2, 2], [0, 0, 0, 0], storage_order=1)
+nan_pool('2d_dilation_ceil', x_overlap, [2, 2], [2, 2], [0, 0, 0, 0], dilations=[2, 1], ceil_mode=1)
+x_3d = np.random.RandomState(8).uniform(-1, 1, (1, 1, 2, 4, 4)).astype(np.float32)
+x_3d[0, 0, 0, 0, 0] = nan
+x_3d[0, 0, 1, 1, 3] = nan
+nan_pool('3d', x_3d, [2, 2, 2], [2, 2, 2], [0, 0, 0, 0, 0, 0])
+# Windows holding no number above the lowest float: ORT 1.29 and later keep their first tap, as
+# argpool does; up to 1.27 ORT output the lowest float and an index computed from -1s.
+nan_pool('no_number', f32([nan, nan, -np.inf, -np.inf, nan, nan, -np.inf, -np.inf], [1, 1, 2, 4]), [2, 2], [2, 2], [0, 0, 0, 0],
+         older_ort_differs='ONNX Runtime up to 1.27 gives the lowest float and index -5 (computed from -1s) for both windows, neither of which holds a number above the lowest float')
+
 # --- ONNX's backend node tests ------------------------------------------------------------------
 
 for case in node_cases._NodeTestCases:
@@ -212,6 +314,6 @@ for case in node_cases._NodeTestCases:
                    list(zip(input_names, inputs)), list(zip(output_names, outputs)), indices_from_wasm=['indices'], data=f'onnx_{name}')
 
 with open(os.path.join(HERE, 'cases.json'), 'w') as f:
-    json.dump({'generator': 'test/onnxruntime-web/conformance/generate.py', 'cases': cases}, f, indent=1)
+    json.dump({'generator': 'test/onnxruntime-web/conformance/generate.py', 'sources': SOURCES, 'cases': cases}, f, indent=1)
     f.write('\n')
 print(f'{len(cases)} cases written to {HERE}', file=sys.stderr)

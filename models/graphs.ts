@@ -2,8 +2,8 @@
  * Builds small ONNX models in JavaScript for the tests, with the same protobuf package the adapter
  * parses them with. Weights come from a seeded generator, so every run builds the same bytes.
  */
-import { rng } from '../data';
-import { AttributeType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/onnxruntime-web/onnx';
+import { rng } from '../src/check/values';
+import { AttributeType, DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../src/onnxruntime-web/onnx';
 
 /** A float attribute (plain numbers become integer attributes). */
 export class Float {

@@ -3,12 +3,12 @@
  * so the kernels can sit inside someone else's WebGPU pipeline. Nothing here submits or reads back.
  *
  * Each record function plans the operation (src/plan.ts: every check, before any GPU call), checks
- * the caller's buffers against the plan, then encodes it (src/encode.ts, which does not throw). It
- * returns the scratch buffers it allocated (params uniforms, the unpooling owner map). They are used
- * by the recorded commands: destroy or recycle them only after the encoder's command buffer has been
- * submitted.
+ * the caller's buffers against the plan, then records it through the device's executor
+ * (`Executor.recordInto`, which does not throw). It returns the scratch buffers it allocated (params
+ * uniforms, the unpooling owner map). They are used by the recorded commands: destroy or recycle them
+ * only after the encoder's command buffer has been submitted.
  */
-import { encodePlan } from './encode.js';
+import { executorFor } from './executor.js';
 import { resolveLaunchProfile, type LaunchProfileName } from './launch.js';
 import { show, type PoolGeometry, type UnpoolGeometry } from './options.js';
 import {
@@ -20,11 +20,8 @@ import {
   type OperationPlan,
   type PlanContext,
 } from './plan.js';
-import type { FloatStorage } from './shaders.js';
+import type { FloatStorage } from './programs/program.js';
 import { BufferUsage } from './webgpu_constants.js';
-
-export { WORKGROUP_SIZE, STATUS_BYTES, channelsLastPlan, tiledPlan, windowGatherPlan, type TiledPlan } from './plan.js';
-export { withShared } from './shaders.js';
 
 export type Allocate = (descriptor: GPUBufferDescriptor) => GPUBuffer;
 
@@ -145,14 +142,12 @@ export function checkBuffers(plan: OperationPlan, buffers: Readonly<Record<strin
   }
 }
 
-/** Checks the buffers, allocates the scratch, records the plan. */
-function recordPlan(device: GPUDevice, encoder: GPUCommandEncoder, plan: OperationPlan, buffers: object, options: RecordOptions): Recorded {
-  const all = { ...(buffers as Record<string, GPUBuffer>) };
-  checkBuffers(plan, all);
+/** Checks the buffers, then records the plan through the device's executor. */
+export function recordPlan(device: GPUDevice, encoder: GPUCommandEncoder, plan: OperationPlan, buffers: object, options: Pick<RecordOptions, 'allocate' | 'timestampWrites'> = {}): Recorded {
+  const given = buffers as Record<string, GPUBuffer>;
+  checkBuffers(plan, given);
   const allocate = options.allocate ?? ((d) => device.createBuffer(d));
-  const scratch = plan.scratch.map((s) => (all[s.role] = allocate({ label: s.label, size: s.bytes, usage: s.usage })));
-  encodePlan(device, encoder, plan, all, options.timestampWrites);
-  return { scratch };
+  return { scratch: executorFor(device).recordInto(encoder, plan, given, allocate, options.timestampWrites) };
 }
 
 /** Records max pooling with indices: one pass writes both outputs. */
