@@ -4,7 +4,11 @@ import { cpu } from '../src/index';
 import { conformancePlan, LARGE_BINDING_BYTES, largestTensorBytes } from '../src/check/plan';
 import { makeHalfValues, makeValues } from '../src/check/values';
 import { resolvePoolGeometry } from '../src/options';
+import { LAUNCH_PROFILES } from '../src/launch';
 import { planMaxPool, planMaxPoolBackward } from '../src/plan';
+
+/** The launch profiles a primary context may have (the adapter's); the global kernel runs under 'gpu' only. */
+const PROFILES = Object.values(LAUNCH_PROFILES);
 
 const full = conformancePlan();
 const quick = conformancePlan({ quick: true });
@@ -64,7 +68,7 @@ describe('the conformance plan', () => {
       for (const c of half) {
         expect(c.contexts.sort(), c.id).toEqual(['float16-packed', 'general', 'primary']);
         const g = resolvePoolGeometry('maxPool', c.shape, c.pool);
-        pooling.add(planMaxPool(g, { limits: LIMITS, float: 'float16-packed' }).programs[0].shader);
+        for (const launch of PROFILES) pooling.add(planMaxPool(g, { limits: LIMITS, float: 'float16-packed', launch }).programs[0].shader);
         for (const p of planMaxPoolBackward(g, { limits: LIMITS, float: 'float16-packed', pooledBy: g }).programs) unpooling.add(p.shader);
       }
       expect([...pooling].sort()).toEqual(['max_pool.wgsl', 'max_pool_channels_last.wgsl', 'max_pool_global.wgsl', 'max_pool_overlap_tiled.wgsl', 'max_pool_tiled.wgsl']);
@@ -84,7 +88,7 @@ describe('the conformance plan', () => {
         expect(c.kind, c.id).toBe('nan');
         const float = c.dtype === 'float16' ? 'float16-packed' : 'float32';
         const g = resolvePoolGeometry('maxPool', c.shape, c.pool);
-        seen.add(`${c.pool.nan} ${float} ${planMaxPool(g, { limits: LIMITS, float }).programs[0].shader}`);
+        for (const launch of PROFILES) seen.add(`${c.pool.nan} ${float} ${planMaxPool(g, { limits: LIMITS, float, launch }).programs[0].shader}`);
       }
       for (const nan of ['ignore', 'first']) {
         for (const float of ['float32', 'float16-packed']) {

@@ -4,8 +4,10 @@
  * the first maximum must win whichever invocation holds it; NaN; windows of only -inf; subnormals and
  * signed zeros), every index format, both layouts, ranks 1 to 3, planes that fill one workgroup, that
  * do not divide into the workgroup, and that take the large workgroup; the unpooling and the gradient
- * of its indices; and more planes than one grid dimension holds. Each geometry is first shown to take
- * the kernel, and the small planes the general kernel.
+ * of its indices; and more planes than one grid dimension holds. The kernel runs under the 'gpu'
+ * launch profile only, so the context forces that profile on this adapter. Each geometry is first
+ * shown to take the kernel, and the small planes, and every plane under the 'emulated' profile, the
+ * general kernel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type IndexFormat, type Layout, type PoolOptions } from 'argpool';
@@ -17,7 +19,7 @@ import { makeHalfValues, makeValues, VALUE_KINDS } from './data';
 
 let ap: ArgPool;
 beforeAll(async () => {
-  ap = await ArgPool.create({ float16Storage: 'packed' });
+  ap = await ArgPool.create({ float16Storage: 'packed', launchProfile: 'gpu' });
 });
 afterAll(() => ap?.destroy());
 guardErrorScopes(() => ap.device);
@@ -41,18 +43,22 @@ function shapeOf(spatial: number[], layout: Layout, batch = 2, channels = 3): nu
 }
 
 describe('global max pooling', () => {
-  it('takes max_pool_global.wgsl where the window is the whole input of 64 elements or more, and the general kernel below', () => {
+  it("takes max_pool_global.wgsl under the 'gpu' profile where the window is the whole input of 64 elements or more, and the general kernel below and under the 'emulated' profile", () => {
+    const gpu = { limits: LIMITS, launch: LAUNCH_PROFILES.gpu };
+    expect(ap.launchProfile.name).toBe('gpu');
     for (const [spatial, layout] of GEOMETRIES) {
       const g = resolvePoolGeometry('maxPool', shapeOf(spatial, layout), { kernelSize: spatial, layout });
-      const plan = planMaxPool(g, { limits: LIMITS, launch: LAUNCH_PROFILES.emulated });
+      const plan = planMaxPool(g, gpu);
       expect(plan.programs[0].shader, JSON.stringify(spatial)).toBe('max_pool_global.wgsl');
       expect(plan.programs[0].constants.WORKGROUP_SIZE).toBe(size(spatial) >= 4096 ? 256 : 64);
+      const emulated = planMaxPool(g, { limits: LIMITS, launch: LAUNCH_PROFILES.emulated });
+      expect(emulated.programs[0].shader, JSON.stringify(spatial)).toBe('max_pool.wgsl');
     }
     const small = resolvePoolGeometry('maxPool', [1, 2, 7, 9], { kernelSize: [7, 9] });
-    expect(planMaxPool(small, { limits: LIMITS }).programs[0].shader).toBe('max_pool.wgsl');
+    expect(planMaxPool(small, gpu).programs[0].shader).toBe('max_pool.wgsl');
     const padded = resolvePoolGeometry('maxPool', [1, 2, 9, 9], { kernelSize: 9, stride: 1, padding: 4 });
     expect(padded.outSpatial).toEqual([9, 9]);
-    expect(planMaxPool(padded, { limits: LIMITS }).programs[0].shader).not.toBe('max_pool_global.wgsl');
+    expect(planMaxPool(padded, gpu).programs[0].shader).not.toBe('max_pool_global.wgsl');
   });
 
   for (const [spatial, layout] of GEOMETRIES) {

@@ -1,7 +1,7 @@
 /**
  * The `nan` option of max pooling on the GPU against the CPU reference, bit for bit: every pooling
  * kernel family (tiled 2-D, tiled 1-D column runs, tiled 3-D, the 3x3/2 overlap kernel, global
- * pooling, channels-last with and without TILES, the general kernel), every rule, float32 and float16 (packed, and native
+ * pooling (under the 'gpu' launch profile, the only one it runs under), channels-last with and without TILES, the general kernel), every rule, float32 and float16 (packed, and native
  * where the adapter has 'shader-f16'), on the specialised kernels and on the general ones. Inputs hold
  * NaNs of both signs with payloads at a quarter of the positions, so windows start with a NaN, hold
  * one later, or hold only NaN; each case is first shown to take its kernel family and to tell the
@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgPool, cpu, type NanRule, type PoolOptions } from 'argpool';
-import { LAUNCH_PROFILES } from '../src/launch';
+import { LAUNCH_PROFILES, type LaunchProfileName } from '../src/launch';
 import { resolvePoolGeometry } from '../src/options';
 import { planMaxPool, type ShaderName } from '../src/plan';
 import { expectBitsEqual, expectHalfBitsEqual, expectIntsEqual, guardErrorScopes } from './compare';
@@ -18,10 +18,16 @@ import { rng } from './data';
 let specialised: ArgPool;
 let general: ArgPool;
 let native: ArgPool;
+/** The same contexts under the 'gpu' launch profile, for the kernels that run only under it. */
+let specialisedGpu: ArgPool;
+let nativeGpu: ArgPool;
 beforeAll(async () => {
-  specialised = await ArgPool.create({ float16Storage: 'packed' });
-  general = await ArgPool.create({ device: specialised.device, specialisedKernels: false, float16Storage: 'packed' });
-  native = await ArgPool.create({ device: specialised.device });
+  specialised = await ArgPool.create({ float16Storage: 'packed', launchProfile: 'emulated' });
+  const device = specialised.device;
+  general = await ArgPool.create({ device, specialisedKernels: false, float16Storage: 'packed' });
+  native = await ArgPool.create({ device, launchProfile: 'emulated' });
+  specialisedGpu = await ArgPool.create({ device, float16Storage: 'packed', launchProfile: 'gpu' });
+  nativeGpu = await ArgPool.create({ device, launchProfile: 'gpu' });
 });
 afterAll(() => specialised?.destroy());
 guardErrorScopes(() => specialised.device);
@@ -34,6 +40,8 @@ interface RuleCase {
   shape: number[];
   pool: PoolOptions;
   kernel: ShaderName;
+  /** The launch profile the kernel runs under ('emulated' unless said). */
+  launch?: LaunchProfileName;
 }
 
 const CASES: RuleCase[] = [
@@ -43,8 +51,8 @@ const CASES: RuleCase[] = [
   { shape: [2, 3, 9, 16], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool_overlap_tiled.wgsl' },
   { shape: [1, 7, 9, 4], pool: { kernelSize: 3, stride: 2, padding: 1, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl' },
   { shape: [2, 6, 8, 8], pool: { kernelSize: 2, layout: 'NHWC' }, kernel: 'max_pool_channels_last.wgsl' },
-  { shape: [2, 3, 12, 12], pool: { kernelSize: 12 }, kernel: 'max_pool_global.wgsl' },
-  { shape: [1, 70, 70, 3], pool: { kernelSize: 70, layout: 'NHWC' }, kernel: 'max_pool_global.wgsl' },
+  { shape: [2, 3, 12, 12], pool: { kernelSize: 12 }, kernel: 'max_pool_global.wgsl', launch: 'gpu' },
+  { shape: [1, 70, 70, 3], pool: { kernelSize: 70, layout: 'NHWC' }, kernel: 'max_pool_global.wgsl', launch: 'gpu' },
   { shape: [2, 3, 7, 9], pool: { kernelSize: 3, stride: 2, padding: 1 }, kernel: 'max_pool.wgsl' },
   { shape: [1, 2, 5, 6, 7], pool: { kernelSize: [2, 3, 2], stride: [1, 2, 2], padding: [1, 1, 0], dilation: [1, 1, 2] }, kernel: 'max_pool.wgsl' },
 ];
@@ -86,7 +94,7 @@ describe('max pooling NaN rules on the GPU', () => {
       for (const nan of RULES) {
         const g = resolvePoolGeometry('maxPool', c.shape, { ...c.pool, nan });
         for (const float of ['float32', 'float16-packed', 'float16-native'] as const) {
-          const plan = planMaxPool(g, { limits: LIMITS, float, launch: LAUNCH_PROFILES.emulated });
+          const plan = planMaxPool(g, { limits: LIMITS, float, launch: LAUNCH_PROFILES[c.launch ?? 'emulated'] });
           expect(plan.programs[0].shader, `${describeCase(c)} ${nan} ${float}`).toBe(c.kernel);
           expect(plan.programs[0].constants.NAN_RULE, `${describeCase(c)} ${nan}`).toBe(RULES.indexOf(nan));
         }
@@ -99,8 +107,9 @@ describe('max pooling NaN rules on the GPU', () => {
 
   for (const c of CASES) {
     it(`${c.kernel}: ${describeCase(c)}, every rule, float32 and float16, specialised and general kernels`, async () => {
-      const contexts: [string, ArgPool][] = [['specialised', specialised], ['general', general]];
-      if (native.float16Storage === 'float16-native') contexts.push(['native float16', native]);
+      const onGpuProfile = c.launch === 'gpu';
+      const contexts: [string, ArgPool][] = [['specialised', onGpuProfile ? specialisedGpu : specialised], ['general', general]];
+      if (native.float16Storage === 'float16-native') contexts.push(['native float16', onGpuProfile ? nativeGpu : native]);
       const seed = size(c.shape) + 7;
       const x32 = float32WithNaNs(size(c.shape), seed);
       const x16 = float16WithNaNs(size(c.shape), seed);

@@ -1,7 +1,10 @@
 /**
  * max_pool_global.wgsl: global max pooling, where the window is the whole input (kernel = input size,
  * no padding): one workgroup per (n, c) plane, which walks the plane in parallel and reduces in
- * workgroup memory, instead of one invocation walking a whole plane. Any rank and layout.
+ * workgroup memory, instead of one invocation walking a whole plane. Any rank and layout. Only under
+ * the 'gpu' launch profile: a CPU emulation runs a workgroup's barriers as switches between its
+ * invocations, and there the general kernel's one loop per plane is faster (docs/performance.md,
+ * "Global pooling").
  */
 import code from '../../shaders/max_pool_global.wgsl?raw';
 import type { PoolGeometry } from '../options.js';
@@ -20,7 +23,8 @@ export const maxPoolGlobal = defineProgram({
   uniforms: ['total', 'channels', 'channels_last', 'in_d', 'in_h', 'in_w', 'index_stride_n', 'index_stride_c', 'index_stride_s'],
   bindings: POOL_BINDINGS,
   floats: 'widened',
-  applies: (g: PoolGeometry, { limits }: DeviceFacts) => {
+  applies: (g: PoolGeometry, { limits, launch }: DeviceFacts) => {
+    if (launch.name !== 'gpu') return null;
     const volume = g.inSpatial.reduce((a, b) => a * b, 1);
     const global = g.kernel.every((k, i) => k === g.inSpatial[i] && g.padBegin[i] === 0 && g.padEnd[i] === 0);
     if (!global || volume < GLOBAL_MIN_PLANE) return null;
