@@ -21,6 +21,10 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
 
 export default defineConfig(async (): Promise<ViteUserConfig> => ({
   test: {
+    // Two forks beside the browser project's one page: on two cores Vitest's default (cores - 1) runs the
+    // end-to-end tests and then every Node test file in one lane, while the browser lane ends minutes
+    // earlier and waits.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -59,6 +63,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => ({
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
+          // One file at a time, as Vitest's default gives on two cores: two pages of SwiftShader would share them.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
           browser: {
