@@ -5,7 +5,7 @@
 // `npx argpool inspect MODEL` and `npx argpool run MODEL` (bring your own model) are in model.js.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { exit, fail, Stop } from './stop.js';
+import { commandLine, exit, fail, Stop } from './stop.js';
 
 const COMMANDS = `Usage: npx argpool <command> [options]
 
@@ -54,20 +54,12 @@ On Linux Dawn reaches the GPU through Vulkan, so it needs:
     for example VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian's chromium package).
 If a driver is installed elsewhere, VK_ICD_FILENAMES (or VK_DRIVER_FILES) names its JSON manifest.`;
 
-function parse(args) {
+function parse(argv) {
   const options = { quick: false, speed: true };
-  const value = (name) => {
-    const v = args.shift();
-    if (v === undefined || v.startsWith('--')) fail(`argpool: ${name} needs a value\n\n${USAGE}`);
-    return v;
-  };
-  while (args.length) {
-    let arg = args.shift();
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      args.unshift(arg.slice(eq + 1));
-      arg = arg.slice(0, eq);
-    }
+  const line = commandLine(argv, USAGE);
+  const value = (name) => line.value(name);
+  while (!line.done) {
+    const arg = line.next();
     switch (arg) {
       case '-h':
       case '--help':

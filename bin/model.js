@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { fail } from './stop.js';
+import { commandLine, fail } from './stop.js';
 
 export const INSPECT_USAGE = `Usage: npx argpool inspect MODEL [options]
 
@@ -51,25 +51,16 @@ const DEMO = 'The demo\'s "Your model" view runs the same comparison in a browse
 
 function parseOptions(command, argv, usage) {
   const options = { dims: {}, inputs: [], seed: 1, runs: 3, tolerance: 1e-3, labels: 0.995 };
-  const args = argv.slice();
-  const value = (name) => {
-    const v = args.shift();
-    if (v === undefined || v.startsWith('--')) fail(`argpool: ${name} needs a value\n\n${usage}`);
-    return v;
-  };
+  const line = commandLine(argv, usage);
+  const value = (name) => line.value(name);
   const number = (name, min, integer) => {
     const text = value(name);
     const v = Number(text);
     if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) fail(`argpool: ${name} must be ${integer ? 'an integer' : 'a number'} of at least ${min}, got ${JSON.stringify(text)}`);
     return v;
   };
-  while (args.length) {
-    let arg = args.shift();
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      args.unshift(arg.slice(eq + 1));
-      arg = arg.slice(0, eq);
-    }
+  while (!line.done) {
+    const arg = line.next();
     if (!arg.startsWith('-')) {
       if (options.model) fail(`argpool ${command}: one model at a time, got ${JSON.stringify(options.model)} and ${JSON.stringify(arg)}`);
       options.model = arg;

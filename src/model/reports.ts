@@ -40,7 +40,7 @@ export function emptyReport(format: ModelReport['format'], bytes: number, option
 }
 
 /** The refusal of a model over the size an inspection reads, or null. */
-export function oversizeRefusal(report: ModelReport): Refusal | null {
+function oversizeRefusal(report: ModelReport): Refusal | null {
   const { bytes } = report.model;
   const limit = report.limits.maxModelBytes;
   if (bytes <= limit) return null;
@@ -62,8 +62,19 @@ export function oversizeRefusal(report: ModelReport): Refusal | null {
  */
 export function sizeReport(format: ModelReport['format'], bytes: number, options: ReportOptions = {}): ModelReport {
   const report = emptyReport(format, bytes, options);
+  refuseOversize(report);
+  return finishReport(report);
+}
+
+/** Adds the refusal of a model over the size an inspection reads; whether it did (then read nothing more). */
+export function refuseOversize(report: ModelReport): boolean {
   const refusal = oversizeRefusal(report);
   if (refusal) report.refusals.push(refusal);
+  return refusal !== null;
+}
+
+/** The report, which can run when nothing was refused. */
+export function finishReport(report: ModelReport): ModelReport {
   report.canRun = report.refusals.length === 0;
   return report;
 }

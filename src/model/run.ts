@@ -5,6 +5,7 @@
  * both drive it, with the engines of engines-onnx.ts or engines-layers.ts.
  */
 import { cpu } from '../index.js';
+import { rng as seededRandom } from '../check/values.js';
 import { elementCount } from './limits.js';
 import type { NpyArray, NpyData } from './npy.js';
 import type { EngineTiming, ModelReport, OutputComparison, StepTimingInfo } from './report.js';
@@ -28,17 +29,8 @@ export interface Engine {
   release(): Promise<void>;
 }
 
-/** A seeded generator of floats in [0, 1) (mulberry32): the same inputs for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of floats in [0, 1) (mulberry32, the check's): the same inputs for the same seed everywhere. */
+export { seededRandom };
 
 /**
  * Random inputs of the shapes an inspection resolved: floats uniform in [0, 1), integers 0 to 9,

@@ -16,7 +16,7 @@
  */
 import { resolvePoolGeometry, resolveUnpoolGeometry } from '../low-level.js';
 import { checkTensorBytes, elementCount, showCount } from '../model/limits.js';
-import { emptyReport, oversizeRefusal, type ReportOptions } from '../model/reports.js';
+import { emptyReport, finishReport, refuseOversize, type ReportOptions } from '../model/reports.js';
 import type { AttributeValue, Dimension, ModelReport, Placement, PoolingInfo, Refusal, StepInfo, TensorInfo } from '../model/report.js';
 import { NodeRefusal, padsAboveHalfKernel, readMaxPool, readMaxUnpool, resolveMaxPool, resolveMaxUnpool, type MaxPoolAttributes, type MaxUnpoolAttributes } from './attributes.js';
 import { DataType, decodeModel, describeNode, elemTypeOf, ortTypeName, toNumber, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx.js';
@@ -280,16 +280,9 @@ function checkOperators(model: ModelProto, nodes: NodeProto[], report: ModelRepo
 export function inspectModel(model: Uint8Array | ArrayBufferLike, options: InspectModelOptions = {}): ModelReport {
   const bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
   const report = emptyReport('onnx', bytes.byteLength, options);
-  const finish = () => {
-    report.canRun = report.refusals.length === 0;
-    return report;
-  };
+  const finish = () => finishReport(report);
   const dims = report.dims;
-  const oversize = oversizeRefusal(report);
-  if (oversize) {
-    report.refusals.push(oversize);
-    return finish();
-  }
+  if (refuseOversize(report)) return finish();
   let decoded: ModelProto;
   try {
     decoded = decodeModel(bytes);

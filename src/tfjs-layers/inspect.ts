@@ -12,7 +12,7 @@
 import type { NanRule } from '../index.js';
 import { resolvePoolGeometry, resolveUnpoolGeometry } from '../low-level.js';
 import { checkTensorBytes, elementCount, showBytes, showCount } from '../model/limits.js';
-import { emptyReport, oversizeRefusal, type ReportOptions } from '../model/reports.js';
+import { emptyReport, finishReport, refuseOversize, type ReportOptions } from '../model/reports.js';
 import type { Dimension, ModelReport, PoolingInfo, StepInfo, TensorInfo } from '../model/report.js';
 import { nanRuleOf, pair, paddingOf, pooledShape, POOLING_CLASS, UNPOOLING_CLASS, unpooledShape, type Pair } from './arguments.js';
 
@@ -218,16 +218,9 @@ export function inspectLayersModel(modelJson: Uint8Array | string | object, weig
   const jsonBytes = modelJson instanceof Uint8Array ? modelJson.byteLength : typeof modelJson === 'string' ? modelJson.length : 0;
   const weightBytes = Object.values(weightFiles).reduce((a, b) => a + b, 0);
   const report = emptyReport('tfjs-layers', jsonBytes + weightBytes, options);
-  const finish = () => {
-    report.canRun = report.refusals.length === 0;
-    return report;
-  };
+  const finish = () => finishReport(report);
   const dims = report.dims;
-  const oversize = oversizeRefusal(report);
-  if (oversize) {
-    report.refusals.push(oversize);
-    return finish();
-  }
+  if (refuseOversize(report)) return finish();
   let json: unknown = modelJson;
   if (typeof modelJson === 'string' || modelJson instanceof Uint8Array) {
     try {
