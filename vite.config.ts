@@ -21,10 +21,10 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
 
 export default defineConfig(async (): Promise<ViteUserConfig> => ({
   test: {
-    // Two forks beside the browser project's one page: on two cores Vitest's default (cores - 1) runs the
-    // end-to-end tests and then every Node test file in one lane, while the browser lane ends minutes
-    // earlier and waits.
-    maxWorkers: 2,
+    // Three lanes: the browser project's page, the end-to-end tests' and the Node files'. On two cores
+    // Vitest's default (cores - 1) gives one, so the lanes ran one after another; much of the Node
+    // lane waits on npm and on child processes, and fills the time the others leave.
+    maxWorkers: 3,
     projects: [
       {
         test: {
